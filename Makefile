@@ -1,0 +1,89 @@
+# kesu — build, run, test and benchmark. See README.md.
+#
+#   make            build build/kesu
+#   make run        install missing packages, build, start the server with demo data
+#   make test       every test suite (unit, API, crash, sanitizers, format); summary at the end
+#   make bench      benchmarks; results in bench/results.md
+#   make SAN=1      build into build/asan with AddressSanitizer + UndefinedBehaviorSanitizer
+#   make CC=clang   build with clang
+
+.DEFAULT_GOAL := all
+SHELL := /bin/sh
+
+CC ?= cc
+SAN ?=
+ifeq ($(SAN),1)
+BUILD ?= build/asan
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+OPT := -O1 -g
+else
+BUILD ?= build
+SANFLAGS :=
+OPT := -O2 -g
+endif
+
+PKGS := libmicrohttpd sqlite3 libcjson libsodium
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CPPFLAGS += -D_GNU_SOURCE -Isrc -Isrc/core -I$(BUILD)/gen $(PKG_CFLAGS)
+CFLAGS += -std=c11 $(OPT) -Wall -Wextra -Wshadow -Wformat=2 -Wvla -pthread $(SANFLAGS) -MMD -MP
+LDFLAGS += -pthread $(SANFLAGS)
+LDLIBS += $(PKG_LIBS) -lm
+
+CORE_SRC := $(sort $(shell find src/core -name '*.c'))
+FRONT_SRC := $(sort $(wildcard src/cli/*.c src/http/*.c)) src/main.c
+MIGRATIONS := $(sort $(wildcard src/core/store/migrations/*.sql))
+GEN_SRC := $(BUILD)/gen/embedded.c
+CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/embedded.o
+FRONT_OBJ := $(FRONT_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+all: $(BUILD)/kesu
+
+$(BUILD)/gen/embedded.c: scripts/embed.sh $(MIGRATIONS) docs/openapi.json
+	@mkdir -p $(dir $@)
+	scripts/embed.sh $(MIGRATIONS) docs/openapi.json > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/gen/embedded.o: $(BUILD)/gen/embedded.c
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libkesu.a: $(CORE_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/kesu: $(FRONT_OBJ) $(BUILD)/libkesu.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libkesu.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/libkesu.a $(LDLIBS) -lcmocka
+
+unit: $(UNIT_BIN)
+
+deps:
+	@scripts/deps.sh
+
+run: deps all
+	@mkdir -p var
+	$(BUILD)/kesu --data var serve --listen 127.0.0.1:8080 --demo-if-empty 20000
+
+test: deps
+	@scripts/test.sh
+
+bench: deps
+	@bench/run.sh
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build
+
+.PHONY: all unit deps run test bench format clean
+-include $(CORE_OBJ:.o=.d) $(FRONT_OBJ:.o=.d)

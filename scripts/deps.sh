@@ -1,0 +1,28 @@
+#!/bin/sh
+# Installs the Debian packages kesu needs to build, test and benchmark, when missing.
+# Idempotent: a machine that has them all is left alone (and this script is fast).
+set -eu
+
+PKGS="build-essential pkg-config clang clang-format libclang-rt-14-dev
+libmicrohttpd-dev libsqlite3-dev sqlite3 libcjson-dev libsodium-dev libcmocka-dev
+python3 tzdata wrk curl time"
+
+missing=""
+for p in $PKGS; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing="$missing $p"
+    fi
+done
+[ -z "$missing" ] && exit 0
+
+echo "deps: installing$missing" >&2
+SUDO=""
+if [ "$(id -u)" != 0 ]; then
+    command -v sudo >/dev/null 2>&1 || { echo "deps: need root (or sudo) to install:$missing" >&2; exit 1; }
+    SUDO=sudo
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+echo "deps: done" >&2

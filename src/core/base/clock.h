@@ -1,0 +1,34 @@
+/*
+ * clock: kesu's notion of time. Instants are int64 milliseconds since the
+ * Unix epoch (UTC). Text is RFC 3339 with an offset; the display zone is the
+ * process zone, set once at start-up with clock_set_zone() (default
+ * Asia/Shanghai) before any thread starts.
+ */
+#ifndef KESU_CLOCK_H
+#define KESU_CLOCK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CLOCK_FMT_MAX 40
+
+/* Sets the zone used to format instants and to read times written without an offset. */
+int clock_set_zone(const char *tzname);
+const char *clock_zone(void);
+
+int64_t clock_now_ms(void);
+/* Monotonic microseconds, for measuring durations. */
+int64_t clock_mono_us(void);
+
+/*
+ * Parses RFC 3339 ("2026-11-22T13:45:00+08:00", "…Z", fractional seconds
+ * allowed, 'T' or a space between date and time) and, read in the configured
+ * zone, "YYYY-MM-DD HH:MM[:SS]" and "YYYY-MM-DD". Returns 0 and stores the
+ * instant, or -1 when s is not such a time or names an impossible date.
+ */
+int clock_parse(const char *s, size_t len, int64_t *ms);
+
+/* Formats ms as RFC 3339 in the configured zone into out; returns out. */
+char *clock_format(int64_t ms, char out[CLOCK_FMT_MAX]);
+
+#endif

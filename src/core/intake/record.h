@@ -1,0 +1,131 @@
+/*
+ * record: one piece of feedback (a complaint, a review, a survey comment) as
+ * kesu holds it. The fields are described once, in record_fields[]: their
+ * names are the JSON names, the CSV header names and the database column
+ * names, so parsing, validation, output and storage all walk one table.
+ *
+ * Strings are owned by the record (freed by record_release) and NULL when
+ * absent; times are ms since the epoch, 0 when absent; numbers are NaN when
+ * absent.
+ */
+#ifndef KESU_RECORD_H
+#define KESU_RECORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/error.h"
+#include "base/jsonw.h"
+
+struct cJSON;
+
+struct record {
+    int64_t id;
+    char *channel;
+    char *external_id;
+    char *idempotency_key;
+    int64_t received_at;
+    int64_t recorded_at;
+    char *customer_id;
+    char *customer_name;
+    char *phone;
+    char *email;
+    char *customer_segment;
+    char *product;
+    char *order_no;
+    char *store;
+    char *region;
+    double rating;
+    double rating_scale;
+    char *title;
+    char *text;
+    char *attachments; /* JSON array text */
+    char *extra;       /* JSON object text */
+    /* filled by later stages */
+    char *clean_text;
+    char *category_l1;
+    char *category_l2;
+    char *category_l3;
+    char *category_source;
+    double category_confidence;
+    char *severity;
+    char *sentiment;
+    double sentiment_score;
+    char *keywords; /* JSON array text */
+    char *priority;
+    int64_t duplicate_of;
+    char *status;
+    char *assignee;
+    char *team;
+    int64_t acknowledged_at;
+    int64_t assigned_at;
+    int64_t responded_at;
+    int64_t resolved_at;
+    int64_t closed_at;
+    int64_t reopened_at;
+    int64_t updated_at;
+};
+
+enum record_kind { RF_STR, RF_TIME, RF_NUM, RF_INT, RF_JSON_ARR, RF_JSON_OBJ };
+
+enum {
+    RF_INPUT = 1,    /* accepted from a channel (API, import) */
+    RF_REQUIRED = 2, /* must be present on input */
+    RF_PATCH = 4,    /* may be changed with PATCH */
+    RF_ENUM = 8,     /* value must be one of `values` */
+};
+
+struct record_field {
+    const char *name;
+    enum record_kind kind;
+    size_t offset;
+    size_t max;           /* longest accepted value in bytes (strings, JSON) */
+    unsigned flags;
+    const char *const *values; /* for RF_ENUM, NULL-terminated */
+};
+
+extern const struct record_field record_fields[];
+extern const size_t record_nfields;
+
+extern const char *const record_channels[];   /* NULL-terminated */
+extern const char *const record_statuses[];   /* NULL-terminated */
+extern const char *const record_severities[]; /* NULL-terminated */
+
+/* Limits on one record. */
+#define RECORD_TEXT_MAX 65536
+#define RECORD_SHORT_MAX 256
+
+void record_init(struct record *r);
+void record_release(struct record *r);
+
+const struct record_field *record_field_by_name(const char *name);
+
+/*
+ * Sets a field from text, as a CSV cell or a JSON string gives it:
+ * validates (length, enum, number, time) and converts. An empty value
+ * leaves the field absent. Errors name the field.
+ */
+int record_set(struct record *r, const struct record_field *f, const char *val, size_t len,
+               struct kerr *err);
+
+/*
+ * Fills r from a JSON object of input fields (plus "attachments" and
+ * "extra"). Unknown fields, wrong types and invalid values are errors that
+ * name the field. Does not check required fields: call record_validate.
+ */
+int record_from_json(struct record *r, const struct cJSON *obj, struct kerr *err);
+
+/* Checks required fields and cross-field rules; fills defaults (received_at, status). */
+int record_validate(struct record *r, int64_t now_ms, struct kerr *err);
+
+/* Writes r as a JSON object: every present field, plus id. */
+void record_to_json(const struct record *r, struct jsonw *w);
+
+/* Accessors through the table. */
+char **record_str(struct record *r, const struct record_field *f);
+int64_t *record_time(struct record *r, const struct record_field *f);
+double *record_num(struct record *r, const struct record_field *f);
+bool record_has(const struct record *r, const struct record_field *f);
+
+#endif

@@ -1,0 +1,114 @@
+/* Unit tests for core/base: strbuf, utf8, jsonw, clock, json. */
+#include "unit.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "base/clock.h"
+#include "base/json.h"
+#include "base/jsonw.h"
+#include "base/strbuf.h"
+#include "base/utf8.h"
+
+static void strbuf_grows_and_caps(void **state)
+{
+    struct strbuf sb = STRBUF_INIT;
+    (void)state;
+    for (int i = 0; i < 1000; i++)
+        assert_true(strbuf_addf(&sb, "%d,", i));
+    assert_int_equal(sb.len, strlen(sb.buf));
+    strbuf_release(&sb);
+    sb.cap = 4;
+    assert_true(strbuf_addstr(&sb, "abcd"));
+    assert_false(strbuf_addch(&sb, 'e'));
+    assert_true(sb.overflow);
+    assert_string_equal(sb.buf, "abcd");
+    strbuf_release(&sb);
+}
+
+static void utf8_rejects_bad_sequences(void **state)
+{
+    (void)state;
+    assert_int_equal(utf8_invalid_at("abc", 3), -1);
+    assert_int_equal(utf8_invalid_at("投诉", strlen("投诉")), -1);
+    assert_int_equal(utf8_invalid_at("a\xff", 2), 1);
+    assert_int_equal(utf8_invalid_at("\xc0\xaf", 2), 0);         /* overlong */
+    assert_int_equal(utf8_invalid_at("\xed\xa0\x80", 3), 0);     /* surrogate */
+    assert_int_equal(utf8_invalid_at("\xe6\x8a", 2), 0);         /* truncated */
+    assert_int_equal(utf8_count("投诉ab", strlen("投诉ab")), 4);
+}
+
+static void jsonw_nests_and_escapes(void **state)
+{
+    struct strbuf sb = STRBUF_INIT;
+    struct jsonw w;
+    (void)state;
+    jsonw_init(&w, &sb);
+    jsonw_obj(&w);
+    jsonw_kstr(&w, "a", "x\"y\n\x01");
+    jsonw_key(&w, "b");
+    jsonw_arr(&w);
+    jsonw_int(&w, 1);
+    jsonw_double(&w, 2.5);
+    jsonw_null(&w);
+    jsonw_end(&w);
+    jsonw_kbool(&w, "c", true);
+    jsonw_end(&w);
+    assert_string_equal(sb.buf, "{\"a\":\"x\\\"y\\n\\u0001\",\"b\":[1,2.5,null],\"c\":true}");
+    strbuf_release(&sb);
+}
+
+static void clock_parses_and_formats(void **state)
+{
+    int64_t ms;
+    char out[CLOCK_FMT_MAX];
+    (void)state;
+    assert_int_equal(clock_set_zone("Asia/Shanghai"), 0);
+    assert_int_equal(clock_parse("2026-11-22T13:45:00+08:00", 25, &ms), 0);
+    assert_string_equal(clock_format(ms, out), "2026-11-22T13:45:00+08:00");
+    assert_int_equal(clock_parse("2026-11-22T05:45:00Z", 20, &ms), 0);
+    assert_string_equal(clock_format(ms, out), "2026-11-22T13:45:00+08:00");
+    assert_int_equal(clock_parse("2026-11-22 13:45:00.250", 23, &ms), 0);
+    assert_string_equal(clock_format(ms, out), "2026-11-22T13:45:00.250+08:00");
+    assert_int_equal(clock_parse("2026-11-22", 10, &ms), 0);
+    assert_string_equal(clock_format(ms, out), "2026-11-22T00:00:00+08:00");
+    assert_int_equal(clock_parse("2026-02-30T00:00:00Z", 20, &ms), -1);
+    assert_int_equal(clock_parse("2026-11-22T25:00:00Z", 20, &ms), -1);
+    assert_int_equal(clock_parse("yesterday", 9, &ms), -1);
+    assert_int_equal(clock_parse("2026-11-22T13:45:00+08:00x", 26, &ms), -1);
+    assert_int_equal(clock_set_zone("No/Such_Zone"), -1);
+}
+
+static void json_checks_edges(void **state)
+{
+    struct kerr e;
+    cJSON *j;
+    char deep[64];
+    (void)state;
+    j = json_parse_checked("{\"a\":1}  ", 9, &e);
+    assert_non_null(j);
+    cJSON_Delete(j);
+    assert_null(json_parse_checked("{\"a\":\"\xff\"}", 9, &e));
+    assert_string_equal(e.code, "invalid_utf8");
+    assert_null(json_parse_checked("{\"a\":1} x", 9, &e));
+    assert_string_equal(e.code, "malformed_json");
+    assert_null(json_parse_checked("{\"a\":", 5, &e));
+    assert_string_equal(e.code, "malformed_json");
+    memset(deep, '[', 40);
+    memset(deep + 40, ']', 20);
+    assert_null(json_parse_checked(deep, 60, &e));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(strbuf_grows_and_caps),
+        cmocka_unit_test(utf8_rejects_bad_sequences),
+        cmocka_unit_test(jsonw_nests_and_escapes),
+        cmocka_unit_test(clock_parses_and_formats),
+        cmocka_unit_test(json_checks_edges),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

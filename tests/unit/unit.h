@@ -1,0 +1,11 @@
+/* unit.h: what every cmocka unit test includes. */
+#ifndef KESU_UNIT_H
+#define KESU_UNIT_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#endif
