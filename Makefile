@@ -5,7 +5,8 @@
 #   make test       every test suite (unit, API, crash, sanitizers, format); summary at the end
 #   make bench      benchmarks; results in bench/results.md
 #   make SAN=1      build into build/asan with AddressSanitizer + UndefinedBehaviorSanitizer
-#   make CC=clang   build with clang
+#   make CC=clang   build with clang (BUILD=build/clang keeps it apart)
+#   make WERROR=1   treat warnings as errors (make test does, for gcc and clang)
 
 .DEFAULT_GOAL := all
 SHELL := /bin/sh
@@ -27,12 +28,17 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 CPPFLAGS += -D_GNU_SOURCE -Isrc -Isrc/core -I$(BUILD)/gen $(PKG_CFLAGS)
+WERROR ?=
 CFLAGS += -std=c11 $(OPT) -Wall -Wextra -Wshadow -Wformat=2 -Wvla -pthread $(SANFLAGS) -MMD -MP
+ifeq ($(WERROR),1)
+CFLAGS += -Werror
+endif
 LDFLAGS += -pthread $(SANFLAGS)
 LDLIBS += $(PKG_LIBS) -lm
 
-CORE_SRC := $(sort $(shell find src/core -name '*.c'))
-FRONT_SRC := $(sort $(wildcard src/cli/*.c src/http/*.c)) src/main.c
+# libkesu.a: the core and the HTTP layer; the binary adds the CLI and main.c
+CORE_SRC := $(sort $(shell find src/core -name '*.c') $(wildcard src/http/*.c))
+FRONT_SRC := $(sort $(wildcard src/cli/*.c)) src/main.c
 MIGRATIONS := $(sort $(wildcard src/core/store/migrations/*.sql))
 GEN_SRC := $(BUILD)/gen/embedded.c
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/embedded.o
@@ -80,7 +86,7 @@ bench: deps
 	@bench/run.sh
 
 format:
-	clang-format -i $$(git ls-files '*.c' '*.h')
+	clang-format -i $$(find src tests -name '*.[ch]')
 
 clean:
 	rm -rf build

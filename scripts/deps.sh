@@ -5,7 +5,7 @@ set -eu
 
 PKGS="build-essential pkg-config clang clang-format libclang-rt-14-dev
 libmicrohttpd-dev libsqlite3-dev sqlite3 libcjson-dev libsodium-dev libcmocka-dev
-python3 tzdata wrk curl time"
+python3 tzdata wrk curl time bc"
 
 missing=""
 for p in $PKGS; do

@@ -34,9 +34,9 @@ static void utf8_rejects_bad_sequences(void **state)
     assert_int_equal(utf8_invalid_at("abc", 3), -1);
     assert_int_equal(utf8_invalid_at("投诉", strlen("投诉")), -1);
     assert_int_equal(utf8_invalid_at("a\xff", 2), 1);
-    assert_int_equal(utf8_invalid_at("\xc0\xaf", 2), 0);         /* overlong */
-    assert_int_equal(utf8_invalid_at("\xed\xa0\x80", 3), 0);     /* surrogate */
-    assert_int_equal(utf8_invalid_at("\xe6\x8a", 2), 0);         /* truncated */
+    assert_int_equal(utf8_invalid_at("\xc0\xaf", 2), 0);     /* overlong */
+    assert_int_equal(utf8_invalid_at("\xed\xa0\x80", 3), 0); /* surrogate */
+    assert_int_equal(utf8_invalid_at("\xe6\x8a", 2), 0);     /* truncated */
     assert_int_equal(utf8_count("投诉ab", strlen("投诉ab")), 4);
 }
 
@@ -104,10 +104,8 @@ static void json_checks_edges(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(strbuf_grows_and_caps),
-        cmocka_unit_test(utf8_rejects_bad_sequences),
-        cmocka_unit_test(jsonw_nests_and_escapes),
-        cmocka_unit_test(clock_parses_and_formats),
+        cmocka_unit_test(strbuf_grows_and_caps),   cmocka_unit_test(utf8_rejects_bad_sequences),
+        cmocka_unit_test(jsonw_nests_and_escapes), cmocka_unit_test(clock_parses_and_formats),
         cmocka_unit_test(json_checks_edges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

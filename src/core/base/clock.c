@@ -144,6 +144,25 @@ int clock_parse(const char *s, size_t len, int64_t *ms)
     return 0;
 }
 
+/*
+ * The zone's UTC offset at t. localtime_r takes a process-wide lock, so the
+ * offset is kept per thread for the 15-minute window around t (zone changes
+ * fall on such boundaries).
+ */
+static long utc_offset_s(time_t t)
+{
+    static __thread time_t win = -1;
+    static __thread long off;
+    time_t w = t - (t % 900);
+    if (w != win) {
+        struct tm tm;
+        localtime_r(&t, &tm);
+        off = tm.tm_gmtoff;
+        win = w;
+    }
+    return off;
+}
+
 char *clock_format(int64_t ms, char out[CLOCK_FMT_MAX])
 {
     time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
@@ -153,8 +172,12 @@ char *clock_format(int64_t ms, char out[CLOCK_FMT_MAX])
     char sign;
     char buf[160]; /* room for any int the compiler imagines */
 
-    localtime_r(&t, &tm);
-    off = tm.tm_gmtoff / 60;
+    off = utc_offset_s(t);
+    {
+        time_t local = t + off;
+        gmtime_r(&local, &tm);
+    }
+    off /= 60;
     sign = off < 0 ? '-' : '+';
     if (off < 0)
         off = -off;
@@ -163,9 +186,9 @@ char *clock_format(int64_t ms, char out[CLOCK_FMT_MAX])
                  tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
                  frac, sign, off / 60, off % 60);
     else
-        snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d%c%02ld:%02ld",
-                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                 sign, off / 60, off % 60);
+        snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d%c%02ld:%02ld", tm.tm_year + 1900,
+                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, sign, off / 60,
+                 off % 60);
     snprintf(out, CLOCK_FMT_MAX, "%.39s", buf);
     return out;
 }

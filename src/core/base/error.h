@@ -8,14 +8,14 @@
 
 enum {
     KERR_OK = 0,
-    KERR_INVALID = -1,   /* bad input: field/message say what */
-    KERR_NOTFOUND = -2,  /* no such object */
-    KERR_CONFLICT = -3,  /* state does not allow it */
-    KERR_TOOLARGE = -4,  /* a size cap was passed */
-    KERR_IO = -5,        /* file, database or network failure */
-    KERR_AUTH = -6,      /* not authenticated */
-    KERR_BUSY = -7,      /* overloaded or shutting down; retry */
-    KERR_INTERNAL = -8,  /* a bug */
+    KERR_INVALID = -1,  /* bad input: field/message say what */
+    KERR_NOTFOUND = -2, /* no such object */
+    KERR_CONFLICT = -3, /* state does not allow it */
+    KERR_TOOLARGE = -4, /* a size cap was passed */
+    KERR_IO = -5,       /* file, database or network failure */
+    KERR_AUTH = -6,     /* not authenticated */
+    KERR_BUSY = -7,     /* overloaded or shutting down; retry */
+    KERR_INTERNAL = -8, /* a bug */
 };
 
 struct kerr {

@@ -74,11 +74,21 @@ void json_escape(struct strbuf *sb, const char *s, size_t len)
         strbuf_add(sb, s + start, i - start);
         start = i + 1;
         switch (c) {
-        case '"': strbuf_add(sb, "\\\"", 2); break;
-        case '\\': strbuf_add(sb, "\\\\", 2); break;
-        case '\n': strbuf_add(sb, "\\n", 2); break;
-        case '\r': strbuf_add(sb, "\\r", 2); break;
-        case '\t': strbuf_add(sb, "\\t", 2); break;
+        case '"':
+            strbuf_add(sb, "\\\"", 2);
+            break;
+        case '\\':
+            strbuf_add(sb, "\\\\", 2);
+            break;
+        case '\n':
+            strbuf_add(sb, "\\n", 2);
+            break;
+        case '\r':
+            strbuf_add(sb, "\\r", 2);
+            break;
+        case '\t':
+            strbuf_add(sb, "\\t", 2);
+            break;
         default: {
             char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
             strbuf_add(sb, u, 6);

@@ -17,15 +17,18 @@
 #include <stddef.h>
 
 struct strbuf {
-    char *buf;      /* never NULL after init; NUL-terminated */
-    size_t len;     /* bytes used, not counting the NUL */
-    size_t alloc;   /* bytes allocated, 0 while buf points at the shared empty string */
-    size_t cap;     /* 0 = no cap; otherwise the largest len allowed */
-    bool overflow;  /* set when an append would have passed cap */
+    char *buf;     /* never NULL after init; NUL-terminated */
+    size_t len;    /* bytes used, not counting the NUL */
+    size_t alloc;  /* bytes allocated, 0 while buf points at the shared empty string */
+    size_t cap;    /* 0 = no cap; otherwise the largest len allowed */
+    bool overflow; /* set when an append would have passed cap */
 };
 
 extern char strbuf_empty[];
-#define STRBUF_INIT {strbuf_empty, 0, 0, 0, false}
+#define STRBUF_INIT                                                                                \
+    {                                                                                              \
+        strbuf_empty, 0, 0, 0, false                                                               \
+    }
 
 void strbuf_init(struct strbuf *sb, size_t hint);
 /* Frees the buffer and leaves sb empty and reusable. */

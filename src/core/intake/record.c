@@ -15,24 +15,29 @@
 #include "base/banned.h"
 
 const char *const record_channels[] = {
-    "web",    "qr",     "app",       "email",    "hotline",     "sms", "store", "survey",
+    "web",       "qr",     "app",     "email",    "hotline",     "sms", "store", "survey",
     "ecommerce", "social", "partner", "employee", "association", "iot", "other", NULL};
 
-const char *const record_statuses[] = {
-    "received",       "acknowledged",      "assessed",        "assigned",
-    "investigating",  "responded",         "closed",          "closed_unaccepted",
-    "reopened",       "pending_customer",  "pending_third_party", NULL};
+const char *const record_statuses[] = {"received",         "acknowledged",        "assessed",
+                                       "assigned",         "investigating",       "responded",
+                                       "closed",           "closed_unaccepted",   "reopened",
+                                       "pending_customer", "pending_third_party", NULL};
 
 const char *const record_severities[] = {"low", "medium", "high", "critical", NULL};
 
 static const char *const sentiments[] = {"negative", "neutral", "positive", NULL};
 static const char *const priorities[] = {"p1", "p2", "p3", "p4", NULL};
 
-#define F(name, kind, max, flags) {#name, kind, offsetof(struct record, name), max, flags, NULL}
-#define E(name, flags, values) \
-    {#name, RF_STR, offsetof(struct record, name), 32, (flags) | RF_ENUM, values}
+#define F(name, kind, max, flags)                                                                  \
+    {                                                                                              \
+#name, kind, offsetof(struct record, name), max, flags, NULL                               \
+    }
+#define E(name, flags, values)                                                                     \
+    {                                                                                              \
+#name, RF_STR, offsetof(struct record, name), 32, (flags) | RF_ENUM, values                \
+    }
 #define IN RF_INPUT
-#define S RECORD_SHORT_MAX
+#define S  RECORD_SHORT_MAX
 
 const struct record_field record_fields[] = {
     E(channel, IN | RF_REQUIRED, record_channels),
@@ -40,6 +45,7 @@ const struct record_field record_fields[] = {
     F(idempotency_key, RF_STR, S, 0),
     F(received_at, RF_TIME, 0, IN),
     F(recorded_at, RF_TIME, 0, 0),
+    F(created_by, RF_STR, 128, 0),
     F(customer_id, RF_STR, S, IN),
     F(customer_name, RF_STR, S, IN),
     F(phone, RF_STR, 32, IN),
@@ -132,6 +138,19 @@ void record_release(struct record *r)
     record_init(r);
 }
 
+void record_copy(struct record *dst, const struct record *src)
+{
+    *dst = *src;
+    for (size_t i = 0; i < record_nfields; i++) {
+        const struct record_field *f = &record_fields[i];
+        if (f->kind == RF_STR || f->kind == RF_JSON_ARR || f->kind == RF_JSON_OBJ) {
+            char **p = record_str(dst, f);
+            if (*p)
+                *p = xstrdup(*p);
+        }
+    }
+}
+
 const struct record_field *record_field_by_name(const char *name)
 {
     for (size_t i = 0; i < record_nfields; i++)
@@ -188,8 +207,8 @@ int record_set(struct record *r, const struct record_field *f, const char *val, 
     switch (f->kind) {
     case RF_STR:
         if (len > f->max)
-            return kerr_set(err, KERR_INVALID, "too_long", f->name,
-                            "%s is longer than %zu bytes", f->name, f->max);
+            return kerr_set(err, KERR_INVALID, "too_long", f->name, "%s is longer than %zu bytes",
+                            f->name, f->max);
         if ((f->flags & RF_ENUM) && !in_list(f->values, val, len))
             return kerr_set(err, KERR_INVALID, "invalid_value", f->name,
                             "%s: unknown value \"%.*s\"", f->name, (int)(len > 40 ? 40 : len), val);
@@ -199,8 +218,7 @@ int record_set(struct record *r, const struct record_field *f, const char *val, 
     case RF_TIME:
         if (clock_parse(val, len, &t) < 0)
             return kerr_set(err, KERR_INVALID, "invalid_time", f->name,
-                            "%s is not an RFC 3339 time (e.g. 2026-11-22T09:30:00+08:00)",
-                            f->name);
+                            "%s is not an RFC 3339 time (e.g. 2026-11-22T09:30:00+08:00)", f->name);
         *record_time(r, f) = t;
         return 0;
     case RF_NUM:
@@ -211,15 +229,15 @@ int record_set(struct record *r, const struct record_field *f, const char *val, 
         return 0;
     case RF_INT:
         if (parse_number(val, len, &d) < 0 || d != (double)(int64_t)d)
-            return kerr_set(err, KERR_INVALID, "invalid_number", f->name,
-                            "%s is not an integer", f->name);
+            return kerr_set(err, KERR_INVALID, "invalid_number", f->name, "%s is not an integer",
+                            f->name);
         *record_time(r, f) = (int64_t)d;
         return 0;
     case RF_JSON_ARR:
     case RF_JSON_OBJ:
         if (len > f->max)
-            return kerr_set(err, KERR_INVALID, "too_long", f->name,
-                            "%s is longer than %zu bytes", f->name, f->max);
+            return kerr_set(err, KERR_INVALID, "too_long", f->name, "%s is longer than %zu bytes",
+                            f->name, f->max);
         return set_json_text(r, f, val, len, err);
     }
     return kerr_set(err, KERR_INTERNAL, "internal", f->name, "unknown field kind");
@@ -286,8 +304,7 @@ int record_validate(struct record *r, int64_t now_ms, struct kerr *err)
     for (size_t i = 0; i < record_nfields; i++) {
         const struct record_field *f = &record_fields[i];
         if ((f->flags & RF_REQUIRED) && !record_has(r, f))
-            return kerr_set(err, KERR_INVALID, "missing_field", f->name, "%s is required",
-                            f->name);
+            return kerr_set(err, KERR_INVALID, "missing_field", f->name, "%s is required", f->name);
     }
     if (r->email && !strchr(r->email, '@'))
         return kerr_set(err, KERR_INVALID, "invalid_field", "email",
@@ -324,8 +341,14 @@ int record_validate(struct record *r, int64_t now_ms, struct kerr *err)
 
 void record_to_json(const struct record *r, struct jsonw *w)
 {
-    char ts[CLOCK_FMT_MAX];
     jsonw_obj(w);
+    record_write_fields(r, w);
+    jsonw_end(w);
+}
+
+void record_write_fields(const struct record *r, struct jsonw *w)
+{
+    char ts[CLOCK_FMT_MAX];
     jsonw_kint(w, "id", r->id);
     for (size_t i = 0; i < record_nfields; i++) {
         const struct record_field *f = &record_fields[i];
@@ -354,5 +377,4 @@ void record_to_json(const struct record *r, struct jsonw *w)
             break;
         }
     }
-    jsonw_end(w);
 }

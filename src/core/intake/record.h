@@ -27,6 +27,7 @@ struct record {
     char *idempotency_key;
     int64_t received_at;
     int64_t recorded_at;
+    char *created_by; /* who recorded it: "apikey:3:crm", "import:file.csv", ... */
     char *customer_id;
     char *customer_name;
     char *phone;
@@ -80,7 +81,7 @@ struct record_field {
     const char *name;
     enum record_kind kind;
     size_t offset;
-    size_t max;           /* longest accepted value in bytes (strings, JSON) */
+    size_t max; /* longest accepted value in bytes (strings, JSON) */
     unsigned flags;
     const char *const *values; /* for RF_ENUM, NULL-terminated */
 };
@@ -93,13 +94,16 @@ extern const char *const record_statuses[];   /* NULL-terminated */
 extern const char *const record_severities[]; /* NULL-terminated */
 
 /* Limits on one record. */
-#define RECORD_TEXT_MAX 65536
+#define RECORD_TEXT_MAX  65536
 #define RECORD_SHORT_MAX 256
 
 void record_init(struct record *r);
 void record_release(struct record *r);
 
 const struct record_field *record_field_by_name(const char *name);
+
+/* Makes dst (uninitialised) a deep copy of src. */
+void record_copy(struct record *dst, const struct record *src);
 
 /*
  * Sets a field from text, as a CSV cell or a JSON string gives it:
@@ -121,6 +125,8 @@ int record_validate(struct record *r, int64_t now_ms, struct kerr *err);
 
 /* Writes r as a JSON object: every present field, plus id. */
 void record_to_json(const struct record *r, struct jsonw *w);
+/* Writes the same members into an object the caller has opened (to add more). */
+void record_write_fields(const struct record *r, struct jsonw *w);
 
 /* Accessors through the table. */
 char **record_str(struct record *r, const struct record_field *f);

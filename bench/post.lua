@@ -1,0 +1,37 @@
+-- wrk script: durable single-record POST /api/v1/feedback, each with a fresh external_id.
+-- KESU_KEY: the API key. Prints one JSON line of results at the end.
+local key = os.getenv("KESU_KEY")
+local threads = {}
+local n = 0
+
+function setup(thread)
+   thread:set("tid", #threads + 1)
+   table.insert(threads, thread)
+end
+
+local texts = {
+   "物流太慢了，订单三天没有更新，客服电话也打不通，请尽快处理",
+   "收到的手机屏幕有划痕，申请退货一周了还没人处理",
+   "门店店员态度很差，排队半小时没人理，第三次投诉了",
+   "信用卡年费被重复扣款两次，要求退还多扣的费用",
+   "APP一直闪退，登录不上，影响正常使用",
+}
+
+function request()
+   n = n + 1
+   local body = string.format(
+      '{"channel":"app","external_id":"wrk-%d-%d-%d","customer_id":"C%d","product":"手机",' ..
+      '"region":"上海","text":"%s"}', tid, os.time(), n, n % 5000, texts[n % #texts + 1])
+   return wrk.format("POST", "/api/v1/feedback",
+      {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. key}, body)
+end
+
+function done(summary, latency, requests)
+   io.write(string.format(
+      '{"requests":%d,"duration_s":%.3f,"rps":%.1f,"p50_ms":%.3f,"p99_ms":%.3f,"max_ms":%.3f,' ..
+      '"non2xx":%d,"errors":%d}\n',
+      summary.requests, summary.duration / 1e6, summary.requests / (summary.duration / 1e6),
+      latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency.max / 1000,
+      summary.errors.status, summary.errors.connect + summary.errors.read +
+      summary.errors.write + summary.errors.timeout))
+end

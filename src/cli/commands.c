@@ -1,0 +1,125 @@
+/*
+ * commands.c: the subcommand table and what subcommands share: opening the
+ * store, reading settings, reporting errors. See commands.h for how to add one.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/xmalloc.h"
+#include "cli/commands.h"
+#include "store/db.h"
+#include "base/banned.h"
+
+const struct command commands[] = {
+    {"serve", cmd_serve, "run the HTTP server (API, metrics)"},
+    {"import", cmd_import, "import records from JSONL or CSV files"},
+    {"export", cmd_export, "export records as JSONL or CSV, with filters"},
+    {"demo", cmd_demo, "generate realistic demo complaints (into the store or a file)"},
+    {"apikey", cmd_apikey, "create, list and revoke API keys"},
+    {"migrate", cmd_migrate, "apply database migrations and show the schema version"},
+    {"version", cmd_version, "print the version"},
+    {"help", cmd_help, "show help for kesu or a command"},
+    {NULL, NULL, NULL},
+};
+
+int cli_fail(int code, const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "kesu %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return code;
+}
+
+int cli_open_store(struct cli *cli, struct store **out)
+{
+    struct kerr e;
+    kerr_clear(&e);
+    if (store_open(cli->data_dir, out, &e) < 0) {
+        fprintf(stderr, "kesu: cannot open the store in %s: %s\n", cli->data_dir, e.message);
+        return -1;
+    }
+    return 0;
+}
+
+/* Looks name up in <data>/kesu.conf ("name = value" lines, # comments). */
+static char *conf_lookup(struct cli *cli, const char *name)
+{
+    char path[4096], line[1024];
+    FILE *f;
+    char *found = NULL;
+    size_t n = strlen(name);
+
+    snprintf(path, sizeof(path), "%s/kesu.conf", cli->data_dir);
+    if (!(f = fopen(cli->conf_path ? cli->conf_path : path, "r")))
+        return NULL;
+    while (fgets(line, sizeof(line), f)) {
+        char *p = line, *v;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (*p == '#' || strncmp(p, name, n) != 0)
+            continue;
+        v = p + n;
+        while (*v == ' ' || *v == '\t')
+            v++;
+        if (*v++ != '=')
+            continue;
+        while (*v == ' ' || *v == '\t')
+            v++;
+        v[strcspn(v, "\r\n")] = '\0';
+        for (size_t k = strlen(v); k > 0 && (v[k - 1] == ' ' || v[k - 1] == '\t'); k--)
+            v[k - 1] = '\0';
+        free(found);
+        found = xstrdup(v);
+    }
+    fclose(f);
+    return found;
+}
+
+const char *cli_setting(struct cli *cli, const char *name, const char *def)
+{
+    /* Settings are read a handful of times at start-up; file values are kept for the process. */
+    static struct {
+        char name[32];
+        char *value;
+    } kept[32];
+    static int nkept;
+    char env[96];
+    const char *v;
+
+    snprintf(env, sizeof(env), "KESU_%s", name);
+    for (char *p = env; *p; p++)
+        if (*p >= 'a' && *p <= 'z')
+            *p = (char)(*p - 'a' + 'A');
+    if ((v = getenv(env)) && *v)
+        return v;
+    for (int i = 0; i < nkept; i++)
+        if (strcmp(kept[i].name, name) == 0)
+            return kept[i].value ? kept[i].value : def;
+    if (nkept == 32 || strlen(name) >= sizeof(kept[0].name))
+        return def;
+    snprintf(kept[nkept].name, sizeof(kept[0].name), "%s", name);
+    kept[nkept].value = conf_lookup(cli, name);
+    return kept[nkept++].value ? kept[nkept - 1].value : def;
+}
+
+bool cli_progress_enabled(void)
+{
+    return isatty(2) == 1;
+}
+
+int cmd_version(struct cli *cli, int argc, char **argv)
+{
+    (void)cli;
+    if (argc > 1 && strcmp(argv[1], "--help") == 0) {
+        printf("usage: kesu version\n\nPrints the version of kesu.\n");
+        return 0;
+    }
+    printf("kesu %s\n", KESU_VERSION);
+    return 0;
+}

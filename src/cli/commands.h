@@ -1,0 +1,58 @@
+/*
+ * commands.h: the CLI's subcommands. Each lives in cmd_<name>.c and is one
+ * row of the table in commands.c.
+ *
+ * How to add a subcommand:
+ *   1. write `int cmd_<name>(struct cli *cli, int argc, char **argv)` in
+ *      src/cli/cmd_<name>.c; argv[0] is the subcommand's name; handle --help;
+ *   2. declare it below and add a row to commands[] in commands.c;
+ *   3. document it in README.md ("CLI") and test it in tests/api/.
+ * Exit codes: 0 success, 1 failure, 2 usage error, 3 done with rejected input.
+ */
+#ifndef KESU_COMMANDS_H
+#define KESU_COMMANDS_H
+
+#include <stdbool.h>
+
+#include "base/error.h"
+
+struct store;
+
+/* Global options and settings every subcommand sees. */
+struct cli {
+    const char *data_dir; /* --data, default ./var */
+    const char *conf_path;
+};
+
+struct command {
+    const char *name;
+    int (*fn)(struct cli *cli, int argc, char **argv);
+    const char *summary;
+};
+
+extern const struct command commands[];
+
+/* Opens the store in cli->data_dir, printing an error on failure. */
+int cli_open_store(struct cli *cli, struct store **out);
+/* Reads a setting: environment KESU_<NAME> first, then <data>/kesu.conf, else def. */
+const char *cli_setting(struct cli *cli, const char *name, const char *def);
+/* Prints "kesu <cmd>: message" to stderr; returns code. */
+int cli_fail(int code, const char *cmd, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Is standard error a terminal (for progress lines)? */
+bool cli_progress_enabled(void);
+
+/* Generates count demo records (seed) into the store; returns records stored or < 0. */
+long demo_into_store(struct store *s, long count, unsigned long long seed, bool progress);
+
+int cmd_serve(struct cli *cli, int argc, char **argv);
+int cmd_import(struct cli *cli, int argc, char **argv);
+int cmd_export(struct cli *cli, int argc, char **argv);
+int cmd_demo(struct cli *cli, int argc, char **argv);
+int cmd_apikey(struct cli *cli, int argc, char **argv);
+int cmd_migrate(struct cli *cli, int argc, char **argv);
+int cmd_version(struct cli *cli, int argc, char **argv);
+int cmd_help(struct cli *cli, int argc, char **argv);
+
+#define KESU_VERSION "0.1.0"
+
+#endif

@@ -1,0 +1,104 @@
+/* apikey.c: the api_keys table. Keys are stored as hashes only. */
+#include <stdio.h>
+#include <string.h>
+
+#include "base/clock.h"
+#include "store/sqlite_int.h"
+#include "base/banned.h"
+
+int store_apikey_insert(struct store *s, const char *name, const char *prefix,
+                        const unsigned char hash[STORE_KEYHASH_LEN], int64_t *id, struct kerr *err)
+{
+    sqlite3_stmt *st;
+    int rc = 0;
+    pthread_mutex_lock(&s->wlock);
+    if (!(st = conn_stmt(s->wconn, ST_APIKEY_INSERT))) {
+        rc = db_error(s->wconn->db, err, "prepare key insert");
+        goto out;
+    }
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, prefix, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 3, hash, STORE_KEYHASH_LEN, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, clock_now_ms());
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = db_error(s->wconn->db, err, "insert key");
+    else
+        *id = sqlite3_last_insert_rowid(s->wconn->db);
+    sqlite3_reset(st);
+    if (rc == 0)
+        rc = wal_sync(s, err);
+out:
+    pthread_mutex_unlock(&s->wlock);
+    return rc;
+}
+
+int store_apikey_find(struct store *s, const unsigned char hash[STORE_KEYHASH_LEN], int64_t *id,
+                      char name[64])
+{
+    struct conn *c = store_reader(s, NULL);
+    sqlite3_stmt *st;
+    int rc = KERR_IO;
+    if (!c)
+        return KERR_IO;
+    if ((st = conn_stmt(c, ST_APIKEY_FIND))) {
+        sqlite3_bind_blob(st, 1, hash, STORE_KEYHASH_LEN, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            *id = sqlite3_column_int64(st, 0);
+            snprintf(name, 64, "%s", (const char *)sqlite3_column_text(st, 1));
+            rc = 0;
+        } else {
+            rc = rc == SQLITE_DONE ? KERR_NOTFOUND : KERR_IO;
+        }
+        sqlite3_reset(st);
+    }
+    store_reader_put(s, c);
+    return rc;
+}
+
+int store_apikey_list(struct store *s, store_apikey_cb cb, void *arg)
+{
+    struct conn *c = store_reader(s, NULL);
+    sqlite3_stmt *st;
+    int rc = KERR_IO;
+    if (!c)
+        return KERR_IO;
+    if ((st = conn_stmt(c, ST_APIKEY_LIST))) {
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            struct store_apikey k = {sqlite3_column_int64(st, 0),
+                                     (const char *)sqlite3_column_text(st, 1),
+                                     (const char *)sqlite3_column_text(st, 2),
+                                     sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4)};
+            if (cb(arg, &k))
+                break;
+        }
+        rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : KERR_IO;
+        sqlite3_reset(st);
+    }
+    store_reader_put(s, c);
+    return rc;
+}
+
+int store_apikey_revoke(struct store *s, int64_t id, struct kerr *err)
+{
+    sqlite3_stmt *st;
+    int rc = 0;
+    pthread_mutex_lock(&s->wlock);
+    if (!(st = conn_stmt(s->wconn, ST_APIKEY_REVOKE))) {
+        rc = db_error(s->wconn->db, err, "prepare revoke");
+        goto out;
+    }
+    sqlite3_bind_int64(st, 1, clock_now_ms());
+    sqlite3_bind_int64(st, 2, id);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = db_error(s->wconn->db, err, "revoke key");
+    else if (sqlite3_changes(s->wconn->db) == 0)
+        rc = kerr_set(err, KERR_NOTFOUND, "not_found", "id", "no active API key with id %lld",
+                      (long long)id);
+    sqlite3_reset(st);
+    if (rc == 0)
+        rc = wal_sync(s, err);
+out:
+    pthread_mutex_unlock(&s->wlock);
+    return rc;
+}

@@ -1,0 +1,180 @@
+/*
+ * db.h: the one storage interface. Every read and write of kesu's data goes
+ * through these functions; no other file holds SQL. The embedded backend is
+ * SQLite (sqlite.c and the repo files beside it); a PostgreSQL backend
+ * implements the same functions.
+ *
+ * Durability: a write function that returns 0 has committed with fsync.
+ * Writes from many threads are funnelled into a writer thread that commits
+ * many jobs in one transaction (group commit): store_submit() queues a job
+ * and calls job->done after the commit; store_run() waits for it.
+ *
+ * Search: full-text search runs on an index kept behind intake by an
+ * indexer thread (started with store_start), so intake never pays for it;
+ * store_stats() reports how far it lags.
+ *
+ * Threads: all functions are safe to call from any thread.
+ */
+#ifndef KESU_DB_H
+#define KESU_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/error.h"
+#include "intake/record.h"
+
+struct store;
+
+/*
+ * Opens (creating when missing) the database files in dir and applies
+ * pending migrations. Returns 0 and *out, or an error.
+ */
+int store_open(const char *dir, struct store **out, struct kerr *err);
+/* Stops background threads (after finishing queued jobs) and closes everything. */
+void store_close(struct store *s);
+
+/* Background threads store_start can run. */
+enum {
+    STORE_BG_WRITER = 1,     /* group commit */
+    STORE_BG_INDEXER = 2,    /* full-text index behind intake */
+    STORE_BG_CHECKPOINT = 4, /* WAL checkpoints off the commit path */
+    STORE_BG_ALL = 7,
+};
+/* Starts the background threads named in what (STORE_BG_*). */
+int store_start(struct store *s, unsigned what, struct kerr *err);
+
+/* Schema version now applied, and the newest this binary knows. */
+int store_schema_version(struct store *s, int *applied, int *known);
+
+/* ---- writes ---------------------------------------------------------- */
+
+struct store_insert_result {
+    int64_t id;
+    bool created; /* false: an earlier copy (same channel+external_id or idempotency key) */
+};
+
+/* A change to some fields of one record (PATCH). */
+#define STORE_PATCH_MAX 16
+struct store_patch {
+    size_t n;
+    const struct record_field *fields[STORE_PATCH_MAX];
+    struct record values; /* new values of those fields (absent = clear) */
+    const char *note;     /* optional reason, kept on the timeline */
+};
+
+enum store_job_kind { STORE_JOB_INSERT, STORE_JOB_PATCH };
+
+struct store_job {
+    enum store_job_kind kind;
+    const char *actor; /* who: "apikey:3:crm", "import:file.csv", "user:..." */
+    /* STORE_JOB_INSERT: records (validated) and one result per record */
+    struct record *recs;
+    size_t n;
+    struct store_insert_result *results;
+    /* STORE_JOB_PATCH */
+    int64_t id;
+    struct store_patch *patch;
+    /* outcome */
+    int rc;
+    struct kerr err;
+    /* completion, called on the writer thread after the commit */
+    void (*done)(struct store_job *job);
+    void *arg;
+    /* internal */
+    struct store_job *next;
+    int64_t queued_us;
+};
+
+/*
+ * Queues a job for the writer; job->done(job) is called once it is committed
+ * (rc 0) or failed (rc < 0, err filled). The job must stay alive until then.
+ * An insert job is atomic: all its records are stored or none.
+ */
+void store_submit(struct store *s, struct store_job *job);
+/* Runs a job and waits for it; returns job->rc. Works with or without store_start. */
+int store_run(struct store *s, struct store_job *job);
+
+/* ---- feedback reads --------------------------------------------------- */
+
+/* Fills out (record_init'ed by the caller) with record id. KERR_NOTFOUND when absent. */
+int store_feedback_get(struct store *s, int64_t id, struct record *out, struct kerr *err);
+
+struct store_event {
+    int64_t id;
+    int64_t at;
+    const char *actor, *kind, *field, *before, *after, *note; /* NULL when absent */
+};
+typedef int (*store_event_cb)(void *arg, const struct store_event *ev);
+/* Calls cb for each timeline event of record id, oldest first. */
+int store_feedback_events(struct store *s, int64_t id, store_event_cb cb, void *arg,
+                          struct kerr *err);
+
+struct store_filter {
+    const char *channel;  /* comma-separated list */
+    const char *status;   /* comma-separated list */
+    const char *category; /* matches any level */
+    const char *product, *store, *region, *customer_id, *severity, *assignee, *team;
+    int64_t since, until; /* received_at in [since, until); 0 = open */
+    const char *q;        /* full-text query; "" or NULL = none */
+    int limit;            /* 1..1000 */
+    const char *cursor;   /* from a previous page, or NULL */
+    bool want_total;
+};
+
+struct store_page {
+    size_t count;
+    char next_cursor[64]; /* "" on the last page */
+    int64_t total;        /* -1 unless asked */
+};
+
+typedef int (*store_record_cb)(void *arg, const struct record *r);
+/*
+ * Lists records matching f: newest received first, or, with a full-text
+ * query, newest recorded first. Calls cb per record (the record is valid
+ * during the call only; a nonzero return stops). Bad cursor: KERR_INVALID
+ * naming "cursor".
+ */
+int store_feedback_list(struct store *s, const struct store_filter *f, store_record_cb cb,
+                        void *arg, struct store_page *page, struct kerr *err);
+
+typedef int (*store_count_cb)(void *arg, const char *key, int64_t n);
+/* Record counts per channel (maintained at intake, no scan). */
+int store_feedback_channel_counts(struct store *s, store_count_cb cb, void *arg);
+
+/* ---- API keys ------------------------------------------------------------ */
+
+#define STORE_KEYHASH_LEN 32
+int store_apikey_insert(struct store *s, const char *name, const char *prefix,
+                        const unsigned char hash[STORE_KEYHASH_LEN], int64_t *id, struct kerr *err);
+/* Finds a key that is not revoked. KERR_NOTFOUND when there is none. */
+int store_apikey_find(struct store *s, const unsigned char hash[STORE_KEYHASH_LEN], int64_t *id,
+                      char name[64]);
+struct store_apikey {
+    int64_t id;
+    const char *name, *prefix;
+    int64_t created_at, revoked_at;
+};
+typedef int (*store_apikey_cb)(void *arg, const struct store_apikey *k);
+int store_apikey_list(struct store *s, store_apikey_cb cb, void *arg);
+/* KERR_NOTFOUND when no such active key. */
+int store_apikey_revoke(struct store *s, int64_t id, struct kerr *err);
+
+/* ---- operations ---------------------------------------------------------- */
+
+struct store_stats {
+    uint64_t commits;        /* writer transactions committed */
+    uint64_t syncs;          /* fdatasync calls that made commits durable */
+    uint64_t jobs;           /* jobs completed */
+    uint64_t records;        /* records inserted (new) */
+    int64_t queue_depth;     /* jobs waiting for the writer */
+    int64_t search_lag;      /* records stored but not yet searchable */
+    uint64_t search_indexed; /* records indexed by this process */
+};
+void store_stats(struct store *s, struct store_stats *st);
+
+/* Indexes everything not yet searchable, now (CLI, tests). Returns rows indexed or < 0. */
+long store_search_catch_up(struct store *s, struct kerr *err);
+
+#endif

@@ -1,0 +1,188 @@
+/*
+ * search.c: the full-text index behind intake. The index lives in its own
+ * file (search.db) and is fed by an indexer thread that copies new records
+ * in id order, in batches, remembering how far it got in the same
+ * transaction. Record ids grow in commit order (one writer per database),
+ * so "everything above indexed_to" is exactly what is still to do. The
+ * index can be deleted at any time; it is rebuilt from the records.
+ *
+ * Also here: the checkpointer, which moves committed WAL pages into the
+ * database files off the commit path.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "store/sqlite_int.h"
+#include "base/banned.h"
+
+#define INDEX_BATCH 2000
+
+int search_open(struct store *s, struct kerr *err)
+{
+    struct conn *c;
+    int rc = conn_open(s, &c, CONN_INDEXER, err);
+    if (rc < 0)
+        return rc;
+    rc = conn_exec(c,
+                   "CREATE VIRTUAL TABLE IF NOT EXISTS s.fts USING fts5(title, text,"
+                   " tokenize='kesu_cjk');"
+                   "CREATE TABLE IF NOT EXISTS s.search_state(k TEXT PRIMARY KEY, v INTEGER);"
+                   "INSERT OR IGNORE INTO s.search_state VALUES('indexed_to', 0);",
+                   err);
+    conn_close(c);
+    return rc;
+}
+
+static int64_t scalar(struct conn *c, enum stmt_id id)
+{
+    sqlite3_stmt *st = conn_stmt(c, id);
+    int64_t v = -1;
+    if (st && sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    if (st)
+        sqlite3_reset(st);
+    return v;
+}
+
+long search_step(struct store *s, struct conn *c, int max_rows, struct kerr *err)
+{
+    sqlite3_stmt *rows, *add, *set;
+    int64_t from, to, maxid;
+    long n = 0;
+    int rc;
+
+    if ((from = scalar(c, ST_SEARCH_STATE)) < 0)
+        return db_error(c->db, err, "read search state");
+    if ((rc = conn_exec(c, "BEGIN", err)) < 0)
+        return rc;
+    to = from;
+    rows = conn_stmt(c, ST_SEARCH_ROWS);
+    if (!rows)
+        goto fail;
+    sqlite3_bind_int64(rows, 1, from);
+    sqlite3_bind_int(rows, 2, max_rows);
+    while ((rc = sqlite3_step(rows)) == SQLITE_ROW) {
+        if (!(add = conn_stmt(c, ST_SEARCH_ADD)))
+            goto fail;
+        to = sqlite3_column_int64(rows, 0);
+        sqlite3_bind_int64(add, 1, to);
+        sqlite3_bind_value(add, 2, sqlite3_column_value(rows, 1));
+        sqlite3_bind_value(add, 3, sqlite3_column_value(rows, 2));
+        if (sqlite3_step(add) != SQLITE_DONE)
+            goto fail;
+        n++;
+    }
+    sqlite3_reset(rows);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        goto fail;
+    if (n > 0) {
+        if (!(set = conn_stmt(c, ST_SEARCH_SET)))
+            goto fail;
+        sqlite3_bind_int64(set, 1, to);
+        if (sqlite3_step(set) != SQLITE_DONE)
+            goto fail;
+    }
+    if ((rc = conn_exec(c, "COMMIT", err)) < 0)
+        goto fail_rolled;
+    atomic_fetch_add(&s->search_indexed, (uint64_t)n);
+    maxid = scalar(c, ST_MAX_ID);
+    if (maxid >= 0)
+        atomic_store(&s->search_lag, maxid - to);
+    return n;
+fail:
+    rc = db_error(c->db, err, "index records");
+fail_rolled:
+    conn_exec(c, "ROLLBACK", NULL);
+    return rc;
+}
+
+long store_search_catch_up(struct store *s, struct kerr *err)
+{
+    struct conn *c;
+    long total = 0, n;
+    if (conn_open(s, &c, CONN_INDEXER, err) < 0)
+        return KERR_IO;
+    while ((n = search_step(s, c, 20000, err)) > 0)
+        total += n;
+    conn_close(c);
+    return n < 0 ? n : total;
+}
+
+/* Waits up to ms milliseconds or until the store is stopping; returns true when stopping. */
+static bool nap(struct store *s, int ms)
+{
+    struct timespec ts;
+    bool stop;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += ms / 1000;
+    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&s->bglock);
+    if (!s->stopping && ms > 0)
+        pthread_cond_timedwait(&s->bgcond, &s->bglock, &ts);
+    stop = s->stopping;
+    pthread_mutex_unlock(&s->bglock);
+    return stop;
+}
+
+void *search_main(void *arg)
+{
+    struct store *s = arg;
+    struct conn *c;
+    struct kerr err;
+
+    pthread_setname_np(pthread_self(), "kesu-indexer");
+    if (conn_open(s, &c, CONN_INDEXER, &err) < 0) {
+        log_error("search indexer cannot start: %s", err.message);
+        return NULL;
+    }
+    /* Indexing uses spare CPU only: under full intake load it falls behind (the lag is
+     * exported) and catches up when the load eases, instead of slowing intake down. */
+    {
+        struct sched_param sp = {0};
+        if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp) != 0 &&
+            setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 19) < 0)
+            log_warn("search indexer: cannot lower its priority");
+    }
+    for (;;) {
+        long n = search_step(s, c, INDEX_BATCH, &err);
+        if (n < 0)
+            log_warn("search indexer: %s", err.message);
+        if (n == INDEX_BATCH) {
+            if (nap(s, 0))
+                break;
+            continue;
+        }
+        if (nap(s, n < 0 ? 1000 : 100))
+            break;
+    }
+    conn_close(c);
+    return NULL;
+}
+
+void *checkpoint_main(void *arg)
+{
+    struct store *s = arg;
+    struct conn *c;
+    struct kerr err;
+
+    pthread_setname_np(pthread_self(), "kesu-checkpoint");
+    if (conn_open(s, &c, CONN_INDEXER, &err) < 0) {
+        log_error("checkpointer cannot start: %s", err.message);
+        return NULL;
+    }
+    while (!nap(s, 1000)) {
+        sqlite3_wal_checkpoint_v2(c->db, "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        sqlite3_wal_checkpoint_v2(c->db, "s", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    }
+    conn_close(c);
+    return NULL;
+}

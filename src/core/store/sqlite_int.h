@@ -1,0 +1,132 @@
+/*
+ * sqlite_int.h: what the SQLite backend's files share and nobody else sees:
+ * connections with a cache of prepared statements, the store struct, and
+ * the helpers the repo files (feedback.c, apikey.c, search.c, writer.c) use.
+ */
+#ifndef KESU_SQLITE_INT_H
+#define KESU_SQLITE_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include <sqlite3.h>
+
+#include "store/db.h"
+
+/* Statements prepared once per connection. SQL text in sqlite.c. */
+enum stmt_id {
+    ST_INSERT,
+    ST_EVENT,
+    ST_FIND_EXTERNAL,
+    ST_FIND_IDEMPOTENCY,
+    ST_GET,
+    ST_EVENTS,
+    ST_CREATED,
+    ST_COUNT_ADD,
+    ST_COUNTS,
+    ST_APIKEY_INSERT,
+    ST_APIKEY_FIND,
+    ST_APIKEY_LIST,
+    ST_APIKEY_REVOKE,
+    ST_MAX_ID,
+    ST_SEARCH_STATE,
+    ST_SEARCH_ADD,
+    ST_SEARCH_SET,
+    ST_SEARCH_ROWS,
+    ST_BEGIN,
+    ST_COMMIT,
+    ST_ROLLBACK,
+    ST_SAVEPOINT,
+    ST_RELEASE,
+    ST_ROLLBACK_TO,
+    ST__COUNT
+};
+
+struct conn {
+    sqlite3 *db;
+    sqlite3_stmt *stmt[ST__COUNT];
+};
+
+#define STORE_POOL_MAX 32
+
+struct store {
+    char *dir;
+    char *main_path;
+    char *search_path;
+
+    /* the writer connection, used by the writer thread or under wlock */
+    struct conn *wconn;
+    pthread_mutex_t wlock;
+
+    /* idle reader connections */
+    pthread_mutex_t plock;
+    struct conn *idle[STORE_POOL_MAX];
+    int nidle;
+
+    /* group commit */
+    pthread_mutex_t qlock;
+    pthread_cond_t qcond;
+    struct store_job *qhead, *qtail;
+    bool started, stopping;
+    bool delay_wanted; /* the writer is waiting for more jobs (qlock) */
+    unsigned bg;       /* STORE_BG_* running */
+    pthread_t writer, indexer, checkpointer;
+    pthread_mutex_t bglock;
+    pthread_cond_t bgcond;
+
+    /* durability: committed batches wait here for the WAL fdatasync (see writer.c) */
+    int wal_fd;
+    pthread_t syncer;
+    pthread_mutex_t slock;
+    pthread_cond_t scond;
+    struct store_job *shead, *stail;
+    bool sync_stop;
+
+    atomic_uint_fast64_t commits, jobs, records, search_indexed, syncs;
+    atomic_int_fast64_t queue_depth, search_lag;
+};
+
+/*
+ * Connection kinds. The writer sees only kesu.db, so its transactions never
+ * lock search.db; readers and the indexer attach search.db as "s". The
+ * indexer writes only to s, in deferred transactions, so it never takes
+ * kesu.db's write lock.
+ */
+enum conn_kind { CONN_WRITER, CONN_READER, CONN_INDEXER };
+int conn_open(struct store *s, struct conn **out, enum conn_kind kind, struct kerr *err);
+void conn_close(struct conn *c);
+/* The statement id, prepared on first use, reset and unbound. NULL on error (logged). */
+sqlite3_stmt *conn_stmt(struct conn *c, enum stmt_id id);
+int conn_exec(struct conn *c, const char *sql, struct kerr *err);
+/* Steps a cached statement that returns no rows (BEGIN, SAVEPOINT, ...). */
+int conn_step(struct conn *c, enum stmt_id id, struct kerr *err);
+
+/* Borrow and return a reader connection. */
+struct conn *store_reader(struct store *s, struct kerr *err);
+void store_reader_put(struct store *s, struct conn *c);
+
+/* Fills e from the connection's last error; returns rc (KERR_IO unless given). */
+int db_error(sqlite3 *db, struct kerr *e, const char *what);
+
+/* feedback.c: columns in SELECT order and reading a row into a record. */
+const char *feedback_columns(void); /* "f.id,f.channel,..." */
+void feedback_row(sqlite3_stmt *st, int first_col, struct record *r);
+int feedback_insert_one(struct conn *c, struct record *r, const char *actor,
+                        struct store_insert_result *res, struct kerr *err);
+int feedback_patch(struct conn *c, int64_t id, struct store_patch *p, const char *actor,
+                   int64_t now, struct kerr *err);
+
+/* writer.c: runs jobs in one transaction on the writer connection, durably; wlock held. */
+void writer_run_batch(struct store *s, struct store_job *jobs);
+/* Makes every commit so far durable (fdatasync of the WAL). */
+int wal_sync(struct store *s, struct kerr *err);
+void *writer_main(void *arg);
+void *syncer_main(void *arg);
+
+/* search.c */
+int search_open(struct store *s, struct kerr *err);
+long search_step(struct store *s, struct conn *c, int max_rows, struct kerr *err);
+void *search_main(void *arg);
+void *checkpoint_main(void *arg);
+
+#endif

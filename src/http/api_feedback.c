@@ -1,0 +1,467 @@
+/*
+ * api_feedback.c: /api/v1/feedback: intake (one record or a batch), get
+ * with timeline, list and search, patch. Input is checked here at the edge
+ * (JSON, UTF-8, fields) by the same record functions the importers use;
+ * writes go to the group commit and the reply is sent after the commit.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "base/clock.h"
+#include "base/json.h"
+#include "base/jsonw.h"
+#include "base/utf8.h"
+#include "base/xmalloc.h"
+#include "http/api.h"
+#include "base/banned.h"
+
+/* What an intake request keeps while its job waits for the commit. */
+struct intake {
+    struct record *recs;
+    struct store_insert_result *results;
+    size_t n;
+};
+
+static void intake_free(void *p)
+{
+    struct intake *in = p;
+    for (size_t i = 0; i < in->n; i++)
+        record_release(&in->recs[i]);
+    free(in->recs);
+    free(in->results);
+    free(in);
+}
+
+static struct intake *intake_new(struct req *r, size_t n)
+{
+    struct intake *in = xcalloc(1, sizeof(*in));
+    in->recs = xcalloc(n ? n : 1, sizeof(*in->recs));
+    in->results = xcalloc(n ? n : 1, sizeof(*in->results));
+    in->n = n;
+    for (size_t i = 0; i < n; i++)
+        record_init(&in->recs[i]);
+    r->state = in;
+    r->state_free = intake_free;
+    return in;
+}
+
+static cJSON *parse_body(struct req *r)
+{
+    struct kerr e;
+    cJSON *j;
+    if (r->body.len == 0) {
+        reply_error(r, 400, "missing_body", NULL, "the request needs a JSON body");
+        return NULL;
+    }
+    kerr_clear(&e);
+    if (!(j = json_parse_checked(r->body.buf, r->body.len, &e)))
+        reply_kerr(r, KERR_INVALID, &e);
+    return j;
+}
+
+/* Reads and validates one record from obj into rec. */
+static int read_record(const cJSON *obj, struct record *rec, int64_t now, struct kerr *e)
+{
+    int rc = record_from_json(rec, obj, e);
+    return rc < 0 ? rc : record_validate(rec, now, e);
+}
+
+static void write_record(struct strbuf *sb, const struct record *rec)
+{
+    struct jsonw w;
+    jsonw_init(&w, sb);
+    record_to_json(rec, &w);
+}
+
+static int reply_record(struct req *r, unsigned status, int64_t id)
+{
+    struct record rec;
+    struct kerr e;
+    struct strbuf sb = STRBUF_INIT;
+    int rc;
+
+    record_init(&rec);
+    kerr_clear(&e);
+    if ((rc = store_feedback_get(r->store, id, &rec, &e)) < 0)
+        return reply_kerr(r, rc, &e);
+    write_record(&sb, &rec);
+    record_release(&rec);
+    return reply_json(r, status, &sb);
+}
+
+static int create_done(struct req *r)
+{
+    struct intake *in = r->state;
+    struct strbuf sb = STRBUF_INIT;
+
+    if (r->job.rc < 0)
+        return reply_kerr(r, r->job.rc, &r->job.err);
+    if (!in->results[0].created)
+        return reply_record(r, 200, in->results[0].id);
+    write_record(&sb, &in->recs[0]);
+    return reply_json(r, 201, &sb);
+}
+
+int api_feedback_create(struct req *r)
+{
+    cJSON *j = parse_body(r);
+    struct intake *in;
+    const char *key = req_header(r, "Idempotency-Key");
+    struct kerr e;
+    int rc;
+
+    if (!j)
+        return REQ_DONE;
+    in = intake_new(r, 1);
+    kerr_clear(&e);
+    rc = read_record(j, &in->recs[0], clock_now_ms(), &e);
+    cJSON_Delete(j);
+    if (rc < 0)
+        return reply_kerr(r, rc, &e);
+    if (key) {
+        size_t len = strlen(key);
+        if (len == 0 || len > RECORD_SHORT_MAX || utf8_invalid_at(key, len) >= 0)
+            return reply_error(r, 400, "invalid_header", "Idempotency-Key",
+                               "Idempotency-Key must be 1 to %d bytes of UTF-8", RECORD_SHORT_MAX);
+        in->recs[0].idempotency_key = xstrdup(key);
+    }
+    r->job.kind = STORE_JOB_INSERT;
+    r->job.recs = in->recs;
+    r->job.results = in->results;
+    r->job.n = 1;
+    return req_submit(r, create_done);
+}
+
+static int batch_done(struct req *r)
+{
+    struct intake *in = r->state;
+    struct strbuf sb = STRBUF_INIT;
+    struct jsonw w;
+    size_t created = 0;
+
+    if (r->job.rc < 0)
+        return reply_kerr(r, r->job.rc, &r->job.err);
+    jsonw_init(&w, &sb);
+    jsonw_obj(&w);
+    jsonw_key(&w, "items");
+    jsonw_arr(&w);
+    for (size_t i = 0; i < in->n; i++) {
+        jsonw_obj(&w);
+        jsonw_kint(&w, "index", (int64_t)i);
+        jsonw_kint(&w, "id", in->results[i].id);
+        jsonw_kbool(&w, "created", in->results[i].created);
+        jsonw_end(&w);
+        created += in->results[i].created;
+    }
+    jsonw_end(&w);
+    jsonw_kint(&w, "created", (int64_t)created);
+    jsonw_kint(&w, "existing", (int64_t)(in->n - created));
+    jsonw_end(&w);
+    return reply_json(r, created ? 201 : 200, &sb);
+}
+
+/* Replies 400 listing every bad item; nothing of the batch is stored. */
+static int reply_bad_items(struct req *r, struct strbuf *items, size_t nbad, const char *first)
+{
+    struct strbuf sb = STRBUF_INIT;
+    strbuf_addstr(&sb, "{\"error\":{\"code\":\"invalid_items\",\"message\":");
+    {
+        char msg[160];
+        snprintf(msg, sizeof(msg), "%zu item(s) are invalid; nothing from this batch was stored",
+                 nbad);
+        json_escape(&sb, msg, strlen(msg));
+    }
+    strbuf_addstr(&sb, ",\"field\":");
+    json_escape(&sb, first, strlen(first));
+    strbuf_addstr(&sb, ",\"items\":[");
+    strbuf_add(&sb, items->buf, items->len);
+    strbuf_addstr(&sb, "]}}");
+    return reply_json(r, 400, &sb);
+}
+
+int api_feedback_batch(struct req *r)
+{
+    cJSON *j = parse_body(r), *arr, *it;
+    struct intake *in;
+    struct strbuf bad = STRBUF_INIT;
+    char first[96] = "";
+    size_t n, i = 0, nbad = 0;
+    int64_t now = clock_now_ms();
+
+    if (!j)
+        return REQ_DONE;
+    arr = cJSON_IsArray(j) ? j : cJSON_GetObjectItemCaseSensitive(j, "items");
+    if (!cJSON_IsArray(arr)) {
+        cJSON_Delete(j);
+        return reply_error(r, 400, "invalid_type", "items",
+                           "send a JSON array of records, or {\"items\": [...]}");
+    }
+    n = (size_t)cJSON_GetArraySize(arr);
+    if (n == 0 || n > (size_t)r->opts->batch_max) {
+        cJSON_Delete(j);
+        return reply_error(r, n ? 413 : 400, n ? "too_many_items" : "empty_batch", "items",
+                           "a batch holds 1 to %d items (got %zu)", r->opts->batch_max, n);
+    }
+    in = intake_new(r, n);
+    cJSON_ArrayForEach(it, arr)
+    {
+        struct kerr e;
+        kerr_clear(&e);
+        if (read_record(it, &in->recs[i], now, &e) < 0) {
+            struct jsonw w;
+            if (nbad++ == 0)
+                snprintf(first, sizeof(first), "items[%zu]%s%s", i, e.field[0] ? "." : "", e.field);
+            if (bad.len)
+                strbuf_addch(&bad, ',');
+            jsonw_init(&w, &bad);
+            jsonw_obj(&w);
+            jsonw_kint(&w, "index", (int64_t)i);
+            jsonw_kstr(&w, "code", e.code);
+            jsonw_kstr(&w, "field", e.field[0] ? e.field : NULL);
+            jsonw_kstr(&w, "message", e.message);
+            jsonw_end(&w);
+        }
+        i++;
+    }
+    cJSON_Delete(j);
+    if (nbad) {
+        int rc = reply_bad_items(r, &bad, nbad, first);
+        strbuf_release(&bad);
+        return rc;
+    }
+    r->job.kind = STORE_JOB_INSERT;
+    r->job.recs = in->recs;
+    r->job.results = in->results;
+    r->job.n = n;
+    return req_submit(r, batch_done);
+}
+
+/* ---- reads ---------------------------------------------------------------- */
+
+struct timeline {
+    struct jsonw *w;
+};
+
+static int write_event(void *arg, const struct store_event *ev)
+{
+    struct jsonw *w = arg;
+    char ts[CLOCK_FMT_MAX];
+    jsonw_obj(w);
+    jsonw_kint(w, "id", ev->id);
+    jsonw_kstr(w, "at", clock_format(ev->at, ts));
+    jsonw_kstr(w, "actor", ev->actor);
+    jsonw_kstr(w, "kind", ev->kind);
+    if (ev->field)
+        jsonw_kstr(w, "field", ev->field);
+    if (ev->before || ev->field)
+        jsonw_kstr(w, "before", ev->before);
+    if (ev->after)
+        jsonw_kstr(w, "after", ev->after);
+    if (ev->note)
+        jsonw_kstr(w, "note", ev->note);
+    jsonw_end(w);
+    return 0;
+}
+
+int api_feedback_get(struct req *r)
+{
+    int64_t id = req_param_id(r, 0);
+    struct record rec;
+    struct strbuf sb = STRBUF_INIT;
+    struct jsonw w;
+    struct kerr e;
+    int rc;
+
+    if (id < 0)
+        return reply_error(r, 404, "not_found", "id", "no feedback with that id");
+    record_init(&rec);
+    kerr_clear(&e);
+    if ((rc = store_feedback_get(r->store, id, &rec, &e)) < 0)
+        return reply_kerr(r, rc, &e);
+    jsonw_init(&w, &sb);
+    jsonw_obj(&w);
+    record_write_fields(&rec, &w);
+    jsonw_key(&w, "timeline");
+    jsonw_arr(&w);
+    rc = store_feedback_events(r->store, id, write_event, &w, &e);
+    jsonw_end(&w);
+    jsonw_end(&w);
+    record_release(&rec);
+    if (rc < 0) {
+        strbuf_release(&sb);
+        return reply_kerr(r, rc, &e);
+    }
+    return reply_json(r, 200, &sb);
+}
+
+static int write_list_item(void *arg, const struct record *rec)
+{
+    record_to_json(rec, arg);
+    return 0;
+}
+
+/* Reads a time query parameter; returns -1 after replying 400. */
+static int query_time(struct req *r, const char *name, int64_t *out)
+{
+    const char *v = req_query(r, name);
+    *out = 0;
+    if (!v || !*v)
+        return 0;
+    if (clock_parse(v, strlen(v), out) < 0) {
+        reply_error(r, 400, "invalid_time", name, "%s is not an RFC 3339 time", name);
+        return -1;
+    }
+    return 0;
+}
+
+static const char *const list_params[] = {
+    "channel",     "status",   "category", "product", "store", "region",
+    "customer_id", "severity", "assignee", "team",    "since", "until",
+    "q",           "limit",    "cursor",   "total",   NULL};
+
+int api_feedback_list(struct req *r)
+{
+    struct store_filter f;
+    struct store_page page;
+    struct strbuf sb = STRBUF_INIT;
+    struct jsonw w;
+    struct kerr e;
+    const char *limit = req_query(r, "limit"), *total = req_query(r, "total");
+    int rc;
+
+    memset(&f, 0, sizeof(f));
+    for (const char *const *p = list_params; *p; p++) {
+        const char *v = req_query(r, *p);
+        if (v && utf8_invalid_at(v, strlen(v)) >= 0)
+            return reply_error(r, 400, "invalid_utf8", *p, "%s is not valid UTF-8", *p);
+    }
+    f.channel = req_query(r, "channel");
+    f.status = req_query(r, "status");
+    f.category = req_query(r, "category");
+    f.product = req_query(r, "product");
+    f.store = req_query(r, "store");
+    f.region = req_query(r, "region");
+    f.customer_id = req_query(r, "customer_id");
+    f.severity = req_query(r, "severity");
+    f.assignee = req_query(r, "assignee");
+    f.team = req_query(r, "team");
+    f.q = req_query(r, "q");
+    f.cursor = req_query(r, "cursor");
+    f.want_total = total && (strcmp(total, "true") == 0 || strcmp(total, "1") == 0);
+    f.limit = 50;
+    if (limit) {
+        char *end;
+        long v = strtol(limit, &end, 10);
+        if (*end || v < 1 || v > 1000)
+            return reply_error(r, 400, "invalid_field", "limit", "limit must be 1 to 1000");
+        f.limit = (int)v;
+    }
+    if (query_time(r, "since", &f.since) < 0 || query_time(r, "until", &f.until) < 0)
+        return REQ_DONE;
+
+    jsonw_init(&w, &sb);
+    jsonw_obj(&w);
+    jsonw_key(&w, "items");
+    jsonw_arr(&w);
+    kerr_clear(&e);
+    rc = store_feedback_list(r->store, &f, write_list_item, &w, &page, &e);
+    if (rc < 0) {
+        strbuf_release(&sb);
+        return reply_kerr(r, rc, &e);
+    }
+    jsonw_end(&w);
+    jsonw_kint(&w, "count", (int64_t)page.count);
+    jsonw_kstr(&w, "next_cursor", page.next_cursor[0] ? page.next_cursor : NULL);
+    if (page.total >= 0)
+        jsonw_kint(&w, "total", page.total);
+    jsonw_end(&w);
+    return reply_json(r, 200, &sb);
+}
+
+/* ---- patch ---------------------------------------------------------------- */
+
+struct patch_state {
+    struct store_patch p;
+    char *note;
+};
+
+static void patch_free(void *arg)
+{
+    struct patch_state *ps = arg;
+    record_release(&ps->p.values);
+    free(ps->note);
+    free(ps);
+}
+
+static int patch_done(struct req *r)
+{
+    if (r->job.rc < 0)
+        return reply_kerr(r, r->job.rc, &r->job.err);
+    return reply_record(r, 200, r->job.id);
+}
+
+int api_feedback_patch(struct req *r)
+{
+    int64_t id = req_param_id(r, 0);
+    struct patch_state *ps;
+    cJSON *j, *v;
+    struct kerr e;
+
+    if (id < 0)
+        return reply_error(r, 404, "not_found", "id", "no feedback with that id");
+    if (!(j = parse_body(r)))
+        return REQ_DONE;
+    if (!cJSON_IsObject(j)) {
+        cJSON_Delete(j);
+        return reply_error(r, 400, "invalid_type", NULL, "send a JSON object of fields");
+    }
+    ps = xcalloc(1, sizeof(*ps));
+    record_init(&ps->p.values);
+    r->state = ps;
+    r->state_free = patch_free;
+    kerr_clear(&e);
+    cJSON_ArrayForEach(v, j)
+    {
+        const struct record_field *f = record_field_by_name(v->string);
+        if (strcmp(v->string, "note") == 0 && cJSON_IsString(v)) {
+            free(ps->note);
+            ps->note = xstrdup(v->valuestring);
+            continue;
+        }
+        if (!f || !(f->flags & RF_PATCH)) {
+            cJSON_Delete(j);
+            return reply_error(r, 400, "not_patchable", v->string,
+                               "\"%.48s\" cannot be changed here (patchable: status, assignee, "
+                               "team, category_l1..3, severity, priority)",
+                               v->string);
+        }
+        if (ps->p.n == STORE_PATCH_MAX)
+            break;
+        if (!cJSON_IsNull(v) && !cJSON_IsString(v)) {
+            cJSON_Delete(j);
+            return reply_error(r, 400, "invalid_type", f->name, "%s must be a string or null",
+                               f->name);
+        }
+        if (cJSON_IsString(v) &&
+            record_set(&ps->p.values, f, v->valuestring, strlen(v->valuestring), &e) < 0) {
+            cJSON_Delete(j);
+            return reply_kerr(r, KERR_INVALID, &e);
+        }
+        if (strcmp(f->name, "status") == 0 && !ps->p.values.status) {
+            cJSON_Delete(j);
+            return reply_error(r, 400, "invalid_value", "status", "status cannot be empty");
+        }
+        ps->p.fields[ps->p.n++] = f;
+    }
+    cJSON_Delete(j);
+    if (ps->p.n == 0)
+        return reply_error(r, 400, "missing_field", NULL, "nothing to change");
+    ps->p.note = ps->note;
+    r->job.kind = STORE_JOB_PATCH;
+    r->job.id = id;
+    r->job.patch = &ps->p;
+    return req_submit(r, patch_done);
+}

@@ -1,0 +1,108 @@
+/*
+ * http.h: what API handlers see of the HTTP server. A handler gets a
+ * struct req with the body already read (and capped), path parameters and
+ * the authenticated caller, and either replies at once (reply_json,
+ * reply_error) or hands slow work to the store and returns REQ_ASYNC; the
+ * connection is then suspended and r->resume is called once the work is
+ * committed, to produce the reply. The handler never blocks on a commit.
+ */
+#ifndef KESU_HTTP_H
+#define KESU_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/error.h"
+#include "base/strbuf.h"
+#include "store/db.h"
+
+struct MHD_Connection;
+struct MHD_Response;
+struct req;
+
+struct server_opts {
+    const char *host; /* listen address, e.g. "127.0.0.1" */
+    int port;         /* 0 = any free port (the chosen one is printed) */
+    int threads;      /* worker threads; 0 = number of CPUs */
+    size_t max_body;  /* bytes; larger bodies get 413 */
+    int batch_max;    /* most items in one batch call */
+};
+
+enum { REQ_DONE = 0, REQ_ASYNC = 1 };
+
+typedef int (*handler_fn)(struct req *r);
+
+enum route_auth { AUTH_NONE, AUTH_KEY };
+
+struct route {
+    const char *method;
+    const char *pattern; /* "/api/v1/feedback/{id}" */
+    handler_fn handler;
+    enum route_auth auth;
+    const char *perm;    /* the permission a caller needs (roles come later) */
+    const char *summary; /* one line, also in the OpenAPI document */
+};
+
+extern const struct route routes[];
+extern const size_t nroutes;
+
+#define REQ_MAX_PARAMS 4
+
+struct req {
+    struct MHD_Connection *conn;
+    struct store *store;
+    const struct server_opts *opts;
+    const char *method;
+    const char *url;
+    const struct route *route;
+    const char *params[REQ_MAX_PARAMS];
+    char pbuf[256];
+    struct strbuf body;
+    int64_t t0_us;
+    unsigned status;
+    struct MHD_Response *resp; /* queued on the next call into the access handler */
+    /* the caller */
+    int64_t key_id;
+    char actor[96];
+    /* asynchronous work */
+    bool suspended;
+    int (*resume)(struct req *r);
+    struct store_job job;
+    void *state;
+    void (*state_free)(void *state);
+};
+
+/* Queries and headers; NULL when absent. */
+const char *req_query(struct req *r, const char *name);
+const char *req_header(struct req *r, const char *name);
+
+/* Path parameter i as a positive id, or -1. */
+int64_t req_param_id(struct req *r, int i);
+
+/* Replies with a JSON body (taken over: sb is left empty). Returns REQ_DONE. */
+int reply_json(struct req *r, unsigned status, struct strbuf *sb);
+/* Replies with a text body of the given content type (copied). */
+int reply_text(struct req *r, unsigned status, const char *type, const char *body, size_t len);
+/* {"error":{"code","message","field"}} */
+int reply_error(struct req *r, unsigned status, const char *code, const char *field,
+                const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Maps a core error to a status and replies with it. */
+int reply_kerr(struct req *r, int rc, const struct kerr *e);
+
+/* Queues r->job with the store and suspends the connection; r->resume runs after the commit. */
+int req_submit(struct req *r, int (*resume)(struct req *r));
+
+/* metrics.c */
+void metrics_observe(const struct route *route, unsigned status, int64_t micros);
+void metrics_render(struct store *s, struct strbuf *out);
+
+/* server.c */
+struct server;
+int server_start(const struct server_opts *opts, struct store *s, struct server **out,
+                 struct kerr *err);
+int server_port(struct server *srv);
+/* Stops accepting, lets suspended requests finish, stops the workers. */
+void server_stop(struct server *srv);
+
+#endif

@@ -1,0 +1,29 @@
+/*
+ * routes.c: the route table, the one place that says which URL does what.
+ *
+ * How to add an endpoint:
+ *   1. write the handler in api_<resource>.c (declared in api.h);
+ *   2. add a row here: method, pattern ({name} captures a segment), handler,
+ *      authentication, permission, one-line summary;
+ *   3. describe it in docs/openapi.json (a unit test checks every row is there);
+ *   4. add API tests in tests/api/.
+ */
+#include "http/api.h"
+#include "http/http.h"
+
+const struct route routes[] = {
+    {"GET", "/healthz", api_healthz, AUTH_NONE, NULL, "Liveness and store check"},
+    {"GET", "/metrics", api_metrics, AUTH_NONE, NULL, "Prometheus metrics"},
+    {"GET", "/api/v1/openapi.json", api_openapi, AUTH_NONE, NULL, "This API's OpenAPI document"},
+    {"POST", "/api/v1/feedback", api_feedback_create, AUTH_KEY, "feedback:create",
+     "Store one feedback record"},
+    {"POST", "/api/v1/feedback/batch", api_feedback_batch, AUTH_KEY, "feedback:create",
+     "Store up to 1,000 records atomically"},
+    {"GET", "/api/v1/feedback", api_feedback_list, AUTH_KEY, "feedback:read",
+     "List and search records"},
+    {"GET", "/api/v1/feedback/{id}", api_feedback_get, AUTH_KEY, "feedback:read",
+     "One record with its timeline"},
+    {"PATCH", "/api/v1/feedback/{id}", api_feedback_patch, AUTH_KEY, "feedback:update",
+     "Change status, assignee, team, category, severity or priority"},
+};
+const size_t nroutes = sizeof(routes) / sizeof(routes[0]);
