@@ -30,6 +30,8 @@ static void usage(FILE *out)
 
 int cmd_help(struct cli *cli, int argc, char **argv)
 {
+    if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
+        argc = 1;
     if (argc > 1) {
         for (const struct command *c = commands; c->name; c++) {
             if (strcmp(c->name, argv[1]) == 0 && c->fn != cmd_help) {

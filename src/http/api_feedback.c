@@ -432,11 +432,12 @@ int api_feedback_patch(struct req *r)
             continue;
         }
         if (!f || !(f->flags & RF_PATCH)) {
+            int rc = reply_error(r, 400, "not_patchable", v->string,
+                                 "\"%.48s\" cannot be changed here (patchable: status, assignee, "
+                                 "team, category_l1..3, severity, priority)",
+                                 v->string);
             cJSON_Delete(j);
-            return reply_error(r, 400, "not_patchable", v->string,
-                               "\"%.48s\" cannot be changed here (patchable: status, assignee, "
-                               "team, category_l1..3, severity, priority)",
-                               v->string);
+            return rc;
         }
         if (ps->p.n == STORE_PATCH_MAX)
             break;

@@ -49,8 +49,11 @@ extern const size_t nroutes;
 
 #define REQ_MAX_PARAMS 4
 
+struct server;
+
 struct req {
     struct MHD_Connection *conn;
+    struct server *srv;
     struct store *store;
     const struct server_opts *opts;
     const char *method;

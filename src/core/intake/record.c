@@ -219,6 +219,9 @@ int record_set(struct record *r, const struct record_field *f, const char *val, 
         if (clock_parse(val, len, &t) < 0)
             return kerr_set(err, KERR_INVALID, "invalid_time", f->name,
                             "%s is not an RFC 3339 time (e.g. 2026-11-22T09:30:00+08:00)", f->name);
+        if (t < RECORD_TIME_MIN) /* Unix time 0 and its like are a sender's bug, not a date */
+            return kerr_set(err, KERR_INVALID, "invalid_time", f->name,
+                            "%s lies before 2000-01-01, which is not a plausible time", f->name);
         *record_time(r, f) = t;
         return 0;
     case RF_NUM:

@@ -96,6 +96,7 @@ extern const char *const record_severities[]; /* NULL-terminated */
 /* Limits on one record. */
 #define RECORD_TEXT_MAX  65536
 #define RECORD_SHORT_MAX 256
+#define RECORD_TIME_MIN  946684800000LL /* 2000-01-01T00:00:00Z: earlier times are refused */
 
 void record_init(struct record *r);
 void record_release(struct record *r);

@@ -90,9 +90,9 @@ long search_step(struct store *s, struct conn *c, int max_rows, struct kerr *err
     if ((rc = conn_exec(c, "COMMIT", err)) < 0)
         goto fail_rolled;
     atomic_fetch_add(&s->search_indexed, (uint64_t)n);
-    maxid = scalar(c, ST_MAX_ID);
-    if (maxid >= 0)
-        atomic_store(&s->search_lag, maxid - to);
+    atomic_store(&s->indexed_to, to);
+    maxid = scalar(c, ST_MAX_ID); /* also sees records written by other processes */
+    store_note_max_id(s, maxid);
     return n;
 fail:
     rc = db_error(c->db, err, "index records");

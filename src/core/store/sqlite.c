@@ -409,6 +409,7 @@ void store_stats(struct store *s, struct store_stats *st)
     st->jobs = atomic_load(&s->jobs);
     st->records = atomic_load(&s->records);
     st->queue_depth = atomic_load(&s->queue_depth);
-    st->search_lag = atomic_load(&s->search_lag);
+    int64_t lag = atomic_load(&s->max_id) - atomic_load(&s->indexed_to);
+    st->search_lag = lag > 0 ? lag : 0;
     st->search_indexed = atomic_load(&s->search_indexed);
 }

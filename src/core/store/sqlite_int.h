@@ -83,7 +83,9 @@ struct store {
     bool sync_stop;
 
     atomic_uint_fast64_t commits, jobs, records, search_indexed, syncs;
-    atomic_int_fast64_t queue_depth, search_lag;
+    atomic_int_fast64_t queue_depth;
+    atomic_int_fast64_t max_id;     /* highest committed record id (writer, indexer) */
+    atomic_int_fast64_t indexed_to; /* highest id in the search index (indexer) */
 };
 
 /*
@@ -128,5 +130,13 @@ int search_open(struct store *s, struct kerr *err);
 long search_step(struct store *s, struct conn *c, int max_rows, struct kerr *err);
 void *search_main(void *arg);
 void *checkpoint_main(void *arg);
+
+/* Raises s->max_id to id if higher (the search lag is max_id - indexed_to). */
+static inline void store_note_max_id(struct store *s, int64_t id)
+{
+    int_fast64_t cur = atomic_load(&s->max_id);
+    while (id > cur && !atomic_compare_exchange_weak(&s->max_id, &cur, id))
+        ;
+}
 
 #endif

@@ -150,8 +150,11 @@ static int run_batch(struct store *s, struct store_job *jobs)
     atomic_fetch_add(&s->commits, 1);
     for (struct store_job *j = jobs; j; j = j->next)
         if (j->kind == STORE_JOB_INSERT && j->rc == 0)
-            for (size_t i = 0; i < j->n; i++)
+            for (size_t i = 0; i < j->n; i++) {
                 created += j->results[i].created;
+                if (j->results[i].created)
+                    store_note_max_id(s, j->results[i].id);
+            }
     atomic_fetch_add(&s->records, created);
     return 0;
 fail_all:
