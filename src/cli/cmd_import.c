@@ -60,7 +60,7 @@ static int import_file(struct store *s, const char *path, struct import_opts *o,
     struct kerr e;
     FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     char actor[160];
-    int rc;
+    int rc = 0;
 
     if (!in)
         return cli_fail(1, "import", "cannot open %s", path);
