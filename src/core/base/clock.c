@@ -9,21 +9,21 @@
 
 static char zone_name[64] = "Asia/Shanghai";
 
-int clock_set_zone(const char *tzname)
+int clock_set_zone(const char *name)
 {
     char path[160];
-    if (!tzname || !*tzname || strlen(tzname) >= sizeof(zone_name))
+    if (!name || !*name || strlen(name) >= sizeof(zone_name))
         return -1;
     /* Refuse names the system does not know instead of silently using UTC. */
-    if (strcmp(tzname, "UTC") != 0) {
-        snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", tzname);
+    if (strcmp(name, "UTC") != 0) {
+        snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", name);
         FILE *f = fopen(path, "rb");
         if (!f)
             return -1;
         fclose(f);
     }
-    snprintf(zone_name, sizeof(zone_name), "%s", tzname);
-    setenv("TZ", tzname, 1);
+    snprintf(zone_name, sizeof(zone_name), "%s", name);
+    setenv("TZ", name, 1);
     tzset();
     return 0;
 }

@@ -13,7 +13,7 @@
 #define CLOCK_FMT_MAX 40
 
 /* Sets the zone used to format instants and to read times written without an offset. */
-int clock_set_zone(const char *tzname);
+int clock_set_zone(const char *name);
 const char *clock_zone(void);
 
 int64_t clock_now_ms(void);
