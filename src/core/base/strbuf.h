@@ -44,6 +44,7 @@ bool strbuf_add(struct strbuf *sb, const void *data, size_t len);
 bool strbuf_addstr(struct strbuf *sb, const char *s);
 bool strbuf_addch(struct strbuf *sb, char c);
 bool strbuf_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-bool strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap);
+bool strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 
 #endif
