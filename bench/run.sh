@@ -77,8 +77,8 @@ cat > "$WORK/list.paths" <<PATHS
 /api/v1/feedback?channel=ecommerce
 /api/v1/feedback?channel=hotline,email
 /api/v1/feedback?since=$since
-/api/v1/feedback?product=%E6%89%8B%E6%9C%BA
-/api/v1/feedback?region=%E4%B8%8A%E6%B5%B7
+/api/v1/feedback?product=%E6%89%AB%E5%9C%B0%E6%9C%BA%E5%99%A8%E4%BA%BA
+/api/v1/feedback?region=%E5%8D%8E%E4%B8%9C
 PATHS
 cat > "$WORK/search.paths" <<PATHS
 /api/v1/feedback?q=%E9%80%80%E6%AC%BE
@@ -86,7 +86,7 @@ cat > "$WORK/search.paths" <<PATHS
 /api/v1/feedback?q=%E6%80%81%E5%BA%A6%E5%BE%88%E5%B7%AE
 /api/v1/feedback?q=%E5%B7%AE
 /api/v1/feedback?q=%E5%AE%A2%E6%9C%8D%20%E9%80%80%E6%AC%BE
-/api/v1/feedback?q=%E5%B1%8F%E5%B9%95&channel=ecommerce
+/api/v1/feedback?q=%E5%86%BB%E7%BB%93&channel=hotline
 /api/v1/feedback?q=app
 PATHS
 for p in $(cat "$WORK/list.paths" "$WORK/search.paths"); do
