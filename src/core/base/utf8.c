@@ -1,6 +1,8 @@
 /* utf8: strict UTF-8 validation and decoding. */
 #include "base/utf8.h"
 
+#include <string.h>
+
 int utf8_decode(const unsigned char *s, size_t len, int32_t *cp)
 {
     unsigned char c = s[0];
@@ -42,8 +44,24 @@ long utf8_invalid_at(const char *s, size_t len)
     int32_t cp;
 
     while (i < len) {
+        /* ASCII runs eight bytes at a time */
+        while (i + 8 <= len) {
+            uint64_t w;
+            memcpy(&w, p + i, 8);
+            if (w & 0x8080808080808080ULL)
+                break;
+            i += 8;
+        }
+        if (i >= len)
+            break;
         if (p[i] < 0x80) {
             i++;
+            continue;
+        }
+        /* the common case in Chinese text: a three-byte sequence outside the surrogates */
+        if (p[i] >= 0xE1 && p[i] <= 0xEC && i + 3 <= len && (p[i + 1] & 0xC0) == 0x80 &&
+            (p[i + 2] & 0xC0) == 0x80) {
+            i += 3;
             continue;
         }
         int n = utf8_decode(p + i, len - i, &cp);

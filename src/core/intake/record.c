@@ -153,9 +153,16 @@ void record_copy(struct record *dst, const struct record *src)
 
 const struct record_field *record_field_by_name(const char *name)
 {
+    /* Senders write fields in one order, so the field after the last one found is the
+     * likely next: try it first (per thread), then scan. */
+    static _Thread_local size_t next;
+    if (next < record_nfields && strcmp(record_fields[next].name, name) == 0)
+        return &record_fields[next++];
     for (size_t i = 0; i < record_nfields; i++)
-        if (strcmp(record_fields[i].name, name) == 0)
+        if (record_fields[i].name[0] == name[0] && strcmp(record_fields[i].name, name) == 0) {
+            next = i + 1;
             return &record_fields[i];
+        }
     return NULL;
 }
 
