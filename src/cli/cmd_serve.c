@@ -107,6 +107,7 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
                                              {"port-file", required_argument, NULL, 'p'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
+    char keyfile[4096];
     struct server_opts opts = {0};
     const char *listen = cli_setting(cli, "listen", "127.0.0.1:8080");
     const char *port_file = NULL;
@@ -192,6 +193,11 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
     }
     printf("kesu %s listening on http://%s:%d/  (API under /api/v1, health /healthz)\n",
            KESU_VERSION, host, server_port(srv));
+    snprintf(keyfile, sizeof(keyfile), "%s/demo-api-key", cli->data_dir);
+    if (access(keyfile, R_OK) == 0)
+        printf("try:  curl -H \"Authorization: Bearer $(cat %s/demo-api-key)\" "
+               "'http://%s:%d/api/v1/feedback?limit=3'\n",
+               cli->data_dir, host, server_port(srv));
     fflush(stdout);
     log_info("listening on %s:%d", host, server_port(srv));
     sigwait(&sigs, &sig);
