@@ -13,7 +13,10 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include <sodium.h>
+
 #include "cli/commands.h"
+#include "intake/channels.h"
 #include "http/http.h"
 #include "secure/apikey.h"
 #include "store/db.h"
@@ -115,6 +118,7 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
     char host[64], logpath[4096];
     struct store *s = NULL;
     struct server *srv = NULL;
+    struct channels_conf *channels = NULL;
     struct kerr e;
     sigset_t sigs;
     int c, sig, rc = 1;
@@ -155,8 +159,26 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
         return cli_fail(2, "serve", "--max-body must be at least 1024");
     opts.host = host;
 
-    if (cli_open_store(cli, &s) < 0)
+    {
+        char chpath[4096];
+        const char *chset = cli_setting(cli, "channels", NULL);
+        if (!chset) {
+            snprintf(chpath, sizeof chpath, "%s/channels.json", cli->data_dir);
+            chset = chpath;
+        }
+        kerr_clear(&e);
+        if (channels_load(chset, &channels, &e) < 0)
+            return cli_fail(1, "serve", "%s", e.message);
+        opts.channels = channels;
+    }
+    if (cli_secret(cli, "form.key", opts.form_key, sizeof opts.form_key) < 0) {
+        channels_free(channels);
         return 1;
+    }
+    if (cli_open_store(cli, &s) < 0) {
+        channels_free(channels);
+        return 1;
+    }
     snprintf(logpath, sizeof(logpath), "%s/kesu.log", cli->data_dir);
     if (log_open(logpath) < 0)
         log_warn("cannot open %s: %s", logpath, strerror(errno));
@@ -206,6 +228,8 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 out:
     server_stop(srv);
     store_close(s);
+    channels_free(channels);
+    sodium_memzero(opts.form_key, sizeof opts.form_key);
     log_close();
     return rc;
 }

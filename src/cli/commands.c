@@ -2,11 +2,17 @@
  * commands.c: the subcommand table and what subcommands share: opening the
  * store, reading settings, reporting errors. See commands.h for how to add one.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <sodium.h>
 
 #include "base/xmalloc.h"
 #include "cli/commands.h"
@@ -19,6 +25,7 @@ const struct command commands[] = {
     {"export", cmd_export, "export records as JSONL or CSV, with filters"},
     {"demo", cmd_demo, "generate realistic demo complaints (into the store or a file)"},
     {"apikey", cmd_apikey, "create, list and revoke API keys"},
+    {"qr", cmd_qr, "QR code (SVG or PNG) for a feedback-form link"},
     {"migrate", cmd_migrate, "apply database migrations and show the schema version"},
     {"version", cmd_version, "print the version"},
     {"help", cmd_help, "show help for kesu or a command"},
@@ -121,5 +128,40 @@ int cmd_version(struct cli *cli, int argc, char **argv)
         return 0;
     }
     printf("kesu %s\n", KESU_VERSION);
+    return 0;
+}
+
+int cli_secret(struct cli *cli, const char *name, unsigned char *out, size_t n)
+{
+    char dir[4096], path[4200];
+    ssize_t got;
+    int fd;
+
+    snprintf(dir, sizeof dir, "%s/keys", cli->data_dir);
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+        return cli_fail(-1, "keys", "cannot create %s: %s", dir, strerror(errno));
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT) {
+        unsigned char fresh[64];
+        if (n > sizeof fresh)
+            return cli_fail(-1, "keys", "secret %s is too long", name);
+        randombytes_buf(fresh, n);
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd >= 0) {
+            bool ok = write(fd, fresh, n) == (ssize_t)n && fsync(fd) == 0;
+            close(fd);
+            sodium_memzero(fresh, sizeof fresh);
+            if (!ok)
+                return cli_fail(-1, "keys", "cannot write %s: %s", path, strerror(errno));
+        }
+        fd = open(path, O_RDONLY | O_CLOEXEC); /* whoever created it, read what is there */
+    }
+    if (fd < 0)
+        return cli_fail(-1, "keys", "cannot open %s: %s", path, strerror(errno));
+    got = read(fd, out, n);
+    close(fd);
+    if (got != (ssize_t)n)
+        return cli_fail(-1, "keys", "%s is damaged (expected %zu bytes)", path, n);
     return 0;
 }

@@ -36,6 +36,12 @@ extern const struct command commands[];
 int cli_open_store(struct cli *cli, struct store **out);
 /* Reads a setting: environment KESU_<NAME> first, then <data>/kesu.conf, else def. */
 const char *cli_setting(struct cli *cli, const char *name, const char *def);
+/*
+ * Fills out with the n-byte secret DATA/keys/<name>, creating it (random,
+ * mode 0600, directory 0700) when missing. Prints the reason and returns -1
+ * on failure.
+ */
+int cli_secret(struct cli *cli, const char *name, unsigned char *out, size_t n);
 /* Prints "kesu <cmd>: message" to stderr; returns code. */
 int cli_fail(int code, const char *cmd, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Is standard error a terminal (for progress lines)? */
@@ -49,6 +55,7 @@ int cmd_import(struct cli *cli, int argc, char **argv);
 int cmd_export(struct cli *cli, int argc, char **argv);
 int cmd_demo(struct cli *cli, int argc, char **argv);
 int cmd_apikey(struct cli *cli, int argc, char **argv);
+int cmd_qr(struct cli *cli, int argc, char **argv);
 int cmd_migrate(struct cli *cli, int argc, char **argv);
 int cmd_version(struct cli *cli, int argc, char **argv);
 int cmd_help(struct cli *cli, int argc, char **argv);

@@ -9,6 +9,34 @@ int api_healthz(struct req *r);
 int api_metrics(struct req *r);
 int api_openapi(struct req *r);
 
+struct cJSON;
+
+/* What an intake request keeps while its job waits for the commit (api_feedback.c). */
+struct intake {
+    struct record *recs;
+    struct store_insert_result *results;
+    size_t n;
+};
+/* n records, record_init'ed, owned by the request (freed with it). */
+struct intake *intake_new(struct req *r, size_t n);
+/* Replies to a committed insert of r->state's records: 201 {"items":[...],"created","existing"}. */
+int intake_batch_done(struct req *r);
+/* The body as checked JSON, or NULL after replying 400. */
+struct cJSON *parse_body(struct req *r);
+
+/* api_hooks.c */
+int api_hook(struct req *r);
+
+/* api_devices.c */
+int api_device_events_post(struct req *r);
+int api_device_events_get(struct req *r);
+
+/* api_forms.c */
+int api_form_get(struct req *r);
+int api_form_post(struct req *r);
+int api_form_status(struct req *r);
+int api_qr(struct req *r);
+
 /* api_feedback.c */
 int api_feedback_create(struct req *r);
 int api_feedback_batch(struct req *r);

@@ -18,13 +18,6 @@
 #include "http/api.h"
 #include "base/banned.h"
 
-/* What an intake request keeps while its job waits for the commit. */
-struct intake {
-    struct record *recs;
-    struct store_insert_result *results;
-    size_t n;
-};
-
 static void intake_free(void *p)
 {
     struct intake *in = p;
@@ -35,7 +28,7 @@ static void intake_free(void *p)
     free(in);
 }
 
-static struct intake *intake_new(struct req *r, size_t n)
+struct intake *intake_new(struct req *r, size_t n)
 {
     struct intake *in = xcalloc(1, sizeof(*in));
     in->recs = xcalloc(n ? n : 1, sizeof(*in->recs));
@@ -48,7 +41,7 @@ static struct intake *intake_new(struct req *r, size_t n)
     return in;
 }
 
-static cJSON *parse_body(struct req *r)
+cJSON *parse_body(struct req *r)
 {
     struct kerr e;
     cJSON *j;
@@ -135,7 +128,7 @@ int api_feedback_create(struct req *r)
     return req_submit(r, create_done);
 }
 
-static int batch_done(struct req *r)
+int intake_batch_done(struct req *r)
 {
     struct intake *in = r->state;
     struct strbuf sb = STRBUF_INIT;
@@ -236,7 +229,7 @@ int api_feedback_batch(struct req *r)
     r->job.recs = in->recs;
     r->job.results = in->results;
     r->job.n = n;
-    return req_submit(r, batch_done);
+    return req_submit(r, intake_batch_done);
 }
 
 /* ---- reads ---------------------------------------------------------------- */

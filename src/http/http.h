@@ -18,22 +18,26 @@
 #include "store/db.h"
 
 struct MHD_Connection;
+struct channels_conf;
 struct MHD_Response;
 struct req;
 
 struct server_opts {
-    const char *host; /* listen address, e.g. "127.0.0.1" */
-    int port;         /* 0 = any free port (the chosen one is printed) */
-    int threads;      /* worker threads; 0 = number of CPUs */
-    size_t max_body;  /* bytes; larger bodies get 413 */
-    int batch_max;    /* most items in one batch call */
+    const char *host;                     /* listen address, e.g. "127.0.0.1" */
+    int port;                             /* 0 = any free port (the chosen one is printed) */
+    int threads;                          /* worker threads; 0 = number of CPUs */
+    size_t max_body;                      /* bytes; larger bodies get 413 */
+    int batch_max;                        /* most items in one batch call */
+    const struct channels_conf *channels; /* webhooks, device rule, forms */
+    unsigned char form_key[32];           /* signs form render times */
 };
 
 enum { REQ_DONE = 0, REQ_ASYNC = 1 };
 
 typedef int (*handler_fn)(struct req *r);
 
-enum route_auth { AUTH_NONE, AUTH_KEY };
+/* AUTH_SIGNED: no API key; the handler verifies the request's own signature (webhooks). */
+enum route_auth { AUTH_NONE, AUTH_KEY, AUTH_SIGNED };
 
 struct route {
     const char *method;
@@ -79,6 +83,11 @@ struct req {
 /* Queries and headers; NULL when absent. */
 const char *req_query(struct req *r, const char *name);
 const char *req_header(struct req *r, const char *name);
+
+/* The client's IP address as text. */
+int req_client_addr(struct req *r, char *out, size_t n);
+/* Adds a header to the reply already made (after reply_*). */
+int reply_with_header(struct req *r, const char *name, const char *value);
 
 /* Path parameter i as a positive id, or -1. */
 int64_t req_param_id(struct req *r, int i);

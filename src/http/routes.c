@@ -25,5 +25,16 @@ const struct route routes[] = {
      "One record with its timeline"},
     {"PATCH", "/api/v1/feedback/{id}", api_feedback_patch, AUTH_KEY, "feedback:update",
      "Change status, assignee, team, category, severity or priority"},
+    {"POST", "/api/v1/hooks/{source}", api_hook, AUTH_SIGNED, "feedback:create",
+     "A third-party platform's webhook (HMAC-signed, mapped by configuration)"},
+    {"POST", "/api/v1/devices/events", api_device_events_post, AUTH_KEY, "feedback:create",
+     "Device fault events; repeated faults become one complaint"},
+    {"GET", "/api/v1/devices/{device}/events", api_device_events_get, AUTH_KEY, "feedback:read",
+     "A device's recent fault events"},
+    {"GET", "/api/v1/qr", api_qr, AUTH_KEY, "feedback:read", "A QR code (SVG or PNG) for a link"},
+    {"GET", "/f/status/{receipt}", api_form_status, AUTH_NONE, NULL,
+     "Public: the status behind a form receipt"},
+    {"GET", "/f/{form}", api_form_get, AUTH_NONE, NULL, "Public: the feedback form"},
+    {"POST", "/f/{form}", api_form_post, AUTH_NONE, NULL, "Public: send the feedback form"},
 };
 const size_t nroutes = sizeof(routes) / sizeof(routes[0]);

@@ -45,6 +45,30 @@ const char *req_header(struct req *r, const char *name)
     return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
 }
 
+int req_client_addr(struct req *r, char *out, size_t n)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+    if (sa && sa->sa_family == AF_INET)
+        return inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)n)
+                   ? 0
+                   : -1;
+    if (sa && sa->sa_family == AF_INET6)
+        return inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)n)
+                   ? 0
+                   : -1;
+    snprintf(out, n, "unknown");
+    return -1;
+}
+
+int reply_with_header(struct req *r, const char *name, const char *value)
+{
+    if (!r->resp)
+        return -1;
+    return MHD_add_response_header(r->resp, name, value) == MHD_YES ? 0 : -1;
+}
+
 int64_t req_param_id(struct req *r, int i)
 {
     const char *p = i < REQ_MAX_PARAMS ? r->params[i] : NULL;

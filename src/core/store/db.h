@@ -64,7 +64,26 @@ struct store_patch {
     const char *note;     /* optional reason, kept on the timeline */
 };
 
-enum store_job_kind { STORE_JOB_INSERT, STORE_JOB_PATCH };
+/* A fault reported by a device (POST /api/v1/devices/events). */
+struct store_device_event {
+    const char *device_id, *model, *fault_code, *message;
+    const char *event_id; /* the sender's id; re-delivery returns the first outcome */
+    int64_t at;
+};
+/* The rule: threshold faults of one device within window_ms make one complaint. */
+struct store_device_rule {
+    int threshold;
+    int64_t window_ms;
+};
+struct store_device_result {
+    int64_t event_id;    /* kesu's id of the event */
+    int64_t feedback_id; /* the complaint it belongs to, 0 when none (yet) */
+    bool opened;         /* this event opened the complaint */
+    bool duplicate;      /* re-delivery of an event already stored */
+    int in_window;       /* faults of this device within the window, this one included */
+};
+
+enum store_job_kind { STORE_JOB_INSERT, STORE_JOB_PATCH, STORE_JOB_DEVICE, STORE_JOB_RECEIPT };
 
 struct store_job {
     enum store_job_kind kind;
@@ -76,6 +95,12 @@ struct store_job {
     /* STORE_JOB_PATCH */
     int64_t id;
     struct store_patch *patch;
+    /* STORE_JOB_DEVICE: n events, in order, one result each */
+    const struct store_device_event *dev;
+    const struct store_device_rule *rule;
+    struct store_device_result *dres;
+    /* STORE_JOB_RECEIPT: one record (recs[0], results[0]) plus its receipt */
+    const char *receipt, *form;
     /* outcome */
     int rc;
     struct kerr err;
@@ -142,6 +167,25 @@ int store_feedback_list(struct store *s, const struct store_filter *f, store_rec
 typedef int (*store_count_cb)(void *arg, const char *key, int64_t n);
 /* Record counts per channel (maintained at intake, no scan). */
 int store_feedback_channel_counts(struct store *s, store_count_cb cb, void *arg);
+
+/* A form receipt's record: status and times only (what a customer may see). */
+struct store_receipt_status {
+    int64_t feedback_id, received_at, updated_at, resolved_at, closed_at;
+    char status[32];
+    char form[64];
+};
+/* KERR_NOTFOUND when there is no such receipt. */
+int store_receipt_status(struct store *s, const char *receipt, struct store_receipt_status *out,
+                         struct kerr *err);
+
+/* The receipt given for record feedback_id (out: at least 32 bytes). KERR_NOTFOUND when none. */
+int store_receipt_of(struct store *s, int64_t feedback_id, char *out, size_t n, struct kerr *err);
+
+/* The events of a device, newest first (at most limit). */
+typedef int (*store_device_event_cb)(void *arg, int64_t id, const struct store_device_event *ev,
+                                     int64_t feedback_id);
+int store_device_events(struct store *s, const char *device_id, int limit, store_device_event_cb cb,
+                        void *arg, struct kerr *err);
 
 /* ---- API keys ------------------------------------------------------------ */
 

@@ -42,6 +42,26 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_SEARCH_STATE] = "SELECT v FROM s.search_state WHERE k='indexed_to'",
     [ST_SEARCH_ADD] = "INSERT INTO s.fts(rowid,title,text) VALUES(?,?,?)",
     [ST_SEARCH_SET] = "UPDATE s.search_state SET v=? WHERE k='indexed_to'",
+    [ST_DEV_FIND] = "SELECT id,coalesce(feedback_id,0) FROM device_events WHERE event_key=?",
+    [ST_DEV_INSERT] = "INSERT INTO device_events(event_key,device_id,model,fault_code,message,at,"
+                      "recorded_at) VALUES(?,?,?,?,?,?,?)",
+    [ST_DEV_OPEN_CASE] = "SELECT e.feedback_id FROM device_events e JOIN feedback f"
+                         " ON f.id=e.feedback_id WHERE e.device_id=? AND e.feedback_id IS NOT NULL"
+                         " AND f.status NOT IN ('closed','closed_unaccepted')"
+                         " ORDER BY e.id DESC LIMIT 1",
+    [ST_DEV_WINDOW] = "SELECT count(*),group_concat(DISTINCT fault_code) FROM device_events"
+                      " WHERE device_id=? AND at>? AND at<=? AND feedback_id IS NULL",
+    [ST_DEV_ATTACH] = "UPDATE device_events SET feedback_id=? WHERE id=?",
+    [ST_DEV_ATTACH_WINDOW] = "UPDATE device_events SET feedback_id=? WHERE device_id=? AND at>?"
+                             " AND at<=? AND feedback_id IS NULL",
+    [ST_DEV_LIST] = "SELECT id,event_key,device_id,model,fault_code,message,at,"
+                    "coalesce(feedback_id,0) FROM device_events WHERE device_id=?"
+                    " ORDER BY at DESC,id DESC LIMIT ?",
+    [ST_RECEIPT_INSERT] = "INSERT INTO form_receipts(receipt,feedback_id,form) VALUES(?,?,?)",
+    [ST_RECEIPT_GET] = "SELECT f.id,f.status,f.received_at,f.updated_at,f.resolved_at,f.closed_at,"
+                       "r.form FROM form_receipts r JOIN feedback f ON f.id=r.feedback_id"
+                       " WHERE r.receipt=?",
+    [ST_RECEIPT_OF] = "SELECT receipt FROM form_receipts WHERE feedback_id=?",
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",

@@ -33,6 +33,16 @@ enum stmt_id {
     ST_SEARCH_ADD,
     ST_SEARCH_SET,
     ST_SEARCH_ROWS,
+    ST_DEV_FIND,
+    ST_DEV_INSERT,
+    ST_DEV_OPEN_CASE,
+    ST_DEV_WINDOW,
+    ST_DEV_ATTACH,
+    ST_DEV_ATTACH_WINDOW,
+    ST_DEV_LIST,
+    ST_RECEIPT_INSERT,
+    ST_RECEIPT_GET,
+    ST_RECEIPT_OF,
     ST_BEGIN,
     ST_COMMIT,
     ST_ROLLBACK,
@@ -115,6 +125,11 @@ const char *feedback_columns(void); /* "f.id,f.channel,..." */
 void feedback_row(sqlite3_stmt *st, int first_col, struct record *r);
 int feedback_insert_one(struct conn *c, struct record *r, const char *actor,
                         struct store_insert_result *res, struct kerr *err);
+int device_event_apply(struct conn *c, const struct store_device_event *ev,
+                       const struct store_device_rule *rule, const char *actor, int64_t now,
+                       struct store_device_result *res, struct kerr *err);
+int receipt_insert(struct conn *c, const char *receipt, const char *form, int64_t feedback_id,
+                   struct kerr *err);
 int feedback_patch(struct conn *c, int64_t id, struct store_patch *p, const char *actor,
                    int64_t now, struct kerr *err);
 

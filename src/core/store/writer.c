@@ -44,8 +44,18 @@ static int run_job(struct store *s, struct conn *c, struct store_job *j, int64_t
             if (rc < 0 && j->err.index < 0)
                 j->err.index = (long)i;
         }
-    } else {
+    } else if (j->kind == STORE_JOB_PATCH) {
         rc = feedback_patch(c, j->id, j->patch, j->actor, now, &j->err);
+    } else if (j->kind == STORE_JOB_DEVICE) {
+        for (size_t i = 0; i < j->n && rc == 0; i++) {
+            rc = device_event_apply(c, &j->dev[i], j->rule, j->actor, now, &j->dres[i], &j->err);
+            if (rc < 0 && j->err.index < 0)
+                j->err.index = (long)i;
+        }
+    } else if (j->kind == STORE_JOB_RECEIPT) {
+        rc = feedback_insert_one(c, &j->recs[0], j->actor, &j->results[0], &j->err);
+        if (rc == 0 && j->results[0].created)
+            rc = receipt_insert(c, j->receipt, j->form, j->results[0].id, &j->err);
     }
     return rc;
 }
@@ -57,7 +67,7 @@ static int add_counts(struct conn *c, struct store_job *jobs, struct kerr *err)
     int64_t counts[32];
     int nn = 0;
     for (struct store_job *j = jobs; j; j = j->next) {
-        if (j->kind != STORE_JOB_INSERT || j->rc < 0)
+        if ((j->kind != STORE_JOB_INSERT && j->kind != STORE_JOB_RECEIPT) || j->rc < 0)
             continue;
         for (size_t i = 0; i < j->n; i++) {
             if (!j->results[i].created)
@@ -148,13 +158,23 @@ static int run_batch(struct store *s, struct store_job *jobs)
         goto fail_all;
     }
     atomic_fetch_add(&s->commits, 1);
-    for (struct store_job *j = jobs; j; j = j->next)
-        if (j->kind == STORE_JOB_INSERT && j->rc == 0)
+    for (struct store_job *j = jobs; j; j = j->next) {
+        if (j->rc < 0)
+            continue;
+        if (j->kind == STORE_JOB_INSERT || j->kind == STORE_JOB_RECEIPT) {
             for (size_t i = 0; i < j->n; i++) {
                 created += j->results[i].created;
                 if (j->results[i].created)
                     store_note_max_id(s, j->results[i].id);
             }
+        } else if (j->kind == STORE_JOB_DEVICE) {
+            for (size_t i = 0; i < j->n; i++)
+                if (j->dres[i].opened) {
+                    created++;
+                    store_note_max_id(s, j->dres[i].feedback_id);
+                }
+        }
+    }
     atomic_fetch_add(&s->records, created);
     return 0;
 fail_all:
