@@ -171,14 +171,12 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
             return cli_fail(1, "serve", "%s", e.message);
         opts.channels = channels;
     }
-    if (cli_secret(cli, "form.key", opts.form_key, sizeof opts.form_key) < 0) {
-        channels_free(channels);
-        return 1;
-    }
     if (cli_open_store(cli, &s) < 0) {
         channels_free(channels);
         return 1;
     }
+    if (cli_secret(cli, "form.key", opts.form_key, sizeof opts.form_key) < 0)
+        goto out;
     snprintf(logpath, sizeof(logpath), "%s/kesu.log", cli->data_dir);
     if (log_open(logpath) < 0)
         log_warn("cannot open %s: %s", logpath, strerror(errno));

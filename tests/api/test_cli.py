@@ -18,7 +18,7 @@ import unittest
 from kesu_server import SLOW, ServerTestCase, describe_proc, kesu_bin, run_cli
 
 API = "/api/v1/feedback"
-COMMANDS = ["serve", "import", "export", "demo", "apikey", "migrate", "version", "help"]
+COMMANDS = ["serve", "import", "export", "demo", "apikey", "qr", "migrate", "version", "help"]
 SUMMARY = re.compile(r"(\d+) rows: (\d+) stored, (\d+) already present, (\d+) rejected")
 
 
@@ -465,6 +465,31 @@ class DemoTest(CliCase):
         p = self.kesu("demo", "--count", "300")
         self.assertRegex(p.stdout, r"stored 0 demo records", describe_proc(p))
         self.assertEqual(len(self.export_jsonl()), 300)
+
+    def test_serve_creates_a_missing_data_dir(self):
+        # tried as a new user would: `kesu --data somewhere-new serve`
+        import subprocess
+        data = os.path.join(self.tmp, "fresh", "data")
+        port_file = os.path.join(self.tmp, "port")
+        proc = subprocess.Popen([kesu_bin(), "--data", data, "serve", "--listen", "127.0.0.1:0",
+                                 "--port-file", port_file], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+        try:
+            for _ in range(200):
+                if os.path.exists(port_file) and open(port_file).read().strip():
+                    break
+                if proc.poll() is not None:
+                    break
+                time.sleep(0.05)
+            self.assertIsNone(proc.poll(), proc.stderr.read().decode() if proc.poll() is not None
+                              else "")
+            self.assertTrue(os.path.exists(os.path.join(data, "kesu.db")))
+            key = os.path.join(data, "keys", "form.key")
+            self.assertEqual(os.stat(key).st_mode & 0o777, 0o600)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+        self.assertEqual(proc.returncode, 0)
 
     def test_demo_stdout(self):
         p = self.kesu("demo", "--count", "5", "--out", "-")

@@ -19,6 +19,7 @@
 #include "base/xmalloc.h"
 #include "intake/csv.h"
 #include "intake/import.h"
+#include "intake/jsonrec.h"
 #include "intake/record.h"
 #include "base/banned.h"
 
@@ -189,6 +190,13 @@ static void jsonl_row(struct importer *im, const char *line, size_t len, long li
 
     kerr_clear(&e);
     im->st->rows++;
+    if (record_parse_json(r, line, len, &e) == 0) {
+        accept(im, r, lineno, line, len, now, &e);
+        return;
+    }
+    record_release(r); /* the checked path starts afresh and names the error */
+    record_init(r);
+    kerr_clear(&e);
     if (!(j = json_parse_checked(line, len, &e))) {
         reject(im, lineno, &e, r);
         return;

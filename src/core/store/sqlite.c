@@ -310,13 +310,32 @@ int store_schema_version(struct store *s, int *applied, int *known)
 
 /* ---- open / close --------------------------------------------------------- */
 
+/* mkdir -p: the data directory and any missing parents (0750). */
+static int mkdir_parents(const char *dir)
+{
+    char path[4096];
+    size_t n = strlen(dir);
+    if (n == 0 || n >= sizeof path)
+        return (errno = ENAMETOOLONG), -1;
+    memcpy(path, dir, n + 1);
+    for (char *p = path + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = 0;
+        if (mkdir(path, 0750) < 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    return mkdir(path, 0750) < 0 && errno != EEXIST ? -1 : 0;
+}
+
 int store_open(const char *dir, struct store **out, struct kerr *err)
 {
     struct store *s = xcalloc(1, sizeof(*s));
     struct strbuf p = STRBUF_INIT;
     int rc;
 
-    if (mkdir(dir, 0750) < 0 && errno != EEXIST) {
+    if (mkdir_parents(dir) < 0) {
         free(s);
         return kerr_set(err, KERR_IO, "storage_error", "", "cannot create %s: %s", dir,
                         strerror(errno));
