@@ -40,7 +40,7 @@ static void write_csv_row(struct out *o, const struct record *r)
         const struct record_field *f = &record_fields[i];
         const char *p = (const char *)r + f->offset;
         const char *v = NULL;
-        if (strcmp(f->name, "idempotency_key") == 0)
+        if (strcmp(f->name, "idempotency_key") == 0 || (f->flags & RF_HIDDEN))
             continue;
         strbuf_addch(&o->sb, ',');
         if (!record_has(r, f))
@@ -183,7 +183,8 @@ int cmd_export(struct cli *cli, int argc, char **argv)
     if (o.csv) {
         strbuf_addstr(&o.sb, "\xEF\xBB\xBFid");
         for (size_t i = 0; i < record_nfields; i++)
-            if (strcmp(record_fields[i].name, "idempotency_key") != 0)
+            if (strcmp(record_fields[i].name, "idempotency_key") != 0 &&
+                !(record_fields[i].flags & RF_HIDDEN))
                 strbuf_addf(&o.sb, ",%s", record_fields[i].name);
         strbuf_addstr(&o.sb, "\r\n");
     }

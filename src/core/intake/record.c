@@ -83,6 +83,12 @@ const struct record_field record_fields[] = {
     F(closed_at, RF_TIME, 0, 0),
     F(reopened_at, RF_TIME, 0, 0),
     F(updated_at, RF_TIME, 0, 0),
+    F(quality, RF_INT, 0, 0),
+    F(pii_types, RF_INT, 0, 0),
+    F(pii_vault, RF_STR, 4 * RECORD_TEXT_MAX, RF_HIDDEN),
+    F(simhash, RF_INT, 0, RF_HIDDEN),
+    F(dup_key, RF_INT, 0, RF_HIDDEN),
+    F(repeat_count, RF_INT, 0, 0),
 };
 const size_t record_nfields = sizeof(record_fields) / sizeof(record_fields[0]);
 
@@ -363,7 +369,7 @@ void record_write_fields(const struct record *r, struct jsonw *w)
     for (size_t i = 0; i < record_nfields; i++) {
         const struct record_field *f = &record_fields[i];
         const char *p = (const char *)r + f->offset;
-        if (!record_has(r, f) || strcmp(f->name, "idempotency_key") == 0)
+        if (!record_has(r, f) || (f->flags & RF_HIDDEN) || strcmp(f->name, "idempotency_key") == 0)
             continue;
         jsonw_key(w, f->name);
         switch (f->kind) {

@@ -66,6 +66,13 @@ struct record {
     int64_t closed_at;
     int64_t reopened_at;
     int64_t updated_at;
+    /* intake pipeline */
+    int64_t quality;      /* QUALITY_* bits: what cleaning found and corrected */
+    int64_t pii_types;    /* bit (1 << pii type) per kind of personal data masked */
+    char *pii_vault;      /* the unmasked originals, encrypted (secure/fieldcrypt) */
+    int64_t simhash;      /* of clean_text, for near duplicates */
+    int64_t dup_key;      /* of customer and clean_text, for exact duplicates */
+    int64_t repeat_count; /* later duplicates linked to this record */
 };
 
 enum record_kind { RF_STR, RF_TIME, RF_NUM, RF_INT, RF_JSON_ARR, RF_JSON_OBJ };
@@ -75,6 +82,7 @@ enum {
     RF_REQUIRED = 2, /* must be present on input */
     RF_PATCH = 4,    /* may be changed with PATCH */
     RF_ENUM = 8,     /* value must be one of `values` */
+    RF_HIDDEN = 16,  /* kept by kesu, never in replies or exports (vault, hashes) */
 };
 
 struct record_field {
