@@ -319,10 +319,67 @@ static void writer_thread_commits_many(void **state)
     assert_true(st1.commits > st0.commits);
 }
 
+static void duplicates_are_linked_and_counted(void **state)
+{
+    char own[64], cmd[128];
+    struct store *s;
+    struct record r[5], got;
+    struct store_insert_result res[5];
+    struct kerr e;
+    int64_t t = clock_now_ms() - 50 * 86400000LL;
+
+    (void)state;
+    snprintf(own, sizeof(own), "/tmp/kesu-dedup-XXXXXX");
+    assert_non_null(mkdtemp(own));
+    assert_int_equal(store_open(own, &s, &e), 0);
+    /* the pipeline fills these; here by hand */
+    make(&r[0], "web", "D-1", "first", t);
+    r[0].dup_key = 42, r[0].simhash = 0x1234567890abcdefLL;
+    r[0].customer_id = xstrdup("C1");
+    make(&r[1], "app", "D-2", "same text, same customer", t + 3600000);
+    r[1].dup_key = 42, r[1].simhash = 0x1234567890abcdefLL;
+    r[1].customer_id = xstrdup("C1");
+    make(&r[2], "web", "D-3", "near: two bits away", t + 7200000);
+    r[2].dup_key = 7, r[2].simhash = 0x1234567890abcdefLL ^ 0x11;
+    make(&r[3], "web", "D-4", "far away", t + 7200000);
+    r[3].dup_key = 8, r[3].simhash = ~0x1234567890abcdefLL;
+    make(&r[4], "web", "D-5", "same key, outside the window", t + 40 * 86400000LL);
+    r[4].dup_key = 42, r[4].simhash = 0x0f0f0f0f0f0f0f0fLL;
+    r[4].customer_id = xstrdup("C1");
+    assert_int_equal(insert(s, r, 5, res), 0);
+    assert_int_equal(r[0].duplicate_of, 0);
+    assert_int_equal(r[1].duplicate_of, res[0].id);
+    assert_true(r[1].quality & QUALITY_DUP_EXACT);
+    assert_int_equal(r[2].duplicate_of, res[0].id);
+    assert_true(r[2].quality & QUALITY_DUP_NEAR);
+    assert_int_equal(r[3].duplicate_of, 0);
+    assert_int_equal(r[4].duplicate_of, 0);
+    record_init(&got);
+    assert_int_equal(store_feedback_get(s, res[0].id, &got, &e), 0);
+    assert_int_equal(got.repeat_count, 2);
+    record_release(&got);
+    for (int i = 0; i < 5; i++)
+        record_release(&r[i]);
+
+    /* a new process (fresh index, loaded from the database) finds them too */
+    store_close(s);
+    assert_int_equal(store_open(own, &s, &e), 0);
+    make(&r[0], "sms", "D-6", "again", t + 86400000LL);
+    r[0].dup_key = 42, r[0].simhash = 0x1234567890abcdefLL;
+    r[0].customer_id = xstrdup("C1");
+    assert_int_equal(insert(s, r, 1, res), 0);
+    assert_int_equal(r[0].duplicate_of, res[0].id - 5);
+    record_release(&r[0]);
+    store_close(s);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", own);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(migrations_apply),
+        cmocka_unit_test(duplicates_are_linked_and_counted),
         cmocka_unit_test(insert_is_idempotent),
         cmocka_unit_test(patch_records_timeline),
         cmocka_unit_test(list_pages_through_everything),

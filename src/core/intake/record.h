@@ -106,6 +106,15 @@ extern const char *const record_severities[]; /* NULL-terminated */
 #define RECORD_SHORT_MAX 256
 #define RECORD_TIME_MIN  946684800000LL /* 2000-01-01T00:00:00Z: earlier times are refused */
 
+/* record.quality bits: 0..8 are normalize.h's NORMALIZE_* (what cleaning corrected). */
+enum {
+    QUALITY_T2S = 1 << 9,        /* traditional Chinese converted for analysis */
+    QUALITY_PII = 1 << 10,       /* personal data masked */
+    QUALITY_DUP_EXACT = 1 << 11, /* an exact duplicate of an earlier record */
+    QUALITY_DUP_NEAR = 1 << 12,  /* a near duplicate */
+    QUALITY_MISSING = 1 << 13,   /* a field the channel's collection rule requires is missing */
+};
+
 void record_init(struct record *r);
 void record_release(struct record *r);
 

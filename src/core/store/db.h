@@ -42,6 +42,9 @@ enum {
     STORE_BG_CHECKPOINT = 4, /* WAL checkpoints off the commit path */
     STORE_BG_ALL = 7,
 };
+/* Duplicate detection: the window (days either side) and the near-duplicate SimHash distance. */
+void store_set_dedup(struct store *s, int window_days, int near_bits);
+
 /* Starts the background threads named in what (STORE_BG_*). */
 int store_start(struct store *s, unsigned what, struct kerr *err);
 

@@ -126,6 +126,8 @@ int feedback_insert_one(struct conn *c, struct record *r, const char *actor,
         return db_error(c->db, err, "prepare insert");
     if (!r->created_by)
         r->created_by = xstrdup(actor ? actor : "system");
+    if (c->s && dedup_check(c->s, c, r, err) < 0)
+        return KERR_IO;
     for (size_t i = 0; i < record_nfields; i++)
         bind_field(st, (int)i + 1, r, &record_fields[i]);
     if (sqlite3_step(st) != SQLITE_DONE)
@@ -133,7 +135,7 @@ int feedback_insert_one(struct conn *c, struct record *r, const char *actor,
     if (sqlite3_changes(c->db) == 1) {
         r->id = res->id = sqlite3_last_insert_rowid(c->db);
         res->created = true;
-        return 0;
+        return c->s ? dedup_added(c->s, c, r, actor, r->recorded_at, err) : 0;
     }
     /* a conflict: this is a re-delivery; return the original */
     if (r->external_id)

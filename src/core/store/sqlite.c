@@ -62,6 +62,8 @@ static const char *const stmt_sql[ST__COUNT] = {
                        "r.form FROM form_receipts r JOIN feedback f ON f.id=r.feedback_id"
                        " WHERE r.receipt=?",
     [ST_RECEIPT_OF] = "SELECT receipt FROM form_receipts WHERE feedback_id=?",
+    [ST_REPEAT_ADD] = "UPDATE feedback SET repeat_count=coalesce(repeat_count,0)+1,updated_at=?"
+                      " WHERE id=?",
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
@@ -155,6 +157,7 @@ static const char *insert_sql(void)
 int conn_open(struct store *s, struct conn **out, enum conn_kind kind, struct kerr *err)
 {
     struct conn *c = xcalloc(1, sizeof(*c));
+    c->s = s;
     struct strbuf sql = STRBUF_INIT;
     int rc;
 
@@ -436,6 +439,7 @@ void store_close(struct store *s)
     if (s->wal_fd >= 0)
         close(s->wal_fd);
     free(s->dir);
+    dedup_free(s->dedup);
     free(s->main_path);
     free(s->search_path);
     free(s);

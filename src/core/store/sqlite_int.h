@@ -43,6 +43,7 @@ enum stmt_id {
     ST_RECEIPT_INSERT,
     ST_RECEIPT_GET,
     ST_RECEIPT_OF,
+    ST_REPEAT_ADD,
     ST_BEGIN,
     ST_COMMIT,
     ST_ROLLBACK,
@@ -52,7 +53,10 @@ enum stmt_id {
     ST__COUNT
 };
 
+struct dedup;
+
 struct conn {
+    struct store *s;
     sqlite3 *db;
     sqlite3_stmt *stmt[ST__COUNT];
 };
@@ -92,6 +96,9 @@ struct store {
     struct store_job *shead, *stail;
     bool sync_stop;
 
+    /* duplicates: the writer's in-memory index (dedup.c), under wlock */
+    struct dedup *dedup;
+
     atomic_uint_fast64_t commits, jobs, records, search_indexed, syncs;
     atomic_int_fast64_t queue_depth;
     atomic_int_fast64_t max_id;     /* highest committed record id (writer, indexer) */
@@ -130,6 +137,14 @@ int device_event_apply(struct conn *c, const struct store_device_event *ev,
                        struct store_device_result *res, struct kerr *err);
 int receipt_insert(struct conn *c, const char *receipt, const char *form, int64_t feedback_id,
                    struct kerr *err);
+/* Duplicates (dedup.c), under the writer lock: before an insert, sets r->duplicate_of and
+ * quality bits; after it, adds r to the index and raises the original's repeat count. */
+int dedup_check(struct store *s, struct conn *c, struct record *r, struct kerr *err);
+int dedup_added(struct store *s, struct conn *c, const struct record *r, const char *actor,
+                int64_t now, struct kerr *err);
+/* Drops the index (after a rollback); it reloads from the database on next use. */
+void dedup_forget(struct store *s);
+void dedup_free(struct dedup *d);
 int feedback_patch(struct conn *c, int64_t id, struct store_patch *p, const char *actor,
                    int64_t now, struct kerr *err);
 

@@ -149,12 +149,15 @@ static int run_batch(struct store *s, struct store_job *jobs)
         kerr_clear(&j->err);
         conn_step(c, ST_SAVEPOINT, NULL);
         j->rc = run_job(s, c, j, now);
-        if (j->rc < 0)
+        if (j->rc < 0) {
             conn_step(c, ST_ROLLBACK_TO, NULL);
+            dedup_forget(s); /* it may hold records just rolled back */
+        }
         conn_step(c, ST_RELEASE, NULL);
     }
     if ((rc = add_counts(c, jobs, &err)) < 0 || (rc = conn_step(c, ST_COMMIT, &err)) < 0) {
         conn_step(c, ST_ROLLBACK, NULL);
+        dedup_forget(s);
         goto fail_all;
     }
     atomic_fetch_add(&s->commits, 1);
