@@ -59,8 +59,8 @@ static bool is_space(int32_t c)
 {
     if (c < 0x80)
         return c == ' ' || (c >= '\t' && c <= '\r');
-    return c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 ||
-           c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000 || c == 0x85;
+    return c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 ||
+           c == 0x202F || c == 0x205F || c == 0x3000 || c == 0x85;
 }
 
 /* Invisible or control characters that carry nothing for analysis. */
@@ -283,23 +283,123 @@ static void emit(struct norm *n, int32_t c)
 
 /* Known HTML element names; 'B' after the name marks a block element. */
 static const char *const html_tags[] = {
-    "a",        "abbr",     "address B", "area",     "article B", "aside B",  "audio",
-    "b",        "base",     "bdi",       "bdo",      "big",       "blockquote B", "body B",
-    "br B",     "button",   "canvas",    "caption B", "center B", "cite",     "code",
-    "col",      "colgroup", "data",      "datalist", "dd B",      "del",      "details B",
-    "dfn",      "dialog B", "div B",     "dl B",     "dt B",      "em",       "embed",
-    "fieldset B", "figcaption B", "figure B", "font", "footer B",  "form B",   "frame",
-    "frameset", "h1 B",     "h2 B",      "h3 B",     "h4 B",      "h5 B",     "h6 B",
-    "head B",   "header B", "hr B",      "html B",   "i",         "iframe",   "img",
-    "input",    "ins",      "kbd",       "label",    "legend B",  "li B",     "link",
-    "main B",   "map",      "mark",      "meta",     "meter",     "nav B",    "nobr",
-    "noscript", "object",   "ol B",      "optgroup", "option B",  "output",   "p B",
-    "param",    "picture",  "pre B",     "progress", "q",         "rp",       "rt",
-    "ruby",     "s",        "samp",      "script",    "section B", "select",   "small",    "source",
-    "span",     "strike",    "style",   "strong",    "sub",      "summary B", "sup",      "table B",
-    "tbody B",  "td B",     "template",  "textarea", "tfoot B",   "th B",     "thead B",
-    "time",     "title B",  "tr B",      "track",    "tt",        "u",        "ul B",
-    "var",      "video",    "wbr",
+    "a",
+    "abbr",
+    "address B",
+    "area",
+    "article B",
+    "aside B",
+    "audio",
+    "b",
+    "base",
+    "bdi",
+    "bdo",
+    "big",
+    "blockquote B",
+    "body B",
+    "br B",
+    "button",
+    "canvas",
+    "caption B",
+    "center B",
+    "cite",
+    "code",
+    "col",
+    "colgroup",
+    "data",
+    "datalist",
+    "dd B",
+    "del",
+    "details B",
+    "dfn",
+    "dialog B",
+    "div B",
+    "dl B",
+    "dt B",
+    "em",
+    "embed",
+    "fieldset B",
+    "figcaption B",
+    "figure B",
+    "font",
+    "footer B",
+    "form B",
+    "frame",
+    "frameset",
+    "h1 B",
+    "h2 B",
+    "h3 B",
+    "h4 B",
+    "h5 B",
+    "h6 B",
+    "head B",
+    "header B",
+    "hr B",
+    "html B",
+    "i",
+    "iframe",
+    "img",
+    "input",
+    "ins",
+    "kbd",
+    "label",
+    "legend B",
+    "li B",
+    "link",
+    "main B",
+    "map",
+    "mark",
+    "meta",
+    "meter",
+    "nav B",
+    "nobr",
+    "noscript",
+    "object",
+    "ol B",
+    "optgroup",
+    "option B",
+    "output",
+    "p B",
+    "param",
+    "picture",
+    "pre B",
+    "progress",
+    "q",
+    "rp",
+    "rt",
+    "ruby",
+    "s",
+    "samp",
+    "script",
+    "section B",
+    "select",
+    "small",
+    "source",
+    "span",
+    "strike",
+    "style",
+    "strong",
+    "sub",
+    "summary B",
+    "sup",
+    "table B",
+    "tbody B",
+    "td B",
+    "template",
+    "textarea",
+    "tfoot B",
+    "th B",
+    "thead B",
+    "time",
+    "title B",
+    "tr B",
+    "track",
+    "tt",
+    "u",
+    "ul B",
+    "var",
+    "video",
+    "wbr",
 };
 
 static bool is_alpha(unsigned char c)
@@ -379,8 +479,8 @@ static size_t skip_markup(struct norm *n, const char *s, size_t len, size_t i)
         closing = true;
         p++, rest--;
     }
-    for (j = 0; j < rest && j < sizeof name - 1 && (is_alpha((unsigned char)p[j]) ||
-                                                   (j && p[j] >= '0' && p[j] <= '9'));
+    for (j = 0; j < rest && j < sizeof name - 1 &&
+                (is_alpha((unsigned char)p[j]) || (j && p[j] >= '0' && p[j] <= '9'));
          j++)
         name[j] = (char)(p[j] | 0x20);
     if (j == 0 || j == rest || j == sizeof name - 1)
@@ -409,20 +509,20 @@ static const struct entity {
     const char *name;
     int32_t cp;
 } entities[] = {
-    {"amp", '&'},       {"lt", '<'},        {"gt", '>'},        {"quot", '"'},
-    {"apos", '\''},     {"nbsp", 0xA0},     {"ensp", 0x2002},   {"emsp", 0x2003},
-    {"thinsp", 0x2009}, {"zwnj", 0x200C},   {"zwj", 0x200D},    {"shy", 0xAD},
-    {"copy", 0xA9},     {"reg", 0xAE},      {"trade", 0x2122},  {"yen", 0xA5},
-    {"cent", 0xA2},     {"pound", 0xA3},    {"euro", 0x20AC},   {"sect", 0xA7},
-    {"para", 0xB6},     {"deg", 0xB0},      {"plusmn", 0xB1},   {"times", 0xD7},
-    {"divide", 0xF7},   {"middot", 0xB7},   {"bull", 0x2022},   {"hellip", 0x2026},
-    {"ndash", 0x2013},  {"mdash", 0x2014},  {"lsquo", 0x2018},  {"rsquo", 0x2019},
-    {"sbquo", 0x201A},  {"ldquo", 0x201C},  {"rdquo", 0x201D},  {"bdquo", 0x201E},
-    {"laquo", 0xAB},    {"raquo", 0xBB},    {"lsaquo", 0x2039}, {"rsaquo", 0x203A},
-    {"frac12", 0xBD},   {"frac14", 0xBC},   {"frac34", 0xBE},   {"sup2", 0xB2},
-    {"sup3", 0xB3},     {"micro", 0xB5},    {"larr", 0x2190},   {"rarr", 0x2192},
-    {"uarr", 0x2191},   {"darr", 0x2193},   {"hearts", 0x2665}, {"star", 0x2606},
-    {"iexcl", 0xA1},    {"iquest", 0xBF},   {"permil", 0x2030}, {"prime", 0x2032},
+    {"amp", '&'},       {"lt", '<'},       {"gt", '>'},        {"quot", '"'},
+    {"apos", '\''},     {"nbsp", 0xA0},    {"ensp", 0x2002},   {"emsp", 0x2003},
+    {"thinsp", 0x2009}, {"zwnj", 0x200C},  {"zwj", 0x200D},    {"shy", 0xAD},
+    {"copy", 0xA9},     {"reg", 0xAE},     {"trade", 0x2122},  {"yen", 0xA5},
+    {"cent", 0xA2},     {"pound", 0xA3},   {"euro", 0x20AC},   {"sect", 0xA7},
+    {"para", 0xB6},     {"deg", 0xB0},     {"plusmn", 0xB1},   {"times", 0xD7},
+    {"divide", 0xF7},   {"middot", 0xB7},  {"bull", 0x2022},   {"hellip", 0x2026},
+    {"ndash", 0x2013},  {"mdash", 0x2014}, {"lsquo", 0x2018},  {"rsquo", 0x2019},
+    {"sbquo", 0x201A},  {"ldquo", 0x201C}, {"rdquo", 0x201D},  {"bdquo", 0x201E},
+    {"laquo", 0xAB},    {"raquo", 0xBB},   {"lsaquo", 0x2039}, {"rsaquo", 0x203A},
+    {"frac12", 0xBD},   {"frac14", 0xBC},  {"frac34", 0xBE},   {"sup2", 0xB2},
+    {"sup3", 0xB3},     {"micro", 0xB5},   {"larr", 0x2190},   {"rarr", 0x2192},
+    {"uarr", 0x2191},   {"darr", 0x2193},  {"hearts", 0x2665}, {"star", 0x2606},
+    {"iexcl", 0xA1},    {"iquest", 0xBF},  {"permil", 0x2030}, {"prime", 0x2032},
 };
 
 /* Reads a character reference at s[i] == '&'; returns its length (0 = not
@@ -435,9 +535,10 @@ static size_t read_entity(const char *s, size_t len, size_t i, int32_t *cp)
         int32_t v = 0;
         size_t d0 = j += 1 + hex, digits;
         for (; j < lim; j++) {
-            int dv = s[j] >= '0' && s[j] <= '9'                  ? s[j] - '0'
-                     : hex && (s[j] | 0x20) >= 'a' && (s[j] | 0x20) <= 'f' ? (s[j] | 0x20) - 'a' + 10
-                                                                   : -1;
+            int dv = s[j] >= '0' && s[j] <= '9' ? s[j] - '0'
+                     : hex && (s[j] | 0x20) >= 'a' && (s[j] | 0x20) <= 'f'
+                         ? (s[j] | 0x20) - 'a' + 10
+                         : -1;
             if (dv < 0)
                 break;
             if (v <= 0x10FFFF)
@@ -513,9 +614,9 @@ unsigned normalize_text(const char *s, size_t len, struct strbuf *out, unsigned 
 
 const char *normalize_flag_name(unsigned bit)
 {
-    static const char *const names[NORMALIZE_NFLAGS] = {
-        "html", "entities", "width", "punct", "whitespace", "control", "emoji", "bad_utf8",
-        "truncated"};
+    static const char *const names[NORMALIZE_NFLAGS] = {"html",  "entities",   "width",
+                                                        "punct", "whitespace", "control",
+                                                        "emoji", "bad_utf8",   "truncated"};
     for (int k = 0; k < NORMALIZE_NFLAGS; k++)
         if (bit == 1u << k)
             return names[k];

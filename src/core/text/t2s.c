@@ -21,9 +21,9 @@ struct handle {
 };
 
 struct t2s {
-    uint64_t bmp[PLANE_WORDS];  /* plane 0 */
-    uint64_t sip[PLANE_WORDS];  /* plane 2 */
-    unsigned char min_lead;     /* smallest UTF-8 lead byte of a plane-0 entry */
+    uint64_t bmp[PLANE_WORDS]; /* plane 0 */
+    uint64_t sip[PLANE_WORDS]; /* plane 2 */
+    unsigned char min_lead;    /* smallest UTF-8 lead byte of a plane-0 entry */
     bool any_sip;
     size_t count;
     char *config;
@@ -78,8 +78,7 @@ static int derive(struct t2s *t, opencc_t cc, struct kerr *err)
     conv = opencc_convert_utf8(cc, in.buf, in.len);
     if (!conv) {
         strbuf_release(&in);
-        return kerr_set(err, KERR_IO, "opencc_convert", NULL, "OpenCC failed: %s",
-                        opencc_error());
+        return kerr_set(err, KERR_IO, "opencc_convert", NULL, "OpenCC failed: %s", opencc_error());
     }
     const char *p = conv, *q = in.buf;
     for (size_t r = 0; r < sizeof candidates / sizeof candidates[0]; r++)
