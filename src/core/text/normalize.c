@@ -469,11 +469,17 @@ static size_t skip_markup(struct norm *n, const char *s, size_t len, size_t i)
 
     if (rest >= 3 && memcmp(p, "!--", 3) == 0) {
         const char *e = memmem(p + 3, rest - 3, "-->", 3);
-        return e ? (size_t)(e - s) + 3 : 0;
+        if (!e)
+            return 0;
+        n->flags |= NORMALIZE_HTML;
+        return (size_t)(e - s) + 3;
     }
     if (rest >= 2 && (p[0] == '?' || (p[0] == '!' && is_alpha((unsigned char)p[1])))) {
         const char *e = memchr(p, '>', rest < 1024 ? rest : 1024);
-        return e ? (size_t)(e - s) + 1 : 0;
+        if (!e)
+            return 0;
+        n->flags |= NORMALIZE_HTML;
+        return (size_t)(e - s) + 1;
     }
     if (rest && p[0] == '/') {
         closing = true;
