@@ -89,6 +89,8 @@ static void punctuation(void **state)
     check("「测试」『引用』", "“测试”‘引用’", NORMALIZE_PUNCT);
     check("good!!! really??", "good! really?", NORMALIZE_PUNCT);
     check("~~~", "~", NORMALIZE_PUNCT);
+    check("我的电话是123，！急！", "我的电话是123！急！", NORMALIZE_PUNCT);
+    check("好的、。", "好的。", NORMALIZE_PUNCT);
     check("10:30 3,000 v1.2", "10:30 3,000 v1.2", 0);
 }
 

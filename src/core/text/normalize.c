@@ -274,6 +274,12 @@ static void emit(struct norm *n, int32_t c)
         n->pend = 0;
         return;
     }
+    if ((n->last == 0xFF0C || n->last == 0x3001) && (c == 0xFF01 || c == 0xFF1F || c == 0x3002)) {
+        /* "，！" says no more than "！" */
+        strbuf_setlen(n->out, n->last_pos);
+        n->flags |= NORMALIZE_PUNCT | (n->pend & ~PEND_SYNTH ? NORMALIZE_WHITESPACE : 0);
+        n->pend = 0;
+    }
     if (n->pend)
         flush_space(n, c);
     put_cp(n, c);

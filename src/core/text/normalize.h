@@ -36,7 +36,8 @@
  *             between ignored) collapses to one mark: `！！！`→`！`.
  *             (3) Any run of … and any run of two or more 。 becomes the
  *             Chinese ellipsis `……`.
- *             (4) Corner quotes become curly ones: 「」→“” and 『』→‘’.
+ *             (4) A ， or 、 right before ！ ？ or 。 goes: `好，！`→`好！`.
+ *             (5) Corner quotes become curly ones: 「」→“” and 『』→‘’.
  *                                                          NORMALIZE_PUNCT
  *   space     Runs of whitespace (ASCII, NBSP, U+2000..U+200A, U+2028/9,
  *             U+202F, U+205F, U+3000, and line breaks) become one ASCII
