@@ -12,6 +12,7 @@
 #include "base/jsonw.h"
 #include "cli/commands.h"
 #include "intake/demo.h"
+#include "intake/pipeline.h"
 #include "store/db.h"
 #include "base/banned.h"
 
@@ -31,6 +32,7 @@ static void usage(FILE *out)
 
 struct loader {
     struct store *s;
+    struct pipeline *p;
     struct record recs[DEMO_BATCH];
     struct store_insert_result res[DEMO_BATCH];
     size_t n;
@@ -71,12 +73,18 @@ static int load_one(void *arg, const struct record *r)
         record_release(&l->recs[l->n]);
         return 1;
     }
+    if (l->p && pipeline_clean(l->p, &l->recs[l->n], &e) < 0) {
+        fprintf(stderr, "kesu demo: cleaning failed: %s\n", e.message);
+        record_release(&l->recs[l->n]);
+        return 1;
+    }
     if (++l->n == DEMO_BATCH)
         return flush(l) < 0 ? 1 : 0;
     return 0;
 }
 
-long demo_into_store(struct store *s, long count, unsigned long long seed, bool progress)
+long demo_into_store(struct store *s, struct pipeline *p, long count, unsigned long long seed,
+                     bool progress)
 {
     struct loader *l = calloc(1, sizeof(*l));
     struct demo_opts o = {0};
@@ -85,6 +93,7 @@ long demo_into_store(struct store *s, long count, unsigned long long seed, bool 
     if (!l)
         return -1;
     l->s = s;
+    l->p = p;
     l->total = count;
     l->progress = progress;
     l->now = clock_now_ms();
@@ -197,18 +206,24 @@ int cmd_demo(struct cli *cli, int argc, char **argv)
         return rc;
     }
     struct store *s;
+    struct pipeline *p;
     struct kerr e;
     if (cli_open_store(cli, &s) < 0)
         return 1;
+    if (cli_open_pipeline(cli, &p) < 0) {
+        store_close(s);
+        return 1;
+    }
     kerr_clear(&e);
     int64_t t0 = clock_mono_us();
     store_start(s, STORE_BG_WRITER | STORE_BG_CHECKPOINT, &e);
-    long n = demo_into_store(s, o.count, o.seed, cli_progress_enabled());
+    long n = demo_into_store(s, p, o.count, o.seed, cli_progress_enabled());
     if (n < 0)
         rc = 1;
     else
         printf("stored %ld demo records (%ld already present) in %.1f s\n", n, o.count - n,
                (double)(clock_mono_us() - t0) / 1e6);
     store_close(s);
+    pipeline_free(p);
     return rc;
 }

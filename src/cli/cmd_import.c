@@ -6,6 +6,7 @@
 
 #include "base/clock.h"
 #include "cli/commands.h"
+#include "intake/pipeline.h"
 #include "intake/import.h"
 #include "intake/record.h"
 #include "store/db.h"
@@ -22,6 +23,8 @@ static void usage(FILE *out)
         "  --channel CH   channel for rows that have none\n"
         "  --strict       import a file only if every row is valid (nothing otherwise)\n"
         "  --batch N      records per transaction (default 5000)\n"
+        "  --no-clean     store rows as given: no cleaning, no masking of personal data,\n"
+        "                 no duplicate links (for data already cleaned, and benchmarks)\n"
         "Bad rows are reported as FILE:LINE: field: reason; the rest are imported.\n"
         "Re-importing a file adds no duplicates. Exit status 3 when rows were rejected.\n");
 }
@@ -105,14 +108,18 @@ static int import_file(struct store *s, const char *path, struct import_opts *o,
 
 int cmd_import(struct cli *cli, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"format", required_argument, NULL, 'f'}, {"channel", required_argument, NULL, 'c'},
-        {"strict", no_argument, NULL, 's'},       {"batch", required_argument, NULL, 'b'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {{"format", required_argument, NULL, 'f'},
+                                             {"channel", required_argument, NULL, 'c'},
+                                             {"strict", no_argument, NULL, 's'},
+                                             {"batch", required_argument, NULL, 'b'},
+                                             {"no-clean", no_argument, NULL, 'n'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
     struct import_opts o = {0};
     struct import_stats total = {0};
     const char *format = NULL;
-    bool strict = false;
+    bool strict = false, no_clean = false;
+    struct pipeline *pipeline = NULL;
     struct store *s;
     struct kerr e;
     int c, rc = 0;
@@ -131,6 +138,9 @@ int cmd_import(struct cli *cli, int argc, char **argv)
             break;
         case 'b':
             o.batch = (size_t)strtoul(optarg, NULL, 10);
+            break;
+        case 'n':
+            no_clean = true;
             break;
         case 'h':
             usage(stdout);
@@ -160,8 +170,14 @@ int cmd_import(struct cli *cli, int argc, char **argv)
         return cli_fail(2, "import", "--batch must be at most 100000");
     if (cli_open_store(cli, &s) < 0)
         return 1;
+    if (!no_clean && cli_open_pipeline(cli, &pipeline) < 0) {
+        store_close(s);
+        return 1;
+    }
+    o.pipeline = pipeline;
     kerr_clear(&e);
     if (store_start(s, STORE_BG_WRITER | STORE_BG_CHECKPOINT, &e) < 0) {
+        pipeline_free(pipeline);
         store_close(s);
         return cli_fail(1, "import", "%s", e.message);
     }
@@ -180,5 +196,6 @@ int cmd_import(struct cli *cli, int argc, char **argv)
         printf("total: %ld rows: %ld stored, %ld already present, %ld rejected\n", total.rows,
                total.created, total.existing, total.rejected);
     store_close(s);
+    pipeline_free(pipeline);
     return rc;
 }

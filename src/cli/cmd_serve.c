@@ -17,6 +17,7 @@
 
 #include "cli/commands.h"
 #include "intake/channels.h"
+#include "intake/pipeline.h"
 #include "http/http.h"
 #include "secure/apikey.h"
 #include "store/db.h"
@@ -119,6 +120,7 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
     struct store *s = NULL;
     struct server *srv = NULL;
     struct channels_conf *channels = NULL;
+    struct pipeline *pipeline = NULL;
     struct kerr e;
     sigset_t sigs;
     int c, sig, rc = 1;
@@ -175,8 +177,10 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
         channels_free(channels);
         return 1;
     }
-    if (cli_secret(cli, "form.key", opts.form_key, sizeof opts.form_key) < 0)
+    if (cli_secret(cli, "form.key", opts.form_key, sizeof opts.form_key) < 0 ||
+        cli_open_pipeline(cli, &pipeline) < 0)
         goto out;
+    opts.pipeline = pipeline;
     snprintf(logpath, sizeof(logpath), "%s/kesu.log", cli->data_dir);
     if (log_open(logpath) < 0)
         log_warn("cannot open %s: %s", logpath, strerror(errno));
@@ -185,7 +189,7 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
         store_feedback_channel_counts(s, count_one, &n);
         if (n == 0) {
             log_info("store is empty: loading %ld demo records", demo);
-            if (demo_into_store(s, demo, 20261122, false) < 0)
+            if (demo_into_store(s, pipeline, demo, 20261122, false) < 0)
                 goto out;
         }
     }
@@ -227,6 +231,7 @@ out:
     server_stop(srv);
     store_close(s);
     channels_free(channels);
+    pipeline_free(pipeline);
     sodium_memzero(opts.form_key, sizeof opts.form_key);
     log_close();
     return rc;

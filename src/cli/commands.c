@@ -16,6 +16,7 @@
 
 #include "base/xmalloc.h"
 #include "cli/commands.h"
+#include "intake/pipeline.h"
 #include "store/db.h"
 #include "base/banned.h"
 
@@ -129,6 +130,22 @@ int cmd_version(struct cli *cli, int argc, char **argv)
         return 0;
     }
     printf("kesu %s\n", KESU_VERSION);
+    return 0;
+}
+
+int cli_open_pipeline(struct cli *cli, struct pipeline **out)
+{
+    char dir[4096], path[4200];
+    struct kerr e;
+    snprintf(dir, sizeof dir, "%s/keys", cli->data_dir);
+    snprintf(path, sizeof path, "%s/field.key", dir);
+    if (mkdir(cli->data_dir, 0750) < 0 && errno != EEXIST)
+        return cli_fail(-1, "keys", "cannot create %s: %s", cli->data_dir, strerror(errno));
+    if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+        return cli_fail(-1, "keys", "cannot create %s: %s", dir, strerror(errno));
+    kerr_clear(&e);
+    if (pipeline_open(path, out, &e) < 0)
+        return cli_fail(-1, "pipeline", "%s", e.message);
     return 0;
 }
 

@@ -48,7 +48,11 @@ int cli_fail(int code, const char *cmd, const char *fmt, ...) __attribute__((for
 bool cli_progress_enabled(void);
 
 /* Generates count demo records (seed) into the store; returns records stored or < 0. */
-long demo_into_store(struct store *s, long count, unsigned long long seed, bool progress);
+struct pipeline;
+long demo_into_store(struct store *s, struct pipeline *p, long count, unsigned long long seed,
+                     bool progress);
+/* The intake pipeline with the field-encryption keyring DATA/keys/field.key. -1 after a message. */
+int cli_open_pipeline(struct cli *cli, struct pipeline **out);
 
 int cmd_serve(struct cli *cli, int argc, char **argv);
 int cmd_import(struct cli *cli, int argc, char **argv);

@@ -21,6 +21,8 @@ struct intake {
 struct intake *intake_new(struct req *r, size_t n);
 /* Replies to a committed insert of r->state's records: 201 {"items":[...],"created","existing"}. */
 int intake_batch_done(struct req *r);
+/* Runs the intake pipeline (cleaning, masking, fingerprints) on a validated record. */
+int intake_clean(struct req *r, struct record *rec, struct kerr *e);
 /* The body as checked JSON, or NULL after replying 400. */
 struct cJSON *parse_body(struct req *r);
 

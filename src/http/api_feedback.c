@@ -17,6 +17,7 @@
 #include "base/xmalloc.h"
 #include "http/api.h"
 #include "intake/jsonrec.h"
+#include "intake/pipeline.h"
 #include "base/banned.h"
 
 static void intake_free(void *p)
@@ -54,6 +55,11 @@ cJSON *parse_body(struct req *r)
     if (!(j = json_parse_checked(r->body.buf, r->body.len, &e)))
         reply_kerr(r, KERR_INVALID, &e);
     return j;
+}
+
+int intake_clean(struct req *r, struct record *rec, struct kerr *e)
+{
+    return r->opts->pipeline ? pipeline_clean(r->opts->pipeline, rec, e) : 0;
 }
 
 /* Reads and validates one record from obj into rec. */
@@ -120,6 +126,8 @@ int api_feedback_create(struct req *r)
         rc = read_record(j, &in->recs[0], clock_now_ms(), &e);
         cJSON_Delete(j);
     }
+    if (rc == 0)
+        rc = intake_clean(r, &in->recs[0], &e);
     if (rc < 0)
         return reply_kerr(r, rc, &e);
     if (key) {
@@ -232,6 +240,12 @@ int api_feedback_batch(struct req *r)
         int rc = reply_bad_items(r, &bad, nbad, first);
         strbuf_release(&bad);
         return rc;
+    }
+    for (i = 0; i < n; i++) {
+        struct kerr e;
+        kerr_clear(&e);
+        if (intake_clean(r, &in->recs[i], &e) < 0)
+            return reply_kerr(r, KERR_INTERNAL, &e);
     }
     r->job.kind = STORE_JOB_INSERT;
     r->job.recs = in->recs;

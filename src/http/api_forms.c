@@ -481,6 +481,10 @@ int api_form_post(struct req *r)
         rec->idempotency_key = xstrdup(key);
         rc = record_validate(rec, now, &e);
     }
+    if (rc == 0 && (rc = intake_clean(r, rec, &e)) < 0) {
+        kv_free(&kv);
+        return reply_kerr(r, rc, &e);
+    }
     kv_free(&kv);
     if (rc < 0) {
         snprintf(msg, sizeof msg, "%s",

@@ -57,6 +57,10 @@ int api_hook(struct req *r)
         rc = hook_map(src, it, &in->recs[i], &e);
         if (rc == 0)
             rc = record_validate(&in->recs[i], now, &e);
+        if (rc == 0 && (rc = intake_clean(r, &in->recs[i], &e)) < 0) {
+            cJSON_Delete(j);
+            return reply_kerr(r, rc, &e);
+        }
         if (rc < 0) {
             cJSON_Delete(j);
             char field[96];

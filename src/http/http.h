@@ -29,6 +29,7 @@ struct server_opts {
     size_t max_body;                      /* bytes; larger bodies get 413 */
     int batch_max;                        /* most items in one batch call */
     const struct channels_conf *channels; /* webhooks, device rule, forms */
+    struct pipeline *pipeline;            /* the cleaning stages; NULL = store as given */
     unsigned char form_key[32];           /* signs form render times */
 };
 

@@ -291,6 +291,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         r->body.cap = srv->opts.max_body;
         snprintf(r->actor, sizeof(r->actor), "anonymous");
         *con_cls = r;
+        if (atomic_load(&srv->stopping)) {
+            reply_error(r, 503, "shutting_down", NULL, "the server is shutting down; retry");
+            MHD_add_response_header(r->resp, MHD_HTTP_HEADER_CONNECTION, "close");
+            return queue(r);
+        }
         cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl && strtoull(cl, NULL, 10) > srv->opts.max_body) {
             reply_error(r, 413, "body_too_large", NULL, "request body is larger than %zu bytes",
@@ -403,8 +408,10 @@ void server_stop(struct server *srv)
 {
     if (!srv)
         return;
+    /* No MHD_quiesce_daemon: with epoll worker threads it races a worker taking the listen
+     * socket out of its epoll set and aborts ("Failed to remove listen FD from epoll set").
+     * New requests get 503 from here on instead. */
     atomic_store(&srv->stopping, true);
-    MHD_quiesce_daemon(srv->d);
     /* Requests waiting on the store finish (and get their reply) when the writer has
      * committed them; libmicrohttpd must not be stopped while any is suspended. */
     for (int i = 0; atomic_load(&srv->suspended) > 0; i++) {

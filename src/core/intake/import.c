@@ -20,6 +20,7 @@
 #include "intake/csv.h"
 #include "intake/import.h"
 #include "intake/jsonrec.h"
+#include "intake/pipeline.h"
 #include "intake/record.h"
 #include "base/banned.h"
 
@@ -168,6 +169,10 @@ static void accept(struct importer *im, struct record *r, long line, const char 
     }
     if (!r->external_id)
         derive_key(r, raw, len);
+    if (im->o->pipeline && pipeline_clean(im->o->pipeline, r, e) < 0) {
+        reject(im, line, e, r);
+        return;
+    }
     b->n++;
     if (b->n == b->cap)
         flush(im);

@@ -30,6 +30,7 @@ struct import_opts {
     const char *actor;           /* kept on each record's timeline, e.g. "import:file.csv" */
     size_t batch;                /* records per transaction (default 5000) */
     bool dry_run;                /* check only, store nothing */
+    struct pipeline *pipeline;   /* cleaning stages; NULL = store as given */
 };
 
 struct import_stats {

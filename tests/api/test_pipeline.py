@@ -1,0 +1,123 @@
+"""The intake pipeline through the real server: personal data masked everywhere a client or an
+operator can look (replies, lists, full-text search, exports, logs) with the originals sealed,
+cleaned text for analysis (HTML, widths, traditional Chinese), duplicates linked with a repeat
+count, quality bits."""
+import glob
+import json
+import os
+import subprocess
+import time
+import unittest
+import urllib.parse
+
+from kesu_server import ServerTestCase, kesu_bin
+
+API = "/api/v1/feedback"
+PHONE, ID_NO, CARD = "13912345678", "110101199003074258", "6222021234567890128"
+SECRET_TEXT = "我叫李雷，手机%s，身份证%s，银行卡%s，邮箱lilei@example.cn，请尽快处理退款" % (
+    PHONE, ID_NO, CARD)
+
+
+class PipelineTest(ServerTestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.start_class_server()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.stop_class_server()
+
+    def post(self, **kw):
+        body = {"channel": "web", "text": "测试"}
+        body.update(kw)
+        r = self.srv.post(API, body)
+        self.assertStatus(r, 201)
+        return r.json
+
+    def test_personal_data_never_leaves_unmasked(self):
+        rec = self.post(text=SECRET_TEXT, customer_name="李雷", phone=PHONE,
+                        email="lilei@example.cn", external_id="pii-1")
+        got = self.srv.get(API + "/%d" % rec["id"]).json
+        for r in (rec, got):
+            blob = json.dumps(r, ensure_ascii=False)
+            for secret in (PHONE, ID_NO, CARD, "lilei@", "李雷"):
+                self.assertNotIn(secret, blob)
+            self.assertIn("139****5678", r["text"])
+            self.assertIn("110101********4258", r["text"])
+            self.assertIn("李*", r["text"])
+            self.assertNotIn("pii_vault", r)
+            self.assertTrue(r["quality"] & (1 << 10))
+        # lists, full-text search (by a masked number's visible part and by text), export
+        self.srv.get("/healthz", auth=False)
+        for _ in range(100):
+            if self.srv.metric("kesu_search_lag_records") == 0:
+                break
+            time.sleep(0.05)
+        for q in ("", "q=" + urllib.parse.quote("退款"), "q=4258", "q=" + PHONE[-4:]):
+            blob = self.srv.get(API + "?limit=1000&" + q).body.decode()
+            for secret in (PHONE, ID_NO, CARD, "lilei@"):
+                self.assertNotIn(secret, blob, q)
+        self.assertEqual(self.srv.get(API + "?q=" + PHONE).json["items"], [],
+                         "the full number must not be searchable")
+        p = subprocess.run([kesu_bin(), "--data", self.srv.data, "export", "--format", "csv"],
+                           capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        for secret in (PHONE, ID_NO, CARD, "lilei@"):
+            self.assertNotIn(secret, p.stdout)
+        # the database keeps the originals only sealed; the log has none of them
+        for path in glob.glob(os.path.join(self.srv.data, "*")):
+            if os.path.isfile(path) and not path.endswith((".key",)):
+                with open(path, "rb") as f:
+                    data = f.read()
+                for secret in (PHONE, ID_NO, CARD):
+                    self.assertNotIn(secret.encode(), data, path)
+        self.assertNotIn(PHONE, self.srv.stderr_text())
+
+    def test_cleaned_text_for_analysis(self):
+        rec = self.post(text="<p>這個<b>產品</b>質量太差&amp;客服態度不好！！！</p>"
+                             "ＡＰＰ一直閃退")
+        self.assertEqual(rec["text"], "<p>這個<b>產品</b>質量太差&amp;客服態度不好！！！</p>"
+                                      "ＡＰＰ一直閃退", "the original keeps its script")
+        clean = rec["clean_text"]
+        self.assertNotIn("<", clean)
+        self.assertIn("这个产品质量太差&客服态度不好", clean)
+        self.assertIn("APP", clean)
+        self.assertNotIn("！！", clean)
+        q = rec["quality"]
+        self.assertTrue(q & 1 and q & 2 and q & 4 and q & (1 << 9), q)
+
+    def test_duplicates_are_linked(self):
+        text = "在上海徐汇店买的空气炸锅用了三天就坏了，开机没有反应，要求退货退款"
+        first = self.post(text=text, customer_id="DUP-C1", external_id="dup-a")
+        exact = self.post(text=text + "。", customer_id="DUP-C1", external_id="dup-b",
+                          channel="hotline")
+        near = self.post(text="再次反映：" + text + "，急！", customer_id="DUP-C1",
+                         external_id="dup-c", channel="app")
+        other = self.post(text="酒店房间的空调不制冷，晚上根本睡不着，前台也不给换房间",
+                          customer_id="DUP-C2", external_id="dup-d")
+        self.assertNotIn("duplicate_of", first)
+        self.assertEqual(exact.get("duplicate_of"), first["id"])
+        self.assertTrue(exact["quality"] & (1 << 11))
+        self.assertEqual(near.get("duplicate_of"), first["id"])
+        self.assertTrue(near["quality"] & (1 << 12))
+        self.assertNotIn("duplicate_of", other)
+        got = self.srv.get(API + "/%d" % first["id"]).json
+        self.assertEqual(got["repeat_count"], 2)
+        kinds = [e["kind"] for e in got["timeline"]]
+        self.assertEqual(kinds.count("duplicate"), 2)
+        # both stay visible
+        self.assertEqual(self.srv.get(API + "/%d" % exact["id"]).status, 200)
+
+    def test_redelivery_is_not_a_duplicate(self):
+        body = {"channel": "web", "external_id": "redeliver-1", "customer_id": "R1",
+                "text": "同一条消息重复投递两次，不应该算作重复投诉"}
+        a = self.srv.post(API, body)
+        b = self.srv.post(API, body)
+        self.assertStatus(a, 201)
+        self.assertStatus(b, 200)
+        self.assertEqual(a.json["id"], b.json["id"])
+        self.assertNotIn("repeat_count", self.srv.get(API + "/%d" % a.json["id"]).json)
+
+
+if __name__ == "__main__":
+    unittest.main()
