@@ -6,6 +6,7 @@
 
 #include "base/clock.h"
 #include "cli/commands.h"
+#include "intake/channels.h"
 #include "intake/pipeline.h"
 #include "intake/import.h"
 #include "intake/record.h"
@@ -120,6 +121,7 @@ int cmd_import(struct cli *cli, int argc, char **argv)
     const char *format = NULL;
     bool strict = false, no_clean = false;
     struct pipeline *pipeline = NULL;
+    struct channels_conf *channels = NULL;
     struct store *s;
     struct kerr e;
     int c, rc = 0;
@@ -170,14 +172,18 @@ int cmd_import(struct cli *cli, int argc, char **argv)
         return cli_fail(2, "import", "--batch must be at most 100000");
     if (cli_open_store(cli, &s) < 0)
         return 1;
-    if (!no_clean && cli_open_pipeline(cli, &pipeline) < 0) {
+    if ((!no_clean && cli_open_pipeline(cli, &pipeline) < 0) ||
+        cli_load_channels(cli, &channels) < 0) {
+        pipeline_free(pipeline);
         store_close(s);
         return 1;
     }
     o.pipeline = pipeline;
+    o.channels = channels;
     kerr_clear(&e);
     if (store_start(s, STORE_BG_WRITER | STORE_BG_CHECKPOINT, &e) < 0) {
         pipeline_free(pipeline);
+        channels_free(channels);
         store_close(s);
         return cli_fail(1, "import", "%s", e.message);
     }
@@ -197,5 +203,6 @@ int cmd_import(struct cli *cli, int argc, char **argv)
                total.created, total.existing, total.rejected);
     store_close(s);
     pipeline_free(pipeline);
+    channels_free(channels);
     return rc;
 }

@@ -161,18 +161,9 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
         return cli_fail(2, "serve", "--max-body must be at least 1024");
     opts.host = host;
 
-    {
-        char chpath[4096];
-        const char *chset = cli_setting(cli, "channels", NULL);
-        if (!chset) {
-            snprintf(chpath, sizeof chpath, "%s/channels.json", cli->data_dir);
-            chset = chpath;
-        }
-        kerr_clear(&e);
-        if (channels_load(chset, &channels, &e) < 0)
-            return cli_fail(1, "serve", "%s", e.message);
-        opts.channels = channels;
-    }
+    if (cli_load_channels(cli, &channels) < 0)
+        return 1;
+    opts.channels = channels;
     if (cli_open_store(cli, &s) < 0) {
         channels_free(channels);
         return 1;

@@ -16,6 +16,7 @@
 
 #include "base/xmalloc.h"
 #include "cli/commands.h"
+#include "intake/channels.h"
 #include "intake/pipeline.h"
 #include "store/db.h"
 #include "base/banned.h"
@@ -28,6 +29,7 @@ const struct command commands[] = {
     {"demo", cmd_demo, "generate realistic demo complaints (into the store or a file)"},
     {"apikey", cmd_apikey, "create, list and revoke API keys"},
     {"qr", cmd_qr, "QR code (SVG or PNG) for a feedback-form link"},
+    {"quality", cmd_quality, "data-quality report of intake per channel and period"},
     {"migrate", cmd_migrate, "apply database migrations and show the schema version"},
     {"version", cmd_version, "print the version"},
     {"help", cmd_help, "show help for kesu or a command"},
@@ -130,6 +132,21 @@ int cmd_version(struct cli *cli, int argc, char **argv)
         return 0;
     }
     printf("kesu %s\n", KESU_VERSION);
+    return 0;
+}
+
+int cli_load_channels(struct cli *cli, struct channels_conf **out)
+{
+    char path[4096];
+    const char *set = cli_setting(cli, "channels", NULL);
+    struct kerr e;
+    if (!set) {
+        snprintf(path, sizeof path, "%s/channels.json", cli->data_dir);
+        set = path;
+    }
+    kerr_clear(&e);
+    if (channels_load(set, out, &e) < 0)
+        return cli_fail(-1, "channels", "%s", e.message);
     return 0;
 }
 

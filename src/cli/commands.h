@@ -51,6 +51,9 @@ bool cli_progress_enabled(void);
 struct pipeline;
 long demo_into_store(struct store *s, struct pipeline *p, long count, unsigned long long seed,
                      bool progress);
+struct channels_conf;
+/* The channel setup (setting `channels`, default DATA/channels.json). -1 after a message. */
+int cli_load_channels(struct cli *cli, struct channels_conf **out);
 /* The intake pipeline with the field-encryption keyring DATA/keys/field.key. -1 after a message. */
 int cli_open_pipeline(struct cli *cli, struct pipeline **out);
 
@@ -61,6 +64,7 @@ int cmd_clean(struct cli *cli, int argc, char **argv);
 int cmd_demo(struct cli *cli, int argc, char **argv);
 int cmd_apikey(struct cli *cli, int argc, char **argv);
 int cmd_qr(struct cli *cli, int argc, char **argv);
+int cmd_quality(struct cli *cli, int argc, char **argv);
 int cmd_migrate(struct cli *cli, int argc, char **argv);
 int cmd_version(struct cli *cli, int argc, char **argv);
 int cmd_help(struct cli *cli, int argc, char **argv);

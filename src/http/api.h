@@ -23,6 +23,9 @@ struct intake *intake_new(struct req *r, size_t n);
 int intake_batch_done(struct req *r);
 /* Runs the intake pipeline (cleaning, masking, fingerprints) on a validated record. */
 int intake_clean(struct req *r, struct record *rec, struct kerr *e);
+/* Counts a refused input for the quality report (source: api, hook, form). */
+void intake_rejected(struct req *r, const struct record *rec, const char *source,
+                     const struct kerr *e);
 /* The body as checked JSON, or NULL after replying 400. */
 struct cJSON *parse_body(struct req *r);
 
@@ -32,6 +35,9 @@ int api_hook(struct req *r);
 /* api_devices.c */
 int api_device_events_post(struct req *r);
 int api_device_events_get(struct req *r);
+
+/* api_quality.c */
+int api_quality(struct req *r);
 
 /* api_forms.c */
 int api_form_get(struct req *r);

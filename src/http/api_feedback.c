@@ -17,6 +17,7 @@
 #include "base/xmalloc.h"
 #include "http/api.h"
 #include "intake/jsonrec.h"
+#include "intake/channels.h"
 #include "intake/pipeline.h"
 #include "base/banned.h"
 
@@ -59,7 +60,15 @@ cJSON *parse_body(struct req *r)
 
 int intake_clean(struct req *r, struct record *rec, struct kerr *e)
 {
+    channels_apply_rules(r->opts->channels, rec);
     return r->opts->pipeline ? pipeline_clean(r->opts->pipeline, rec, e) : 0;
+}
+
+void intake_rejected(struct req *r, const struct record *rec, const char *source,
+                     const struct kerr *e)
+{
+    store_note_rejection(r->store, rec && rec->channel ? rec->channel : "", source, e->code,
+                         e->field);
 }
 
 /* Reads and validates one record from obj into rec. */
@@ -117,15 +126,23 @@ int api_feedback_create(struct req *r)
         rc = record_validate(&in->recs[0], clock_now_ms(), &e);
     } else {
         /* the checked path: the exact error, or the few shapes the fast path leaves to it */
-        cJSON *j = parse_body(r);
-        if (!j)
-            return REQ_DONE;
+        cJSON *j;
+        kerr_clear(&e);
+        if (!r->body.len)
+            kerr_set(&e, KERR_INVALID, "missing_body", "", "the request needs a JSON body");
+        else if ((j = json_parse_checked(r->body.buf, r->body.len, &e)))
+            goto parsed;
+        intake_rejected(r, NULL, "api", &e);
+        return reply_kerr(r, KERR_INVALID, &e);
+    parsed:
         record_release(&in->recs[0]);
         record_init(&in->recs[0]);
         kerr_clear(&e);
         rc = read_record(j, &in->recs[0], clock_now_ms(), &e);
         cJSON_Delete(j);
     }
+    if (rc == KERR_INVALID)
+        intake_rejected(r, &in->recs[0], "api", &e);
     if (rc == 0)
         rc = intake_clean(r, &in->recs[0], &e);
     if (rc < 0)
@@ -221,6 +238,7 @@ int api_feedback_batch(struct req *r)
         kerr_clear(&e);
         if (read_record(it, &in->recs[i], now, &e) < 0) {
             struct jsonw w;
+            intake_rejected(r, &in->recs[i], "api", &e);
             if (nbad++ == 0)
                 snprintf(first, sizeof(first), "items[%zu]%s%s", i, e.field[0] ? "." : "", e.field);
             if (bad.len)

@@ -487,6 +487,7 @@ int api_form_post(struct req *r)
     }
     kv_free(&kv);
     if (rc < 0) {
+        intake_rejected(r, rec, "form", &e);
         snprintf(msg, sizeof msg, "%s",
                  strcmp(e.field, "text") == 0     ? "请填写您遇到的问题或建议。"
                  : strcmp(e.field, "phone") == 0  ? "联系电话只能包含数字。"

@@ -63,6 +63,7 @@ int api_hook(struct req *r)
         }
         if (rc < 0) {
             cJSON_Delete(j);
+            intake_rejected(r, &in->recs[i], "hook", &e);
             char field[96];
             snprintf(field, sizeof field, "items[%zu]%s%.60s", i, e.field[0] ? "." : "", e.field);
             return reply_error(r, 400, e.code, field,

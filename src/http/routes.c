@@ -31,6 +31,8 @@ const struct route routes[] = {
      "Device fault events; repeated faults become one complaint"},
     {"GET", "/api/v1/devices/{device}/events", api_device_events_get, AUTH_KEY, "feedback:read",
      "A device's recent fault events"},
+    {"GET", "/api/v1/quality", api_quality, AUTH_KEY, "quality:read",
+     "Data-quality report of intake per channel and period"},
     {"GET", "/api/v1/qr", api_qr, AUTH_KEY, "feedback:read", "A QR code (SVG or PNG) for a link"},
     {"GET", "/f/status/{receipt}", api_form_status, AUTH_NONE, NULL,
      "Public: the status behind a form receipt"},

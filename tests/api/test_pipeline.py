@@ -121,3 +121,53 @@ class PipelineTest(ServerTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class QualityTest(ServerTestCase):
+    def test_report_counts_flags_rejections_and_silent_channels(self):
+        import shutil
+        import tempfile
+        tmp = tempfile.mkdtemp(prefix="kesu-quality-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        data = os.path.join(tmp, "data")
+        os.makedirs(data)
+        with open(os.path.join(data, "channels.json"), "w") as f:
+            json.dump({"rules": {"ecommerce": {"required": ["order_no"],
+                                               "defaults": {"region": "华东"}}},
+                       "expected_channels": ["ecommerce", "hotline", "sms"]}, f)
+        srv = self.server(data_dir=data)
+        ok = srv.post(API, {"channel": "ecommerce", "text": "<b>差评</b>", "order_no": "T1"})
+        self.assertStatus(ok, 201)
+        self.assertEqual(ok.json["region"], "华东", "the rule's default")
+        missing = srv.post(API, {"channel": "ecommerce", "text": "没有订单号的评价"})
+        self.assertStatus(missing, 201, "kept, only flagged")
+        self.assertTrue(missing.json["quality"] & (1 << 13))
+        srv.post(API, {"channel": "hotline", "text": "电话13912345678的客户来电"})
+        self.assertEqual(srv.post(API, {"channel": "ecommerce"}).status, 400)
+        self.assertEqual(srv.post(API, {"channel": "fax", "text": "x"}).status, 400)
+        self.assertEqual(srv.post(API, raw=b"{nope").status, 400)
+        for _ in range(100):  # refused inputs are counted behind the reply
+            q = srv.get("/api/v1/quality?by=day").json
+            if sum(x["count"] for x in q["rejections"]) >= 3:
+                break
+            time.sleep(0.05)
+        rows = {r["channel"]: r for r in q["rows"]}
+        self.assertEqual(rows["ecommerce"]["records"], 2)
+        self.assertEqual(rows["ecommerce"]["missing_required"], 1)
+        self.assertEqual(rows["ecommerce"]["corrected"], 1)
+        self.assertEqual(rows["ecommerce"]["share"]["missing_required"], 0.5)
+        self.assertEqual(rows["hotline"]["pii_masked"], 1)
+        rej = {(r["channel"], r["code"], r["field"]): r["count"] for r in q["rejections"]}
+        self.assertEqual(rej.get(("ecommerce", "missing_field", "text")), 1, q["rejections"])
+        self.assertEqual(rej.get(("", "invalid_value", "channel")), 1, q["rejections"])
+        self.assertEqual(rej.get(("", "malformed_json", "")), 1, q["rejections"])
+        self.assertEqual(q["coverage"]["silent"], ["sms"])
+        self.assertEqual(q["coverage"]["delivered"], {"ecommerce": 2, "hotline": 1})
+        self.assertError(srv.get("/api/v1/quality?by=year"), 400, "invalid_field", "by")
+        self.assertError(srv.get("/api/v1/quality?since=yesterday"), 400, "invalid_time",
+                         "since")
+        p = subprocess.run([kesu_bin(), "--data", data, "quality"], capture_output=True,
+                           text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("ecommerce", p.stdout)
+        self.assertIn("expected channels that delivered nothing: sms", p.stdout)

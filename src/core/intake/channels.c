@@ -121,6 +121,56 @@ static int load_form(struct form_def *f, const cJSON *o, struct kerr *err)
     return 0;
 }
 
+static int load_rule(struct channel_rule *cr, const cJSON *o, struct kerr *err)
+{
+    const cJSON *req = cJSON_GetObjectItemCaseSensitive(o, "required");
+    const cJSON *defs = cJSON_GetObjectItemCaseSensitive(o, "defaults"), *v;
+    char where[160];
+    bool known = false;
+    snprintf(where, sizeof where, "rules.%s", cr->channel);
+    for (const char *const *c = record_channels; *c; c++)
+        known |= strcmp(*c, cr->channel) == 0;
+    if (!known)
+        return conf_err(err, where, "not a kesu channel");
+    if (!cJSON_IsObject(o) || (req && !cJSON_IsArray(req)) || (defs && !cJSON_IsObject(defs)))
+        return conf_err(err, where, "{\"required\": [fields], \"defaults\": {field: value}}");
+    cJSON_ArrayForEach(v, req)
+    {
+        const struct record_field *f =
+            cJSON_IsString(v) ? record_field_by_name(v->valuestring) : NULL;
+        if (!f || !(f->flags & RF_INPUT) || cr->nrequired == RULE_MAX_FIELDS)
+            return conf_err(err, where, "\"required\" lists kesu input fields");
+        cr->required[cr->nrequired++] = f;
+    }
+    cJSON_ArrayForEach(v, defs)
+    {
+        const struct record_field *f = record_field_by_name(v->string);
+        if (!f || !(f->flags & (RF_INPUT | RF_PATCH)) || f->kind != RF_STR || !cJSON_IsString(v) ||
+            cr->ndefaults == RULE_MAX_FIELDS)
+            return conf_err(err, where, "\"defaults\" gives text values to kesu text fields");
+        cr->dfield[cr->ndefaults] = f;
+        cr->dvalue[cr->ndefaults++] = xstrdup(v->valuestring);
+    }
+    return 0;
+}
+
+void channels_apply_rules(const struct channels_conf *c, struct record *r)
+{
+    for (size_t i = 0; c && i < c->nrules; i++) {
+        const struct channel_rule *cr = &c->rules[i];
+        if (!r->channel || strcmp(cr->channel, r->channel) != 0)
+            continue;
+        for (size_t k = 0; k < cr->ndefaults; k++) {
+            char **p = record_str(r, cr->dfield[k]);
+            if (!*p)
+                *p = xstrdup(cr->dvalue[k]);
+        }
+        for (size_t k = 0; k < cr->nrequired; k++)
+            if (!record_has(r, cr->required[k]))
+                r->quality |= QUALITY_MISSING;
+    }
+}
+
 static char *read_file(const char *path, size_t *len, int *errnum)
 {
     FILE *f = fopen(path, "rb");
@@ -162,6 +212,32 @@ int channels_load(const char *path, struct channels_conf **out, struct kerr *err
         const cJSON *dev = cJSON_GetObjectItemCaseSensitive(doc, "devices");
         const cJSON *forms = cJSON_GetObjectItemCaseSensitive(doc, "forms");
         const cJSON *rl = cJSON_GetObjectItemCaseSensitive(doc, "rate_limit");
+        const cJSON *rules = cJSON_GetObjectItemCaseSensitive(doc, "rules");
+        const cJSON *expected = cJSON_GetObjectItemCaseSensitive(doc, "expected_channels");
+        c->rules = xcalloc((size_t)cJSON_GetArraySize(rules) + 1, sizeof(*c->rules));
+        cJSON_ArrayForEach(v, rules)
+        {
+            struct channel_rule *cr = &c->rules[c->nrules++];
+            cr->channel = xstrdup(v->string);
+            if ((rc = load_rule(cr, v, err)) < 0)
+                goto out;
+        }
+        if (expected && !cJSON_IsArray(expected)) {
+            rc = conf_err(err, "expected_channels", "must be an array of channels");
+            goto out;
+        }
+        c->expected = xcalloc((size_t)cJSON_GetArraySize(expected) + 1, sizeof(char *));
+        cJSON_ArrayForEach(v, expected)
+        {
+            bool known = false;
+            for (const char *const *k = record_channels; cJSON_IsString(v) && *k; k++)
+                known |= strcmp(*k, v->valuestring) == 0;
+            if (!known) {
+                rc = conf_err(err, "expected_channels", "lists a name that is not a channel");
+                goto out;
+            }
+            c->expected[c->nexpected++] = xstrdup(v->valuestring);
+        }
         c->hooks = xcalloc((size_t)cJSON_GetArraySize(hooks) + 1, sizeof(*c->hooks));
         cJSON_ArrayForEach(v, hooks)
         {
@@ -248,6 +324,15 @@ void channels_free(struct channels_conf *c)
         for (size_t k = 0; k < f->ncontext; k++)
             free(f->context[k]);
     }
+    for (size_t i = 0; i < c->nrules; i++) {
+        free(c->rules[i].channel);
+        for (size_t k = 0; k < c->rules[i].ndefaults; k++)
+            free(c->rules[i].dvalue[k]);
+    }
+    for (size_t i = 0; i < c->nexpected; i++)
+        free(c->expected[i]);
+    free(c->rules);
+    free(c->expected);
     free(c->hooks);
     free(c->forms);
     free(c);

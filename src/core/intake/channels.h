@@ -22,7 +22,12 @@
  *       "default": {"title": "意见反馈", "intro": "…", "channel": "qr",
  *                   "context": ["store", "product", "order_no", "table", "room"]}
  *     },
- *     "rate_limit": {"form_per_minute": 10}
+ *     "rate_limit": {"form_per_minute": 10},
+ *     "rules": {                             collection rules per channel
+ *       "ecommerce": {"required": ["order_no", "product"],
+ *                     "defaults": {"category_l1": "电商"}}
+ *     },
+ *     "expected_channels": ["web", "hotline", "ecommerce"]   for the coverage report
  *   }
  */
 #ifndef KESU_CHANNELS_H
@@ -65,6 +70,17 @@ struct form_def {
     char *context[8];
 };
 
+#define RULE_MAX_FIELDS 16
+
+/* A channel's collection rule: fields it must deliver, values it gets when absent. */
+struct channel_rule {
+    char *channel;
+    size_t nrequired, ndefaults;
+    const struct record_field *required[RULE_MAX_FIELDS];
+    const struct record_field *dfield[RULE_MAX_FIELDS];
+    char *dvalue[RULE_MAX_FIELDS];
+};
+
 struct channels_conf {
     size_t nhooks;
     struct hook_source *hooks;
@@ -73,7 +89,18 @@ struct channels_conf {
     size_t nforms;
     struct form_def *forms;
     int form_per_minute;
+    size_t nrules;
+    struct channel_rule *rules;
+    size_t nexpected;
+    char **expected; /* channels expected to deliver (coverage); none = no expectation */
 };
+
+/*
+ * Applies the record's channel rule: fills defaults for absent fields and
+ * sets QUALITY_MISSING when a required field is absent (the record is kept:
+ * the quality report shows it).
+ */
+void channels_apply_rules(const struct channels_conf *c, struct record *r);
 
 /* Loads path; a missing file gives the defaults. Errors name the JSON member. */
 int channels_load(const char *path, struct channels_conf **out, struct kerr *err);

@@ -18,6 +18,7 @@
 #include "base/strbuf.h"
 #include "base/xmalloc.h"
 #include "intake/csv.h"
+#include "intake/channels.h"
 #include "intake/import.h"
 #include "intake/jsonrec.h"
 #include "intake/pipeline.h"
@@ -149,6 +150,8 @@ static void derive_key(struct record *r, const char *raw, size_t len)
 
 static void reject(struct importer *im, long line, struct kerr *e, struct record *r)
 {
+    if (!im->o->dry_run)
+        store_note_rejection(im->s, r->channel ? r->channel : "", "import", e->code, e->field);
     record_release(r);
     im->st->rejected++;
     e->line = line;
@@ -169,6 +172,7 @@ static void accept(struct importer *im, struct record *r, long line, const char 
     }
     if (!r->external_id)
         derive_key(r, raw, len);
+    channels_apply_rules(im->o->channels, r);
     if (im->o->pipeline && pipeline_clean(im->o->pipeline, r, e) < 0) {
         reject(im, line, e, r);
         return;

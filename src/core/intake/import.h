@@ -31,6 +31,7 @@ struct import_opts {
     size_t batch;                /* records per transaction (default 5000) */
     bool dry_run;                /* check only, store nothing */
     struct pipeline *pipeline;   /* cleaning stages; NULL = store as given */
+    const struct channels_conf *channels; /* collection rules per channel, or NULL */
 };
 
 struct import_stats {

@@ -86,7 +86,13 @@ struct store_device_result {
     int in_window;       /* faults of this device within the window, this one included */
 };
 
-enum store_job_kind { STORE_JOB_INSERT, STORE_JOB_PATCH, STORE_JOB_DEVICE, STORE_JOB_RECEIPT };
+enum store_job_kind {
+    STORE_JOB_INSERT,
+    STORE_JOB_PATCH,
+    STORE_JOB_DEVICE,
+    STORE_JOB_RECEIPT,
+    STORE_JOB_REJECTION,
+};
 
 struct store_job {
     enum store_job_kind kind;
@@ -104,6 +110,8 @@ struct store_job {
     struct store_device_result *dres;
     /* STORE_JOB_RECEIPT: one record (recs[0], results[0]) plus its receipt */
     const char *receipt, *form;
+    /* STORE_JOB_REJECTION: see store_note_rejection */
+    char rej[5][64];
     /* outcome */
     int rc;
     struct kerr err;
@@ -123,6 +131,14 @@ struct store_job {
 void store_submit(struct store *s, struct store_job *job);
 /* Runs a job and waits for it; returns job->rc. Works with or without store_start. */
 int store_run(struct store *s, struct store_job *job);
+
+/*
+ * Counts one refused input (not stored) for the quality report: source is
+ * api, import, hook or form; channel, code and field as the error named them.
+ * Queued without waiting (a count, not a record: a crash may lose the last).
+ */
+void store_note_rejection(struct store *s, const char *channel, const char *source,
+                          const char *code, const char *field);
 
 /* ---- feedback reads --------------------------------------------------- */
 
@@ -189,6 +205,26 @@ typedef int (*store_device_event_cb)(void *arg, int64_t id, const struct store_d
                                      int64_t feedback_id);
 int store_device_events(struct store *s, const char *device_id, int limit, store_device_event_cb cb,
                         void *arg, struct kerr *err);
+
+/* ---- data quality ---------------------------------------------------------- */
+
+struct store_quality_row {
+    const char *channel, *period; /* period: a day, ISO week (2026-W47) or month */
+    int64_t records, missing, corrected, masked, t2s, dup_exact, dup_near;
+};
+struct store_rejection_row {
+    const char *channel, *period, *source, *code, *field;
+    int64_t n;
+};
+typedef int (*store_quality_cb)(void *arg, const struct store_quality_row *row);
+typedef int (*store_rejection_cb)(void *arg, const struct store_rejection_row *row);
+/*
+ * Quality per channel and period (by="day", "week" or "month") of records
+ * received in [since, until), and the rejections counted in those days.
+ */
+int store_quality(struct store *s, int64_t since, int64_t until, const char *by,
+                  store_quality_cb rows, store_rejection_cb rejections, void *arg,
+                  struct kerr *err);
 
 /* ---- API keys ------------------------------------------------------------ */
 

@@ -64,6 +64,9 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_RECEIPT_OF] = "SELECT receipt FROM form_receipts WHERE feedback_id=?",
     [ST_REPEAT_ADD] = "UPDATE feedback SET repeat_count=coalesce(repeat_count,0)+1,updated_at=?"
                       " WHERE id=?",
+    [ST_REJECT_ADD] = "INSERT INTO intake_rejections(day,channel,source,code,field,n)"
+                      " VALUES(?,?,?,?,?,1) ON CONFLICT(day,channel,source,code,field)"
+                      " DO UPDATE SET n=n+1",
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",

@@ -44,6 +44,7 @@ enum stmt_id {
     ST_RECEIPT_GET,
     ST_RECEIPT_OF,
     ST_REPEAT_ADD,
+    ST_REJECT_ADD,
     ST_BEGIN,
     ST_COMMIT,
     ST_ROLLBACK,

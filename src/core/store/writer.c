@@ -52,6 +52,14 @@ static int run_job(struct store *s, struct conn *c, struct store_job *j, int64_t
             if (rc < 0 && j->err.index < 0)
                 j->err.index = (long)i;
         }
+    } else if (j->kind == STORE_JOB_REJECTION) {
+        sqlite3_stmt *st = conn_stmt(c, ST_REJECT_ADD);
+        if (!st)
+            return db_error(c->db, &j->err, "prepare rejection");
+        for (int i = 0; i < 5; i++)
+            sqlite3_bind_text(st, i + 1, j->rej[i], -1, SQLITE_STATIC);
+        rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_error(c->db, &j->err, "count rejection");
+        sqlite3_reset(st);
     } else if (j->kind == STORE_JOB_RECEIPT) {
         rc = feedback_insert_one(c, &j->recs[0], j->actor, &j->results[0], &j->err);
         if (rc == 0 && j->results[0].created)
