@@ -4,6 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+#include <sodium.h>
+
 #include "base/jsonw.h"
 #include "base/strbuf.h"
 #include "base/utf8.h"
@@ -45,7 +48,12 @@ void pipeline_free(struct pipeline *p)
     free(p);
 }
 
-/* Masks free text in *field; returns the kinds found (bits) and keeps the original in the vault. */
+/*
+ * Masks free text in *field; returns the kinds found (bits). The vault keeps
+ * what was masked, not the whole text: [[offset in the masked text, length of
+ * the mask, original], ...], enough to rebuild the original (pipeline_reveal)
+ * at a fraction of the size.
+ */
 static unsigned mask_text(char **field, const char *vault_key, const char *name,
                           struct jsonw *vault, bool *any)
 {
@@ -57,9 +65,18 @@ static unsigned mask_text(char **field, const char *vault_key, const char *name,
         return 0;
     pii_mask(*field, strlen(*field), &o, &masked, &found);
     if (found.n) {
-        for (size_t i = 0; i < found.n; i++)
-            types |= 1u << found.v[i].type;
-        jsonw_kstr(vault, vault_key, *field);
+        jsonw_key(vault, vault_key);
+        jsonw_arr(vault);
+        for (size_t i = 0; i < found.n; i++) {
+            const struct pii_finding *f = &found.v[i];
+            types |= 1u << f->type;
+            jsonw_arr(vault);
+            jsonw_int(vault, (int64_t)f->moff);
+            jsonw_int(vault, (int64_t)f->mlen);
+            jsonw_strn(vault, *field + f->off, f->len);
+            jsonw_end(vault);
+        }
+        jsonw_end(vault);
         *any = true;
         free(*field);
         *field = strbuf_detach(&masked, NULL);
@@ -152,10 +169,10 @@ int pipeline_clean(struct pipeline *p, struct record *r, struct kerr *err)
             r->dup_key = 1;
         strbuf_release(&key);
     }
+    /* kept only when it differs from text: most texts need no cleaning beyond masking */
     free(r->clean_text);
-    r->clean_text = strbuf_detach(&clean, NULL);
-    if (!r->quality)
-        r->quality = 0;
+    r->clean_text = strcmp(clean.buf, r->text) ? strbuf_detach(&clean, NULL) : NULL;
+    r->quality |= QUALITY_CLEANED;
 out:
     strbuf_release(&vault);
     strbuf_release(&clean);
@@ -163,13 +180,70 @@ out:
     return rc;
 }
 
+/* Rebuilds an original text from its masked form and the vault's spans. */
+static int unmask(const char *masked, const cJSON *spans, struct strbuf *out)
+{
+    size_t at = 0, len = strlen(masked);
+    const cJSON *s;
+    cJSON_ArrayForEach(s, spans)
+    {
+        const cJSON *o = cJSON_GetArrayItem(s, 0), *n = cJSON_GetArrayItem(s, 1),
+                    *orig = cJSON_GetArrayItem(s, 2);
+        if (!cJSON_IsNumber(o) || !cJSON_IsNumber(n) || !cJSON_IsString(orig) ||
+            o->valuedouble < (double)at || o->valuedouble + n->valuedouble > (double)len)
+            return -1;
+        strbuf_add(out, masked + at, (size_t)o->valuedouble - at);
+        strbuf_addstr(out, orig->valuestring);
+        at = (size_t)(o->valuedouble + n->valuedouble);
+    }
+    strbuf_add(out, masked + at, len - at);
+    return 0;
+}
+
 int pipeline_reveal(struct pipeline *p, const struct record *r, struct strbuf *out,
                     struct kerr *err)
 {
+    struct strbuf plain = STRBUF_INIT, t = STRBUF_INIT;
+    struct jsonw w;
+    cJSON *v, *it;
+    int rc = 0;
+
     if (!r->pii_vault) {
         strbuf_addstr(out, "{}");
         return 0;
     }
-    return fieldcrypt_decrypt(p->fc, r->pii_vault, strlen(r->pii_vault), VAULT_AD, strlen(VAULT_AD),
-                              out, err);
+    if ((rc = fieldcrypt_decrypt(p->fc, r->pii_vault, strlen(r->pii_vault), VAULT_AD,
+                                 strlen(VAULT_AD), &plain, err)) < 0)
+        goto done;
+    if (!(v = cJSON_ParseWithLength(plain.buf, plain.len))) {
+        rc = kerr_set(err, KERR_INTERNAL, "internal", "pii_vault", "the vault is damaged");
+        goto done;
+    }
+    jsonw_init(&w, out);
+    jsonw_obj(&w);
+    cJSON_ArrayForEach(it, v)
+    {
+        const char *masked = strcmp(it->string, "text") == 0    ? r->text
+                             : strcmp(it->string, "title") == 0 ? r->title
+                                                                : NULL;
+        if (cJSON_IsString(it)) {
+            jsonw_kstr(&w, it->string, it->valuestring);
+        } else if (masked && cJSON_IsArray(it)) {
+            strbuf_reset(&t);
+            if (unmask(masked, it, &t) < 0) {
+                rc = kerr_set(err, KERR_INTERNAL, "internal", it->string,
+                              "the vault does not fit the masked %s", it->string);
+                break;
+            }
+            jsonw_key(&w, it->string);
+            jsonw_strn(&w, t.buf, t.len);
+        }
+    }
+    jsonw_end(&w);
+    cJSON_Delete(v);
+done:
+    sodium_memzero(plain.buf, plain.len);
+    strbuf_release(&plain);
+    strbuf_release(&t);
+    return rc;
 }

@@ -113,6 +113,7 @@ enum {
     QUALITY_DUP_EXACT = 1 << 11, /* an exact duplicate of an earlier record */
     QUALITY_DUP_NEAR = 1 << 12,  /* a near duplicate */
     QUALITY_MISSING = 1 << 13,   /* a field the channel's collection rule requires is missing */
+    QUALITY_CLEANED = 1 << 14,   /* went through the pipeline (clean_text absent = text) */
 };
 
 void record_init(struct record *r);

@@ -7,7 +7,7 @@
  * received within the window (default 30 days, either side) when:
  *   - exact: the same dup_key; or
  *   - near: the fingerprints differ in at most near_bits bits (default 3); or,
- *     for the same customer, in at most SIMHASH_NEAR_SAME_CUSTOMER bits.
+ *     for the same customer, in at most NEAR_SAME_CUSTOMER bits.
  * The duplicate is stored (both stay visible) with duplicate_of pointing at
  * the first record of its group, whose repeat_count rises by one, with a
  * timeline entry.
@@ -15,8 +15,9 @@
  * The index lives in memory, owned by whoever holds the writer lock: a hash
  * of dup_keys, four tables of the fingerprints' 16-bit blocks (two
  * fingerprints within 3 bits agree on at least one block), and each
- * customer's recent records. It is loaded from the database (the window
- * back from now) on first use. Memory: about 100 bytes per record indexed.
+ * customer's recent records; a lookup looks at the newest SCAN_MAX entries
+ * of each. It is loaded from the database (the window back from now) on
+ * first use. Memory: about 100 bytes per record indexed.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,9 @@
 
 #define NEAR_SAME_CUSTOMER 12
 #define BANDS              4
+/* Candidates looked at per block table and per customer, newest first: texts written from
+ * the same template crowd a few blocks, and a duplicate is almost always a recent record. */
+#define SCAN_MAX 64
 
 struct entry {
     int64_t id, at;
@@ -270,7 +274,8 @@ int dedup_check(struct store *s, struct conn *c, struct record *r, struct kerr *
         uint64_t h = (uint64_t)r->simhash;
         for (int b = 0; b < BANDS && !best; b++) {
             const struct vec *v = &d->band[b][(h >> (16 * b)) & 0xffff];
-            for (uint32_t k = v->n; k-- > 0;) {
+            uint32_t stop = v->n > SCAN_MAX ? v->n - SCAN_MAX : 0;
+            for (uint32_t k = v->n; k-- > stop;) {
                 const struct entry *e = &d->e[v->v[k]];
                 if (in_window(d, e, r->received_at) && distance(e->simhash, h) <= d->near_bits) {
                     best = e;
@@ -281,7 +286,8 @@ int dedup_check(struct store *s, struct conn *c, struct record *r, struct kerr *
         if (!best && customer) {
             uint32_t ci = map_get(&d->customers, customer);
             const struct vec *v = ci ? &d->cust_lists[ci - 1] : NULL;
-            for (uint32_t k = v ? v->n : 0; k-- > 0;) {
+            uint32_t n = v ? v->n : 0, stop = n > SCAN_MAX ? n - SCAN_MAX : 0;
+            for (uint32_t k = n; k-- > stop;) {
                 const struct entry *e = &d->e[v->v[k]];
                 if (e->simhash && in_window(d, e, r->received_at) &&
                     distance(e->simhash, h) <= NEAR_SAME_CUSTOMER) {
