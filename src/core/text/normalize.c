@@ -285,6 +285,21 @@ static void emit(struct norm *n, int32_t c)
     put_cp(n, c);
 }
 
+/* The fast path of emit() for a character of U+4000..U+9FFF at p (3 bytes). */
+static void emit_han(struct norm *n, const char *p)
+{
+    const unsigned char *u = (const unsigned char *)p;
+    int32_t c = ((int32_t)(u[0] & 0x0F) << 12) | ((int32_t)(u[1] & 0x3F) << 6) | (u[2] & 0x3F);
+    if (n->ell)
+        end_ellipsis(n);
+    if (n->pend)
+        flush_space(n, c);
+    n->last_pos = n->out->len;
+    n->last = c;
+    if (!strbuf_add(n->out, p, 3))
+        n->flags |= NORMALIZE_TRUNCATED;
+}
+
 /* ---- markup ---- */
 
 /* Known HTML element names; 'B' after the name marks a block element. */
@@ -605,6 +620,13 @@ unsigned normalize_text(const char *s, size_t len, struct strbuf *out, unsigned 
         if (c < 0x80) {
             emit(&n, c);
             i++;
+            continue;
+        }
+        if (c >= 0xE4 && c <= 0xE9 && i + 2 < len && (u[i + 1] & 0xC0) == 0x80 &&
+            (u[i + 2] & 0xC0) == 0x80) {
+            /* U+4000..U+9FFF, nearly all of a Chinese text: no rule but spacing applies */
+            emit_han(&n, s + i);
+            i += 3;
             continue;
         }
         i += (size_t)utf8_decode(u + i, len - i, &cp);
