@@ -143,6 +143,48 @@ static void field_helpers(void **state)
     strbuf_release(&sb);
 }
 
+/* Random digit-heavy text: findings lie inside the text, in order, without overlap, and
+ * the masked text is the text with each finding replaced by its masked form. */
+static void random_input(void **state)
+{
+    static const char *const atoms[] = {
+        "1", "3", "8", "0", "6",   "2",      "9",      "X",  " ",  "-",    "+",  "(",
+        ")", "@", ".", "a", "com", "订单号", "身份证", "￥", "元", "王伟", "，", "\xff"};
+    unsigned long long seed = 42;
+    struct strbuf in = STRBUF_INIT, out = STRBUF_INIT, re = STRBUF_INIT;
+    struct pii_list l = {0};
+    struct pii_opts o = {"王伟", 0, 0};
+    long found = 0;
+    (void)state;
+    for (int round = 0; round < 5000; round++) {
+        strbuf_reset(&in);
+        strbuf_reset(&out);
+        strbuf_reset(&re);
+        for (int k = 0; k < 60; k++) {
+            seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+            strbuf_addstr(&in, atoms[(seed >> 33) % (sizeof atoms / sizeof atoms[0])]);
+        }
+        assert_true(pii_mask(in.buf, in.len, &o, &out, &l) >= 0);
+        size_t pos = 0;
+        for (size_t k = 0; k < l.n; k++) {
+            assert_true(l.v[k].off >= pos);
+            assert_true(l.v[k].off + l.v[k].len <= in.len);
+            strbuf_add(&re, in.buf + pos, l.v[k].off - pos);
+            assert_int_equal(l.v[k].moff, re.len);
+            strbuf_add(&re, out.buf + l.v[k].moff, l.v[k].mlen);
+            pos = l.v[k].off + l.v[k].len;
+        }
+        strbuf_add(&re, in.buf + pos, in.len - pos);
+        assert_string_equal(re.buf, out.buf);
+        found += (long)l.n;
+    }
+    assert_true(found > 0);
+    strbuf_release(&in);
+    strbuf_release(&out);
+    strbuf_release(&re);
+    pii_list_release(&l);
+}
+
 /* ---- the labelled set ---- */
 
 struct span {
@@ -293,7 +335,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(masked_forms),  cmocka_unit_test(findings_point_at_originals),
         cmocka_unit_test(types_filter),  cmocka_unit_test(validators),
-        cmocka_unit_test(field_helpers), cmocka_unit_test(labelled_set),
+        cmocka_unit_test(field_helpers), cmocka_unit_test(random_input),
+        cmocka_unit_test(labelled_set),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
