@@ -103,8 +103,8 @@ static void *worker(void *arg)
             normalize_text(t, s->c->len[i], &norm, 0);
             conv += t2s_convert(s->t2s, norm.buf, norm.len, &clean, NULL) == 1;
             pii += pii_mask(clean.buf, clean.len, NULL, &masked, &pl);
-            check ^= simhash_compute(clean.buf, clean.len) ^
-                     simhash_exact_key(clean.buf, clean.len);
+            check ^=
+                simhash_compute(clean.buf, clean.len) ^ simhash_exact_key(clean.buf, clean.len);
         }
     }
     atomic_fetch_add(&s->converted, conv);
@@ -158,8 +158,8 @@ static void stages(const struct corpus *c, struct t2s *t2s)
     }
     printf("stage_normalize_ns %.0f\nstage_t2s_ns %.0f\nstage_pii_ns %.0f\nstage_simhash_ns "
            "%.0f\nstage_precheck_ns %.0f\nstage_check %llx\n",
-           tn / (double)n * 1e9, tt / (double)n * 1e9, tp / (double)n * 1e9,
-           ts / (double)n * 1e9, tc / (double)n * 1e9, check & 0xff);
+           tn / (double)n * 1e9, tt / (double)n * 1e9, tp / (double)n * 1e9, ts / (double)n * 1e9,
+           tc / (double)n * 1e9, check & 0xff);
     printf("stage_records %zu\nstage_converted %ld\n", n, need);
     strbuf_release(&norm);
     strbuf_release(&clean);
