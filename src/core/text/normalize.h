@@ -15,7 +15,9 @@
  *             `价格<100元` and `a<b` survive. The contents of <script> and
  *             <style> are removed with their tags. Block elements (p, div,
  *             br, li, tr, td, h1-h6, ...) leave a word break, inline ones
- *             (b, span, a, ...) nothing.                   NORMALIZE_HTML
+ *             (b, span, a, ...) nothing. The price of accepting tags with
+ *             attributes: `a<b and c>d` reads as a <b> tag and becomes
+ *             `ad`.                                          NORMALIZE_HTML
  *   entities  `&#NNN;`, `&#xHHH;` and about 50 common named entities
  *             (`&amp; &lt; &gt; &quot; &apos; &nbsp; &hellip; &ldquo; &yen;`
  *             ...) are decoded, once (`&amp;lt;` gives `&lt;`); the ';' is

@@ -29,7 +29,9 @@
  *                                                   masked z***@qq.com
  *   name       the customer's name given by the caller (struct pii_opts),
  *              wherever it appears; names of one character are not searched.
- *              Two-character surnames (欧阳, 司马, ...) are kept whole.
+ *              Two-character surnames (欧阳, 司马, ...) are kept whole. The
+ *              match is exact, so a name inside a longer one (张伟 in 张伟东)
+ *              is masked too, and other spellings (王先生) are not.
  *                                                   masked 王*, 王**, 欧阳**
  *
  * What is deliberately not found (look-alikes):
