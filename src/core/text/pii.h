@@ -12,7 +12,8 @@
  *   landline   0 + area code + subscriber number starting 2-9: 010-12345678,
  *              0755-8888-1234, 0571 87654321, (010)12345678, and without a
  *              separator where the area code is unambiguous (01012345678,
- *              02x + 8 digits, 0[3-9]xx + 7-8 digits). Service numbers (400,
+ *              02x + 8 digits, 0[3-9]xx + 7-8 digits); an extension
+ *              (010-62345678-123) stays visible. Service numbers (400,
  *              800, 95xxx) are not personal and are left alone.
  *                                                   masked 010-****5678
  *   id_number  18-digit resident identity numbers (GB 11643): a known
