@@ -47,11 +47,12 @@ RE_EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\u231A\u2
 RE_WS = re.compile(r"\s+")
 CJK = "\u2e80-\u9fff\uf900-\ufaff\uff01\uff0c\uff1a\uff1b\uff1f\u2014\u2018\u2019\u201c\u201d\u2026\u00b7"
 RE_CJK_SPACE = re.compile("(?<=[%s]) (?=[%s])" % (CJK, CJK))
-RE_ASCII_MARK = re.compile("(?<=[%s]) ?([,!?;:])" % CJK)
+RE_ASCII_MARK = re.compile("(?<=[%s]) ?([,!?;:]+)" % CJK)
 RE_REPEAT = re.compile(r"([！？，。、；：~!?]) ?(?:\1 ?)+")
 RE_ELLIPSIS = re.compile("…+|。{2,}")
+RE_DOTS = re.compile("(?<=[%s]) ?(?:\\.{2,}|\\.(?![A-Za-z0-9]))" % CJK)
+ASCII_MARKS = str.maketrans(",!?;:", "，！？；：")
 RE_COMMA_END = re.compile("[，、](?=[！？。])")
-MARKS = {",": "，", "!": "！", "?": "？", ";": "；", ":": "："}
 WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)
          if cp not in (0xFF01, 0xFF0C, 0xFF1A, 0xFF1B, 0xFF1F)}
 WIDTH.update({0x3000: 0x20, 0xFF61: 0x3002, 0xFF62: 0x201C, 0xFF63: 0x201D, 0xFF64: 0x3001,
@@ -69,8 +70,9 @@ def normalize(t):
     t = RE_CTRL.sub("", t)
     t = RE_EMOJI.sub(" ", t)
     t = RE_WS.sub(" ", t).strip()
+    t = RE_ASCII_MARK.sub(lambda m: m.group(1).translate(ASCII_MARKS), t)
+    t = RE_DOTS.sub(lambda m: "……" if m.group(0).count(".") > 1 else "。", t)
     t = RE_CJK_SPACE.sub("", t)
-    t = RE_ASCII_MARK.sub(lambda m: MARKS[m.group(1)], t)
     t = RE_ELLIPSIS.sub("……", t)
     t = RE_REPEAT.sub(r"\1", t)
     return RE_COMMA_END.sub("", t)

@@ -86,12 +86,21 @@ static void punctuation(void **state)
     check("等了很久。。。。还没到", "等了很久……还没到", NORMALIZE_PUNCT);
     check("唉…", "唉……", NORMALIZE_PUNCT);
     check("唉………", "唉……", NORMALIZE_PUNCT);
+    check("命中注定... ...", "命中注定……", NORMALIZE_PUNCT | NORMALIZE_WHITESPACE);
+    check("好… …", "好……", NORMALIZE_WHITESPACE);
     check("「测试」『引用』", "“测试”‘引用’", NORMALIZE_PUNCT);
     check("good!!! really??", "good! really?", NORMALIZE_PUNCT);
     check("~~~", "~", NORMALIZE_PUNCT);
     check("我的电话是123，！急！", "我的电话是123！急！", NORMALIZE_PUNCT);
     check("好的、。", "好的。", NORMALIZE_PUNCT);
     check("10:30 3,000 v1.2", "10:30 3,000 v1.2", 0);
+    check("好的.", "好的。", NORMALIZE_PUNCT);
+    check("叫绝．日本．．．好", "叫绝。日本……好", NORMALIZE_PUNCT | NORMALIZE_WIDTH);
+    check("读．１．９元", "读.1.9元", NORMALIZE_WIDTH);
+    check("等了很久...还没到..", "等了很久……还没到……", NORMALIZE_PUNCT);
+    check("官网www.例子.com和中文.com", "官网www.例子.com和中文.com", 0);
+    check("wait... 好", "wait... 好", 0);
+    check("价格3.5元。", "价格3.5元。", 0);
 }
 
 static void whitespace(void **state)

@@ -34,6 +34,9 @@
  *             Chinese punctuation (spaces between ignored) become ， ！ ？
  *             ； ： — so `太差了!` and `太差了！` read the same, while
  *             `10:30`, `3,000` and `Hello, world!` keep ASCII.
+ *             An ASCII '.' after Chinese text becomes 。 unless a letter or
+ *             digit follows (`好的.`→`好的。`, but `中文.com` stays), and two
+ *             or more become …… (`等了很久...`→`等了很久……`).
  *             (2) A run of one of ！ ？ ， 。 、 ； ： ~ ! ? (spaces
  *             between ignored) collapses to one mark: `！！！`→`！`.
  *             (3) Any run of … and any run of two or more 。 becomes the
