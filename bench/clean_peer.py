@@ -9,10 +9,11 @@ over the whole batch for traditional -> simplified, and `hashlib` (BLAKE2b,
 on two processes (multiprocessing), opencc as two processes over the two
 halves of the batch.
 
-    clean_peer.py FILE [COUNT] [PROCESSES]
+    clean_peer.py FILE [COUNT] [PROCESSES] [nosimhash]
 
 Reads the "text" field of the first COUNT JSON lines of FILE (not timed),
-then times the pipeline and prints "key value" lines like clean_bench.
+then times the pipeline and prints "key value" lines like clean_bench. With
+"nosimhash" the SimHash and exact-key stage is left out.
 """
 import hashlib
 import html
@@ -208,7 +209,7 @@ def stage1(texts):
     return [normalize(t) for t in texts]
 
 
-def stage2(texts):
+def stage2(texts, with_simhash=True):
     out = []
     npii = 0
     tp = ts = 0.0
@@ -216,11 +217,15 @@ def stage2(texts):
         t0 = time.process_time()
         masked, found = mask_pii(t)
         t1 = time.process_time()
-        out.append((masked, simhash(t), exact_key(t)))
+        out.append((masked, simhash(t), exact_key(t)) if with_simhash else (masked,))
         ts += time.process_time() - t1
         tp += t1 - t0
         npii += len(found)
     return out, npii, tp, ts
+
+
+def stage2_nosimhash(texts):
+    return stage2(texts, False)
 
 
 def chunks(xs, n):
@@ -251,6 +256,7 @@ def main():
     path = sys.argv[1]
     count = int(sys.argv[2]) if len(sys.argv) > 2 else 10 ** 9
     procs = int(sys.argv[3]) if len(sys.argv) > 3 else 2
+    with_simhash = not (len(sys.argv) > 4 and sys.argv[4] == "nosimhash")
     texts = []
     with open(path, encoding="utf-8") as f:
         for line in f:
@@ -265,7 +271,8 @@ def main():
             t1 = time.monotonic()
             clean = opencc_batch(norm, procs, work)
             t2 = time.monotonic()
-            res = pool.map(stage2, chunks(clean, procs * 8))
+            res = pool.map(stage2 if with_simhash else stage2_nosimhash,
+                           chunks(clean, procs * 8))
         t3 = time.monotonic()
     npii = sum(r[1] for r in res)
     cpu_pii = sum(r[2] for r in res)
