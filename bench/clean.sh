@@ -96,7 +96,7 @@ build/bench/clean_bench $DEMO 2 nosimhash
 /usr/bin/python3 bench/clean_peer.py $DEMO $PEER_COUNT 2 nosimhash
 \`\`\`
 
-The machine is shared with other work: repeated runs gave 360,000–670,000 records/s for C on
-two threads and 93–155× the peer; compare figures from the same run only.
+The machine is shared with other work, so figures vary from run to run (on 2026-11-22, by up to
+a factor of two); compare figures from the same run only.
 MD
 cat "$OUT"
