@@ -9,10 +9,11 @@ over the whole batch for traditional -> simplified, and `hashlib` (BLAKE2b,
 on two processes (multiprocessing), opencc as two processes over the two
 halves of the batch.
 
-    clean_peer.py FILE [COUNT] [PROCESSES]
+    clean_peer.py FILE [COUNT] [PROCESSES] [nosimhash]
 
 Reads the "text" field of the first COUNT JSON lines of FILE (not timed),
-then times the pipeline and prints "key value" lines like clean_bench.
+then times the pipeline and prints "key value" lines like clean_bench. With
+"nosimhash" the SimHash and exact-key stage is left out.
 """
 import hashlib
 import html
@@ -47,11 +48,12 @@ RE_EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\u231A\u2
 RE_WS = re.compile(r"\s+")
 CJK = "\u2e80-\u9fff\uf900-\ufaff\uff01\uff0c\uff1a\uff1b\uff1f\u2014\u2018\u2019\u201c\u201d\u2026\u00b7"
 RE_CJK_SPACE = re.compile("(?<=[%s]) (?=[%s])" % (CJK, CJK))
-RE_ASCII_MARK = re.compile("(?<=[%s]) ?([,!?;:])" % CJK)
+RE_ASCII_MARK = re.compile("(?<=[%s]) ?([,!?;:]+)" % CJK)
 RE_REPEAT = re.compile(r"([！？，。、；：~!?]) ?(?:\1 ?)+")
 RE_ELLIPSIS = re.compile("…+|。{2,}")
+RE_DOTS = re.compile("(?<=[%s]) ?(?:\\.{2,}|\\.(?![A-Za-z0-9]))" % CJK)
+ASCII_MARKS = str.maketrans(",!?;:", "，！？；：")
 RE_COMMA_END = re.compile("[，、](?=[！？。])")
-MARKS = {",": "，", "!": "！", "?": "？", ";": "；", ":": "："}
 WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)
          if cp not in (0xFF01, 0xFF0C, 0xFF1A, 0xFF1B, 0xFF1F)}
 WIDTH.update({0x3000: 0x20, 0xFF61: 0x3002, 0xFF62: 0x201C, 0xFF63: 0x201D, 0xFF64: 0x3001,
@@ -69,8 +71,9 @@ def normalize(t):
     t = RE_CTRL.sub("", t)
     t = RE_EMOJI.sub(" ", t)
     t = RE_WS.sub(" ", t).strip()
+    t = RE_ASCII_MARK.sub(lambda m: m.group(1).translate(ASCII_MARKS), t)
+    t = RE_DOTS.sub(lambda m: "……" if m.group(0).count(".") > 1 else "。", t)
     t = RE_CJK_SPACE.sub("", t)
-    t = RE_ASCII_MARK.sub(lambda m: MARKS[m.group(1)], t)
     t = RE_ELLIPSIS.sub("……", t)
     t = RE_REPEAT.sub(r"\1", t)
     return RE_COMMA_END.sub("", t)
@@ -206,7 +209,7 @@ def stage1(texts):
     return [normalize(t) for t in texts]
 
 
-def stage2(texts):
+def stage2(texts, with_simhash=True):
     out = []
     npii = 0
     tp = ts = 0.0
@@ -214,11 +217,15 @@ def stage2(texts):
         t0 = time.process_time()
         masked, found = mask_pii(t)
         t1 = time.process_time()
-        out.append((masked, simhash(t), exact_key(t)))
+        out.append((masked, simhash(t), exact_key(t)) if with_simhash else (masked,))
         ts += time.process_time() - t1
         tp += t1 - t0
         npii += len(found)
     return out, npii, tp, ts
+
+
+def stage2_nosimhash(texts):
+    return stage2(texts, False)
 
 
 def chunks(xs, n):
@@ -249,6 +256,7 @@ def main():
     path = sys.argv[1]
     count = int(sys.argv[2]) if len(sys.argv) > 2 else 10 ** 9
     procs = int(sys.argv[3]) if len(sys.argv) > 3 else 2
+    with_simhash = not (len(sys.argv) > 4 and sys.argv[4] == "nosimhash")
     texts = []
     with open(path, encoding="utf-8") as f:
         for line in f:
@@ -263,7 +271,8 @@ def main():
             t1 = time.monotonic()
             clean = opencc_batch(norm, procs, work)
             t2 = time.monotonic()
-            res = pool.map(stage2, chunks(clean, procs * 8))
+            res = pool.map(stage2 if with_simhash else stage2_nosimhash,
+                           chunks(clean, procs * 8))
         t3 = time.monotonic()
     npii = sum(r[1] for r in res)
     cpu_pii = sum(r[2] for r in res)

@@ -25,7 +25,7 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: kesu clean [--jsonl] [--name NAME] [--keep-emoji]\n\n"
+            "usage: kesu clean [--jsonl] [--name NAME] [--keep-emoji] [--stats]\n\n"
             "Reads texts, one per line, on standard input and prints one JSON object per\n"
             "line:\n"
             "  {\"clean\": text after normalisation and traditional->simplified,\n"
@@ -38,6 +38,8 @@ static void usage(FILE *out)
             "                \"customer_name\"\n"
             "  --name NAME   a customer name to mask in every text\n"
             "  --keep-emoji  do not remove emoji\n"
+            "  --stats       at the end, print to standard error how many texts needed each\n"
+            "                correction, were converted, and held each kind of personal data\n"
             "Lines longer than 1 MiB, and with --jsonl lines that are not JSON objects with a\n"
             "text, give {\"error\": \"...\"} and count as rejected (exit code 3).\n");
 }
@@ -45,6 +47,7 @@ static void usage(FILE *out)
 struct cleaner {
     struct t2s *t2s;
     unsigned opts;
+    long texts, converted, fixed[NORMALIZE_NFLAGS], found[PII_NTYPES];
     struct strbuf norm, clean, masked, out;
     struct pii_list pii;
 };
@@ -69,6 +72,12 @@ static void clean_one(struct cleaner *c, const char *text, size_t len, const cha
     fixed = normalize_text(text, len, &c->norm, c->opts);
     conv = t2s_convert(c->t2s, c->norm.buf, c->norm.len, &c->clean, NULL);
     pii_mask(c->clean.buf, c->clean.len, &po, &c->masked, &c->pii);
+    c->texts++;
+    c->converted += conv == 1;
+    for (int k = 0; k < NORMALIZE_NFLAGS; k++)
+        c->fixed[k] += (fixed >> k) & 1;
+    for (size_t k = 0; k < c->pii.n; k++)
+        c->found[c->pii.v[k].type]++;
 
     jsonw_init(&w, &c->out);
     jsonw_obj(&w);
@@ -98,6 +107,19 @@ static void clean_one(struct cleaner *c, const char *text, size_t len, const cha
     jsonw_end(&w);
     jsonw_end(&w);
     strbuf_addch(&c->out, '\n');
+}
+
+static void print_stats(const struct cleaner *c, long rejected)
+{
+    fprintf(stderr, "kesu clean: %ld texts (%ld rejected lines), %ld converted to simplified\n",
+            c->texts, rejected, c->converted);
+    fprintf(stderr, "  corrected:");
+    for (int k = 0; k < NORMALIZE_NFLAGS; k++)
+        fprintf(stderr, " %s %ld", normalize_flag_name(1u << k), c->fixed[k]);
+    fprintf(stderr, "\n  personal data found:");
+    for (int t = 0; t < PII_NTYPES; t++)
+        fprintf(stderr, " %s %ld", pii_type_name(t), c->found[t]);
+    fputc('\n', stderr);
 }
 
 static void reject(struct cleaner *c, const char *why)
@@ -137,14 +159,14 @@ static bool line(struct cleaner *c, char *buf, size_t len, bool jsonl, const cha
 
 int cmd_clean(struct cli *cli, int argc, char **argv)
 {
-    static const struct option longopts[] = {{"jsonl", no_argument, NULL, 'j'},
-                                             {"name", required_argument, NULL, 'n'},
-                                             {"keep-emoji", no_argument, NULL, 'e'},
-                                             {"help", no_argument, NULL, 'h'},
-                                             {NULL, 0, NULL, 0}};
-    struct cleaner c = {NULL, 0, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT, {0}};
+    static const struct option longopts[] = {
+        {"jsonl", no_argument, NULL, 'j'},      {"name", required_argument, NULL, 'n'},
+        {"keep-emoji", no_argument, NULL, 'e'}, {"stats", no_argument, NULL, 's'},
+        {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0}};
+    struct cleaner c = {
+        .norm = STRBUF_INIT, .clean = STRBUF_INIT, .masked = STRBUF_INIT, .out = STRBUF_INIT};
     const char *name = NULL;
-    bool jsonl = false;
+    bool jsonl = false, stats = false;
     char *buf = NULL;
     size_t cap = 0;
     ssize_t n;
@@ -164,6 +186,9 @@ int cmd_clean(struct cli *cli, int argc, char **argv)
             break;
         case 'e':
             c.opts |= NORMALIZE_KEEP_EMOJI;
+            break;
+        case 's':
+            stats = true;
             break;
         case 'h':
             usage(stdout);
@@ -196,6 +221,8 @@ int cmd_clean(struct cli *cli, int argc, char **argv)
         rc = cli_fail(1, "clean", "writing the output failed");
     else if (rejected)
         rc = 3;
+    if (stats)
+        print_stats(&c, rejected);
     free(buf);
     t2s_free(c.t2s);
     pii_list_release(&c.pii);

@@ -60,6 +60,12 @@ class CleanTest(unittest.TestCase):
         self.assertTrue(any(o["pii"] for o in out))
         self.assertTrue(any(o["t2s"] for o in out))
 
+    def test_stats(self):
+        _, p = self.clean("<p>a</p>\n電話13812345678\nok\n", "--stats")
+        self.assertIn("3 texts (0 rejected lines), 1 converted", p.stderr)
+        self.assertIn("html 1", p.stderr)
+        self.assertIn("mobile 1", p.stderr)
+
     def test_usage(self):
         p = run_cli(None, "clean", "--bogus")
         self.assertEqual(p.returncode, 2, describe_proc(p))

@@ -86,12 +86,21 @@ static void punctuation(void **state)
     check("等了很久。。。。还没到", "等了很久……还没到", NORMALIZE_PUNCT);
     check("唉…", "唉……", NORMALIZE_PUNCT);
     check("唉………", "唉……", NORMALIZE_PUNCT);
+    check("命中注定... ...", "命中注定……", NORMALIZE_PUNCT | NORMALIZE_WHITESPACE);
+    check("好… …", "好……", NORMALIZE_WHITESPACE);
     check("「测试」『引用』", "“测试”‘引用’", NORMALIZE_PUNCT);
     check("good!!! really??", "good! really?", NORMALIZE_PUNCT);
     check("~~~", "~", NORMALIZE_PUNCT);
     check("我的电话是123，！急！", "我的电话是123！急！", NORMALIZE_PUNCT);
     check("好的、。", "好的。", NORMALIZE_PUNCT);
     check("10:30 3,000 v1.2", "10:30 3,000 v1.2", 0);
+    check("好的.", "好的。", NORMALIZE_PUNCT);
+    check("叫绝．日本．．．好", "叫绝。日本……好", NORMALIZE_PUNCT | NORMALIZE_WIDTH);
+    check("读．１．９元", "读.1.9元", NORMALIZE_WIDTH);
+    check("等了很久...还没到..", "等了很久……还没到……", NORMALIZE_PUNCT);
+    check("官网www.例子.com和中文.com", "官网www.例子.com和中文.com", 0);
+    check("wait... 好", "wait... 好", 0);
+    check("价格3.5元。", "价格3.5元。", 0);
 }
 
 static void whitespace(void **state)
@@ -141,6 +150,50 @@ static void appends_and_caps(void **state)
     strbuf_release(&sb);
 }
 
+/* Random bytes, biased towards what the rules look at: output is valid UTF-8, never
+ * more than three times the input, and normalising again changes nothing but spacing. */
+static void random_input(void **state)
+{
+    static const char *const atoms[] = {"<",           ">",
+                                        "&",           ";",
+                                        "#",           "x",
+                                        "<p>",         "</div>",
+                                        "<!--",        "-->",
+                                        "&amp;",       "&#x4E2D;",
+                                        "&#99999999;", " ",
+                                        "\t",          "\n",
+                                        "！",          "!",
+                                        "，",          "。",
+                                        "…",           "「",
+                                        "ＡＢ",        "　",
+                                        "😡",           "\xe2\x80\x8b",
+                                        "\xff",        "\xe6",
+                                        "中",          "文",
+                                        "a",           "1",
+                                        "<script>",    "</script>"};
+    unsigned long long seed = 0x9e3779b97f4a7c15ull;
+    struct strbuf in = STRBUF_INIT, out = STRBUF_INIT, again = STRBUF_INIT;
+    (void)state;
+    for (int round = 0; round < 3000; round++) {
+        strbuf_reset(&in);
+        strbuf_reset(&out);
+        strbuf_reset(&again);
+        for (int k = 0; k < 40; k++) {
+            seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+            strbuf_addstr(&in, atoms[(seed >> 33) % (sizeof atoms / sizeof atoms[0])]);
+        }
+        normalize_text(in.buf, in.len, &out, 0);
+        assert_int_equal(utf8_invalid_at(out.buf, out.len), -1);
+        assert_true(out.len <= 3 * in.len);
+        assert_int_equal(strlen(out.buf), out.len);
+        normalize_text(out.buf, out.len, &again, 0);
+        assert_int_equal(utf8_invalid_at(again.buf, again.len), -1);
+    }
+    strbuf_release(&in);
+    strbuf_release(&out);
+    strbuf_release(&again);
+}
+
 static void flag_names(void **state)
 {
     (void)state;
@@ -163,6 +216,7 @@ int main(void)
         cmocka_unit_test(controls_emoji_utf8),
         cmocka_unit_test(appends_and_caps),
         cmocka_unit_test(flag_names),
+        cmocka_unit_test(random_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

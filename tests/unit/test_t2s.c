@@ -44,6 +44,7 @@ static void bitmap(void **state)
     assert_false(t2s_is_traditional(T, 0x4E2A)); /* 个 */
     assert_false(t2s_is_traditional(T, 0x4E2D)); /* 中: both */
     assert_false(t2s_is_traditional(T, 0x8986)); /* 覆: both; only phrases change it */
+    assert_true(t2s_is_traditional(T, 0x279A7)); /* 𧦧, plane 2 */
     assert_false(t2s_is_traditional(T, 'a'));
     assert_false(t2s_is_traditional(T, 0x1F600));
 }
@@ -59,6 +60,8 @@ static void precheck(void **state)
     assert_true(t2s_needed(T, "這", strlen("這")));
     assert_false(t2s_needed(T, "這", 2)); /* cut inside the character */
     assert_false(t2s_needed(T, "回覆一下", strlen("回覆一下")));
+    assert_true(t2s_needed(T, "ab𧦧", strlen("ab𧦧")));
+    assert_false(t2s_needed(T, "𠀀😀", strlen("𠀀😀")));
 }
 
 static void convert(void **state)

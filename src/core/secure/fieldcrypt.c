@@ -69,8 +69,7 @@ static char *write_temp(const char *path, const struct strbuf *text, struct kerr
 {
     struct strbuf tmp = STRBUF_INIT;
     int fd;
-    strbuf_addf(&tmp, "%s.tmp.%ld", path, (long)getpid());
-    unlink(tmp.buf);
+    strbuf_addf(&tmp, "%s.tmp.%ld.%08x", path, (long)getpid(), (unsigned)randombytes_random());
     fd = open(tmp.buf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0 || write(fd, text->buf, text->len) != (ssize_t)text->len || fsync(fd) < 0) {
         kerr_set(err, KERR_IO, "key_file_io", NULL, "cannot write %s: %s", tmp.buf,

@@ -222,12 +222,15 @@ static void ellipsis(struct norm *n, int32_t c)
         n->ell = 3;
         return;
     }
-    if (n->last == 0x2026 && n->ell && !n->pend) {
+    if (n->last == 0x2026 && n->ell) { /* the run goes on, spaces inside it too */
+        if (n->pend & (PEND_SPACE1 | PEND_WSMORE))
+            n->flags |= NORMALIZE_WHITESPACE;
+        n->pend = 0;
         if (n->ell == 1)
             put_cp(n, 0x2026);
         else
             n->flags |= NORMALIZE_PUNCT;
-        n->ell = 2;
+        n->ell = n->ell == 1 ? 2 : n->ell;
         return;
     }
     end_ellipsis(n);
@@ -283,6 +286,21 @@ static void emit(struct norm *n, int32_t c)
     if (n->pend)
         flush_space(n, c);
     put_cp(n, c);
+}
+
+/* The fast path of emit() for a character of U+4000..U+9FFF at p (3 bytes). */
+static void emit_han(struct norm *n, const char *p)
+{
+    const unsigned char *u = (const unsigned char *)p;
+    int32_t c = ((int32_t)(u[0] & 0x0F) << 12) | ((int32_t)(u[1] & 0x3F) << 6) | (u[2] & 0x3F);
+    if (n->ell)
+        end_ellipsis(n);
+    if (n->pend)
+        flush_space(n, c);
+    n->last_pos = n->out->len;
+    n->last = c;
+    if (!strbuf_add(n->out, p, 3))
+        n->flags |= NORMALIZE_TRUNCATED;
 }
 
 /* ---- markup ---- */
@@ -411,6 +429,11 @@ static const char *const html_tags[] = {
 static bool is_alpha(unsigned char c)
 {
     return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+}
+
+static bool is_alnum(unsigned char c)
+{
+    return is_alpha(c) || (c >= '0' && c <= '9');
 }
 
 /* Looks name[0..len) up (lower-cased); returns 0 unknown, 1 inline, 2 block. */
@@ -578,6 +601,28 @@ static size_t read_entity(const char *s, size_t len, size_t i, int32_t *cp)
 
 /* ---- the pass ---- */
 
+/* Is there an ASCII or full-width letter or digit at u[i]? */
+static bool alnum_at(const unsigned char *u, size_t len, size_t i)
+{
+    if (i < len && u[i] < 0x80)
+        return is_alnum(u[i]);
+    if (i + 2 >= len || u[i] != 0xEF)
+        return false;
+    if (u[i + 1] == 0xBC) /* U+FF10..U+FF19, U+FF21..U+FF3A */
+        return (u[i + 2] >= 0x90 && u[i + 2] <= 0x99) || (u[i + 2] >= 0xA1 && u[i + 2] <= 0xBA);
+    return u[i + 1] == 0xBD && u[i + 2] >= 0x81 && u[i + 2] <= 0x9A; /* U+FF41..U+FF5A */
+}
+
+/* Length of a full stop at u[i]: '.' or its full-width form '．', else 0. */
+static size_t dot_len(const unsigned char *u, size_t len, size_t i)
+{
+    if (i < len && u[i] == '.')
+        return 1;
+    if (i + 2 < len && u[i] == 0xEF && u[i + 1] == 0xBC && u[i + 2] == 0x8E)
+        return 3;
+    return 0;
+}
+
 unsigned normalize_text(const char *s, size_t len, struct strbuf *out, unsigned opts)
 {
     struct norm n = {out, out->len, 0, opts, 0, 0, 0, 0};
@@ -602,9 +647,28 @@ unsigned normalize_text(const char *s, size_t len, struct strbuf *out, unsigned 
                 continue;
             }
         }
+        if ((c == '.' || c == 0xEF) && n.last && is_cjk(n.last)) {
+            size_t e = i, r = 0, w;
+            while ((w = dot_len(u, len, e)) != 0)
+                e += w, r++;
+            if (r > 1 || (r == 1 && !alnum_at(u, len, e))) {
+                /* "好的." and "等了很久..." in Chinese: 。 and …… */
+                n.flags |= NORMALIZE_PUNCT | (e - i != r ? NORMALIZE_WIDTH : 0);
+                emit(&n, r > 1 ? 0x2026 : 0x3002);
+                i = e;
+                continue;
+            }
+        }
         if (c < 0x80) {
             emit(&n, c);
             i++;
+            continue;
+        }
+        if (c >= 0xE4 && c <= 0xE9 && i + 2 < len && (u[i + 1] & 0xC0) == 0x80 &&
+            (u[i + 2] & 0xC0) == 0x80) {
+            /* U+4000..U+9FFF, nearly all of a Chinese text: no rule but spacing applies */
+            emit_han(&n, s + i);
+            i += 3;
             continue;
         }
         i += (size_t)utf8_decode(u + i, len - i, &cp);

@@ -15,7 +15,9 @@
  *             `价格<100元` and `a<b` survive. The contents of <script> and
  *             <style> are removed with their tags. Block elements (p, div,
  *             br, li, tr, td, h1-h6, ...) leave a word break, inline ones
- *             (b, span, a, ...) nothing.                   NORMALIZE_HTML
+ *             (b, span, a, ...) nothing. The price of accepting tags with
+ *             attributes: `a<b and c>d` reads as a <b> tag and becomes
+ *             `ad`.                                          NORMALIZE_HTML
  *   entities  `&#NNN;`, `&#xHHH;` and about 50 common named entities
  *             (`&amp; &lt; &gt; &quot; &apos; &nbsp; &hellip; &ldquo; &yen;`
  *             ...) are decoded, once (`&amp;lt;` gives `&lt;`); the ';' is
@@ -32,6 +34,9 @@
  *             Chinese punctuation (spaces between ignored) become ， ！ ？
  *             ； ： — so `太差了!` and `太差了！` read the same, while
  *             `10:30`, `3,000` and `Hello, world!` keep ASCII.
+ *             An ASCII '.' after Chinese text becomes 。 unless a letter or
+ *             digit follows (`好的.`→`好的。`, but `中文.com` stays), and two
+ *             or more become …… (`等了很久...`→`等了很久……`).
  *             (2) A run of one of ！ ？ ， 。 、 ； ： ~ ! ? (spaces
  *             between ignored) collapses to one mark: `！！！`→`！`.
  *             (3) Any run of … and any run of two or more 。 becomes the

@@ -286,7 +286,7 @@ static bool left_ok(const char *s, size_t at)
     if (at == 0)
         return true;
     p = s[at - 1];
-    if (is_alnum(p) || p == '_' || p == '=' || p == '&' || p == '@')
+    if (is_alnum(p) || p == '_' || p == '&' || p == '@')
         return false;
     if (p == '/' && at >= 2 && !is_digit(s[at - 2]))
         return false; /* a path segment: example.com/u/13812345678 */
@@ -528,6 +528,9 @@ static void scan_chain(const char *s, const struct chain *c, unsigned types, str
         }
         int last = k + mt.m - 1;
         bool rok = last + 1 == c->ng ? c->right_ok : c->g[last + 1].sep == ' ';
+        if (!rok && mt.type == PII_LANDLINE && last + 1 < c->ng && c->g[last + 1].sep == '-' &&
+            c->g[last + 1].len <= 5)
+            rok = true; /* an extension, 010-62345678-123: not personal, left as it is */
         size_t beg = c->g[k].off, end = c->g[last].off + c->g[last].len;
         if (k == 0 && (c->plus || c->paren) && mt.prefix)
             beg = c->beg;

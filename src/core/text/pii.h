@@ -12,7 +12,8 @@
  *   landline   0 + area code + subscriber number starting 2-9: 010-12345678,
  *              0755-8888-1234, 0571 87654321, (010)12345678, and without a
  *              separator where the area code is unambiguous (01012345678,
- *              02x + 8 digits, 0[3-9]xx + 7-8 digits). Service numbers (400,
+ *              02x + 8 digits, 0[3-9]xx + 7-8 digits); an extension
+ *              (010-62345678-123) stays visible. Service numbers (400,
  *              800, 95xxx) are not personal and are left alone.
  *                                                   masked 010-****5678
  *   id_number  18-digit resident identity numbers (GB 11643): a known
@@ -29,7 +30,9 @@
  *                                                   masked z***@qq.com
  *   name       the customer's name given by the caller (struct pii_opts),
  *              wherever it appears; names of one character are not searched.
- *              Two-character surnames (欧阳, 司马, ...) are kept whole.
+ *              Two-character surnames (欧阳, 司马, ...) are kept whole. The
+ *              match is exact, so a name inside a longer one (张伟 in 张伟东)
+ *              is masked too, and other spellings (王先生) are not.
  *                                                   masked 王*, 王**, 欧阳**
  *
  * What is deliberately not found (look-alikes):

@@ -58,10 +58,18 @@ static int32_t next_content(const char *s, size_t len, size_t *i)
     const unsigned char *u = (const unsigned char *)s;
     while (*i < len) {
         int32_t c;
-        if (u[*i] < 0x80)
+        if (u[*i] < 0x80) {
             c = u[(*i)++];
-        else
+        } else if (u[*i] >= 0xE4 && u[*i] <= 0xE9 && *i + 2 < len && (u[*i + 1] & 0xC0) == 0x80 &&
+                   (u[*i + 2] & 0xC0) == 0x80) {
+            /* U+4000..U+9FFF, the Chinese characters: always content */
+            c = ((int32_t)(u[*i] & 0x0F) << 12) | ((int32_t)(u[*i + 1] & 0x3F) << 6) |
+                (u[*i + 2] & 0x3F);
+            *i += 3;
+            return c;
+        } else {
             *i += (size_t)utf8_decode(u + *i, len - *i, &c);
+        }
         if (is_content(c))
             return c >= 'A' && c <= 'Z' ? c + 32 : c;
     }
