@@ -17,11 +17,26 @@ local texts = {
    "APP一直闪退，登录不上，影响正常使用",
 }
 
+-- Words mixed into each text so that records differ the way real complaints do (the intake
+-- pipeline links exact and near duplicates; a benchmark of five repeated texts would measure
+-- only that).
+local words = {
+   "快递", "客服", "退款", "质量", "屏幕", "电池", "发票", "售后", "门店", "价格",
+   "包装", "破损", "延误", "态度", "维修", "换货", "赠品", "优惠", "积分", "会员",
+   "短信", "电话", "地址", "尺码", "颜色", "说明", "安装", "噪音", "异味", "发热",
+}
+
 function request()
    n = n + 1
+   local h = n * 2654435761 + tid * 40503
+   local w = {}
+   for i = 1, 4 do
+      w[i] = words[(math.floor(h / (31 ^ i)) % #words) + 1]
+   end
    local body = string.format(
-      '{"channel":"app","external_id":"wrk-%d-%d-%d","customer_id":"C%d","product":"手机",' ..
-      '"region":"上海","text":"%s"}', tid, os.time(), n, n % 5000, texts[n % #texts + 1])
+      '{"channel":"app","external_id":"wrk-%d-%d-%d","customer_id":"C%d-%d","product":"手机",' ..
+      '"region":"上海","text":"%s，还有%s和%s的问题，%s%s也不行，单号%d"}', tid, os.time(), n, tid,
+      n, texts[n % #texts + 1], w[1], w[2], w[3], w[4], n)
    return wrk.format("POST", "/api/v1/feedback",
       {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. key}, body)
 end

@@ -2,10 +2,13 @@
 # make bench: the benchmarks the issues name, on this machine, written to bench/results.md.
 #
 #   1. 1,000,000 demo records generated to JSON Lines (kesu demo --out)
-#   2. batch import of them into a fresh store: records/s and peak memory (kesu import)
+#   2. batch import of them into a fresh store: records/s and peak memory (kesu import
+#      --no-clean: the store alone), then again with the cleaning pipeline (kesu import)
 #   3. the search index built behind intake: records/s (kesu serve's indexer)
 #   4. list and full-text query latency on the 1,000,000-record store (wrk, 1 connection)
 #   5. durable single-record POST with 64 connections (wrk): req/s and p99
+#   6. the benchmarks of single modules (bench/<name>.sh, each writing bench/results-<name>.md),
+#      appended to bench/results.md
 #
 # BENCH_COUNT overrides the record count (default 1000000). Work files go to bench/work/.
 set -eu
@@ -41,12 +44,21 @@ size_mb=$(du -m "$WORK/demo.jsonl" | cut -f1)
 # 2. import
 note "importing"
 rm -rf "$WORK/data"
-/usr/bin/time -v -o "$WORK/import.time" $KESU --data "$WORK/data" import "$WORK/demo.jsonl" > "$WORK/import.out"
+/usr/bin/time -v -o "$WORK/import.time" $KESU --data "$WORK/data" import --no-clean "$WORK/demo.jsonl" > "$WORK/import.out"
 import_line=$(tail -n 1 "$WORK/import.out")
 import_s=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$WORK/import.time" | awk -F: '{ if (NF == 3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
 import_rss_mb=$(awk '/Maximum resident/ {printf "%.0f", $6/1024}' "$WORK/import.time")
 import_rate=$(echo "$COUNT / $import_s" | bc)
 db_mb=$(du -m "$WORK/data/kesu.db" | cut -f1)
+
+note "importing with the cleaning pipeline"
+rm -rf "$WORK/data-clean"
+/usr/bin/time -v -o "$WORK/import-clean.time" $KESU --data "$WORK/data-clean" import "$WORK/demo.jsonl" > "$WORK/import-clean.out"
+clean_line=$(tail -n 1 "$WORK/import-clean.out")
+clean_s=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$WORK/import-clean.time" | awk -F: '{ if (NF == 3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
+clean_rss_mb=$(awk '/Maximum resident/ {printf "%.0f", $6/1024}' "$WORK/import-clean.time")
+clean_rate=$(echo "$COUNT / $clean_s" | bc)
+rm -rf "$WORK/data-clean"
 
 # 3. search index behind intake
 note "building the search index (kesu serve's indexer)"
@@ -123,7 +135,8 @@ the machine's cores with the server. Records: \`kesu demo\` output, $COUNT recor
 | benchmark | result | target |
 |---|---|---|
 | generate demo records | $(echo "$COUNT / $gen_s" | bc) records/s | — |
-| batch import (JSONL → store, durable commits) | **$import_rate records/s**, peak RSS $import_rss_mb MB | ≥ 200,000 records/s |
+| batch import (JSONL → store, durable commits, \`--no-clean\`) | **$import_rate records/s**, peak RSS $import_rss_mb MB | ≥ 200,000 records/s |
+| batch import with the cleaning pipeline (mask PII, seal originals, clean, t2s, fingerprints, duplicates) | **$clean_rate records/s**, peak RSS $clean_rss_mb MB | ≥ 50,000 records/s |
 | search index built behind intake | **$index_rate records/s** | — (lag exported in /metrics) |
 | list, 1 connection, 1M records | p50 $(json p50_ms < "$WORK/list.json") ms, **p99 $(json p99_ms < "$WORK/list.json") ms** | p99 ≤ 50 ms |
 | full-text search, 1 connection, 1M records | p50 $(json p50_ms < "$WORK/search.json") ms, **p99 $(json p99_ms < "$WORK/search.json") ms** | p99 ≤ 50 ms |
@@ -131,6 +144,7 @@ the machine's cores with the server. Records: \`kesu demo\` output, $COUNT recor
 
 Details:
 - import: \`$import_line\`; database file $db_mb MB, search index $search_mb MB.
+- import with cleaning: \`$clean_line\`.
 - POST: $(json requests < "$WORK/post.json") requests in 20 s, $(json non2xx < "$WORK/post.json") non-2xx, $(json errors < "$WORK/post.json") socket errors;
   $jobs write jobs in $commits commits (group commit: $(echo "scale=1; $jobs / $commits" | bc) requests share one fsync on average).
 - list paths: $(tr '\n' ' ' < "$WORK/list.paths")
@@ -139,11 +153,22 @@ Details:
 Commands:
 \`\`\`
 kesu demo --count $COUNT --out bench/work/demo.jsonl
-/usr/bin/time -v kesu --data bench/work/data import bench/work/demo.jsonl
+/usr/bin/time -v kesu --data bench/work/data import --no-clean bench/work/demo.jsonl
+/usr/bin/time -v kesu --data bench/work/data-clean import bench/work/demo.jsonl
 kesu --data bench/work/data serve --listen 127.0.0.1:0     # indexer: poll kesu_search_lag_records until 0
 KESU_PATHS=bench/work/list.paths   wrk -t1 -c1 -d10s -s bench/query.lua http://127.0.0.1:PORT
 KESU_PATHS=bench/work/search.paths wrk -t1 -c1 -d10s -s bench/query.lua http://127.0.0.1:PORT
 wrk -t2 -c64 -d20s -s bench/post.lua http://127.0.0.1:PORT   # fresh store, after a 5 s warm-up
 \`\`\`
 MD
+# 6. module benchmarks, each with its peer side by side
+for b in clean seg classify xlsx mail; do
+    [ -x "bench/$b.sh" ] || continue
+    note "bench/$b.sh"
+    if BENCH_COUNT="$COUNT" "bench/$b.sh" > "$WORK/$b.log" 2>&1 && [ -s "bench/results-$b.md" ]; then
+        { echo; sed 's/^# /## /' "bench/results-$b.md"; } >> "$OUT"
+    else
+        { echo; echo "## bench/$b.sh failed"; echo; echo '```'; tail -n 20 "$WORK/$b.log"; echo '```'; } >> "$OUT"
+    fi
+done
 cat "$OUT"

@@ -29,6 +29,7 @@ const struct command commands[] = {
     {"demo", cmd_demo, "generate realistic demo complaints (into the store or a file)"},
     {"apikey", cmd_apikey, "create, list and revoke API keys"},
     {"qr", cmd_qr, "QR code (SVG or PNG) for a feedback-form link"},
+    {"reveal", cmd_reveal, "show the unmasked personal data of one record (logged)"},
     {"quality", cmd_quality, "data-quality report of intake per channel and period"},
     {"migrate", cmd_migrate, "apply database migrations and show the schema version"},
     {"version", cmd_version, "print the version"},

@@ -72,6 +72,15 @@ class PipelineTest(ServerTestCase):
                 for secret in (PHONE, ID_NO, CARD):
                     self.assertNotIn(secret.encode(), data, path)
         self.assertNotIn(PHONE, self.srv.stderr_text())
+        # the operator can open the vault: the original text, byte for byte
+        p = subprocess.run([kesu_bin(), "--data", self.srv.data, "reveal", str(rec["id"])],
+                           capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        orig = json.loads(p.stdout)
+        self.assertEqual(orig["text"], SECRET_TEXT)
+        self.assertEqual(orig["phone"], PHONE)
+        self.assertEqual(orig["customer_name"], "李雷")
+        self.assertNotIn(PHONE, p.stderr)
 
     def test_cleaned_text_for_analysis(self):
         rec = self.post(text="<p>這個<b>產品</b>質量太差&amp;客服態度不好！！！</p>"
