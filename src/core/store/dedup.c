@@ -45,6 +45,17 @@ struct vec {
     uint32_t n, cap;
 };
 
+/* A block table's entry keeps the fingerprint beside the index, so a scan reads one array. */
+struct cand {
+    uint64_t simhash;
+    uint32_t idx;
+};
+
+struct cvec {
+    struct cand *v;
+    uint32_t n, cap;
+};
+
 /* open addressing: key -> entry index + 1 (0 = empty) */
 struct map {
     uint64_t *keys;
@@ -62,7 +73,7 @@ struct dedup {
     struct map customers; /* customer hash -> index into cust_lists */
     struct vec *cust_lists;
     size_t ncust, cust_cap;
-    struct vec band[BANDS][65536];
+    struct cvec band[BANDS][65536];
 };
 
 static void vec_push(struct vec *v, uint32_t x)
@@ -72,6 +83,16 @@ static void vec_push(struct vec *v, uint32_t x)
         v->v = xrealloc(v->v, v->cap * sizeof(*v->v));
     }
     v->v[v->n++] = x;
+}
+
+static void cvec_push(struct cvec *v, uint64_t h, uint32_t idx)
+{
+    if (v->n == v->cap) {
+        v->cap = v->cap ? v->cap * 2 : 4;
+        v->v = xrealloc(v->v, v->cap * sizeof(*v->v));
+    }
+    v->v[v->n].simhash = h;
+    v->v[v->n++].idx = idx;
 }
 
 static uint64_t mix(uint64_t x)
@@ -157,7 +178,7 @@ static void add(struct dedup *d, int64_t id, int64_t at, uint64_t simhash, uint6
         map_put(&d->exact, dup_key, idx + 1);
     if (simhash)
         for (int b = 0; b < BANDS; b++)
-            vec_push(&d->band[b][(simhash >> (16 * b)) & 0xffff], idx);
+            cvec_push(&d->band[b][(simhash >> (16 * b)) & 0xffff], simhash, idx);
     if (customer) {
         uint32_t c = map_get(&d->customers, customer);
         if (!c) {
@@ -273,11 +294,13 @@ int dedup_check(struct store *s, struct conn *c, struct record *r, struct kerr *
     if (!best && r->simhash) {
         uint64_t h = (uint64_t)r->simhash;
         for (int b = 0; b < BANDS && !best; b++) {
-            const struct vec *v = &d->band[b][(h >> (16 * b)) & 0xffff];
+            const struct cvec *v = &d->band[b][(h >> (16 * b)) & 0xffff];
             uint32_t stop = v->n > SCAN_MAX ? v->n - SCAN_MAX : 0;
             for (uint32_t k = v->n; k-- > stop;) {
-                const struct entry *e = &d->e[v->v[k]];
-                if (in_window(d, e, r->received_at) && distance(e->simhash, h) <= d->near_bits) {
+                if (distance(v->v[k].simhash, h) > d->near_bits)
+                    continue;
+                const struct entry *e = &d->e[v->v[k].idx];
+                if (in_window(d, e, r->received_at)) {
                     best = e;
                     break;
                 }
