@@ -452,6 +452,105 @@ static void from_forms(void **state)
     }
 }
 
+static void check_record(const struct record *r)
+{
+    const char *strs[] = {r->external_id, r->customer_name, r->email, r->title, r->text};
+    const size_t max[] = {RECORD_SHORT_MAX, RECORD_SHORT_MAX, RECORD_SHORT_MAX, 1024,
+                          RECORD_TEXT_MAX};
+    for (int i = 0; i < 5; i++) {
+        if (!strs[i])
+            continue;
+        assert_int_equal(utf8_invalid_at(strs[i], strlen(strs[i])), -1);
+        assert_true(strlen(strs[i]) <= max[i]);
+    }
+    assert_string_equal(r->channel, "email");
+    assert_non_null(r->text);
+    assert_true(r->text[0] != '\0');
+    if (r->attachments) {
+        cJSON *a = cJSON_Parse(r->attachments);
+        assert_true(cJSON_IsArray(a));
+        cJSON_Delete(a);
+        assert_true(strlen(r->attachments) <= 16384);
+    }
+}
+
+/* Every fixture, mutated many ways (seeded): parsing never crashes, and what it gives is a
+ * record kesu accepts (valid UTF-8, within limits) or an error. */
+static void survives_mutated_messages(void **state)
+{
+    static const char *const names[] = {"gbk_qp.eml",    "big5_b64.eml",    "gb2312_subject.eml",
+                                        "html_only.eml", "alternative.eml", "attachments.eml",
+                                        "no_msgid.eml",  "three.mbox"};
+    static const char *const inserts[] = {
+        "=?",  "?=",       "=?gb2312?B?", "<",
+        "&#x", "\r\n\r\n", "--MIX\r\n",   "\xff\xfe",
+        "\0",  "=\r\n",    "<script>",    "Content-Type: multipart/mixed; boundary=x\r\n"};
+    uint64_t seed = 20261122;
+    long ok = 0, bad = 0;
+    (void)state;
+    for (size_t f = 0; f < sizeof(names) / sizeof(names[0]); f++) {
+        char path[256];
+        FILE *in;
+        char orig[8192];
+        size_t n;
+        snprintf(path, sizeof(path), FIX "%s", names[f]);
+        assert_non_null(in = fopen(path, "rb"));
+        n = fread(orig, 1, sizeof(orig), in);
+        fclose(in);
+        for (int round = 0; round < 300; round++) {
+            struct strbuf m = STRBUF_INIT;
+            struct record r;
+            struct kerr e;
+            strbuf_add(&m, orig, n);
+            for (int k = 0; k < 1 + round % 5; k++) {
+                seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+                size_t at = (size_t)(seed >> 33) % (m.len + 1);
+                switch ((seed >> 20) % 4) {
+                case 0: /* flip a byte */
+                    if (at < m.len)
+                        m.buf[at] = (char)(seed >> 8);
+                    break;
+                case 1: /* cut */
+                    strbuf_setlen(&m, at);
+                    break;
+                case 2: { /* insert something with meaning to a parser */
+                    const char *ins = inserts[(seed >> 40) % (sizeof(inserts) / sizeof(*inserts))];
+                    size_t il = strlen(ins) ? strlen(ins) : 1;
+                    struct strbuf t = STRBUF_INIT;
+                    strbuf_add(&t, m.buf, at);
+                    strbuf_add(&t, ins, il);
+                    strbuf_add(&t, m.buf + at, m.len - at);
+                    strbuf_release(&m);
+                    m = t;
+                    break;
+                }
+                default: /* drop a span */
+                    if (at < m.len) {
+                        size_t span = (seed >> 44) % 64;
+                        if (span > m.len - at)
+                            span = m.len - at;
+                        memmove(m.buf + at, m.buf + at + span, m.len - at - span);
+                        strbuf_setlen(&m, m.len - span);
+                    }
+                }
+            }
+            record_init(&r);
+            kerr_clear(&e);
+            if (mail_parse_mem(m.buf, m.len, t("2026-01-01T00:00:00Z"), NULL, &r, &e) == 0) {
+                check_record(&r);
+                ok++;
+            } else {
+                assert_true(e.message[0] != '\0');
+                bad++;
+            }
+            record_release(&r);
+            strbuf_release(&m);
+        }
+    }
+    assert_true(ok > 0);
+    print_message("mutated messages: %ld parsed, %ld refused\n", ok, bad);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -471,6 +570,7 @@ int main(void)
         cmocka_unit_test(strips_quotes_and_signatures),
         cmocka_unit_test(text_fallbacks_and_caps),
         cmocka_unit_test(from_forms),
+        cmocka_unit_test(survives_mutated_messages),
     };
     clock_set_zone("Asia/Shanghai");
     return cmocka_run_group_tests(tests, NULL, NULL);

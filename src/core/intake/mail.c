@@ -163,6 +163,11 @@ static int64_t received_time(GMimeMessage *msg, int64_t fallback, const char *ma
 static void set_str(struct record *r, const char *name, struct strbuf *v, size_t max)
 {
     const struct record_field *f = record_field_by_name(name);
+    size_t w = 0;
+    for (size_t i = 0; i < v->len; i++)
+        if ((unsigned char)v->buf[i] >= 0x20 || v->buf[i] == '\t')
+            v->buf[w++] = v->buf[i];
+    strbuf_setlen(v, w);
     charset_truncate_utf8(v, max);
     if (v->len == 0)
         return;
@@ -459,6 +464,17 @@ static void tidy(struct strbuf *t)
 {
     size_t w = 0, line = 0;
     bool gap = false;
+
+    /* control characters other than tab and newline (NUL above all) are dropped */
+    for (size_t r = 0; r < t->len; r++) {
+        unsigned char c = (unsigned char)t->buf[r];
+        if (c >= 0x20 || c == '\n' || c == '\t')
+            t->buf[w++] = (char)c;
+        else if (c == '\r' && (r + 1 == t->len || t->buf[r + 1] != '\n'))
+            t->buf[w++] = '\n';
+    }
+    strbuf_setlen(t, w);
+    w = 0;
     for (size_t r = 0; r <= t->len; r++) {
         if (r < t->len && t->buf[r] != '\n')
             continue;
@@ -656,6 +672,7 @@ int mail_from_message(GMimeMessage *msg, int64_t fallback_ms, const char *marker
     }
     if (subject) {
         unfold(subject, &v);
+        title.cap = 4 * TITLE_MAX; /* decoded further than kept: the rest is cut below */
         charset_decode_header(v.buf, v.len, &title);
         set_str(r, "title", &title, TITLE_MAX);
     }
