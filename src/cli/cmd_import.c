@@ -30,10 +30,11 @@ static void usage(FILE *out)
         "  --batch N      records per transaction (default 5000)\n"
         "Bad rows are reported as FILE:LINE: field: reason; the rest are imported.\n"
         "Re-importing a file adds no duplicates. Exit status 3 when rows were rejected.\n\n"
-        "With --mail, each PATH is a Maildir (its new/ and cur/), an mbox file or a\n"
-        "single message (.eml); every message becomes a record of channel email\n"
-        "(external_id = Message-ID, so re-importing adds no duplicates). The source\n"
-        "is only read. Rejected messages are reported as FILE[ message N]: reason.\n"
+        "With --mail, each PATH is a Maildir (its new/ and cur/), an mbox file, a\n"
+        "single message (.eml) or - (standard input: one message or an mbox); every\n"
+        "message becomes a record of channel email (external_id = Message-ID, so\n"
+        "re-importing adds no duplicates; the batch size default is 1000). The\n"
+        "source is only read. Rejected messages are reported as FILE[ message N]: reason.\n"
         "  --keep-quotes  keep quoted replies and signatures in the text\n");
 }
 

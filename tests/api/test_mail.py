@@ -125,6 +125,21 @@ class ImportMailTest(MailCase):
         self.assertEqual(self.summary(p, eml), (1, 0, 1, 0))
         self.assertEqual(len(self.exported()), 4)
 
+    def test_standard_input(self):
+        # one message piped in, as an MTA's pipe transport would
+        p = run_cli(self.data, "import", "--mail", "-", input=fixture("gbk_qp.eml").decode())
+        self.assertEqual(p.returncode, 0, describe_proc(p))
+        self.assertEqual(self.summary(p, "-"), (1, 1, 0, 0))
+        # an mbox on standard input
+        p = run_cli(self.data, "import", "--mail", "-", input=fixture("three.mbox").decode())
+        self.assertEqual(self.summary(p, "-"), (3, 3, 0, 0), describe_proc(p))
+        p = run_cli(self.data, "import", "--mail", "-", input=fixture("gbk_qp.eml").decode())
+        self.assertEqual(self.summary(p, "-"), (1, 0, 1, 0), describe_proc(p))
+        p = run_cli(self.data, "import", "--mail", "-", input="")
+        self.assertEqual(p.returncode, 3, describe_proc(p))
+        self.assertIn("(stdin): the message is empty", p.stderr)
+        self.assertEqual(len(self.exported()), 4)
+
     def test_mbox_rejection_names_the_message(self):
         path = os.path.join(self.tmp, "bad.mbox")
         with open(path, "wb") as f:

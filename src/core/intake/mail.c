@@ -723,7 +723,7 @@ int mail_parse_stream(GMimeStream *st, int64_t fallback_ms, const struct mail_op
     mail_gmime_init();
     if (g_mime_stream_length(st) == 0) {
         g_object_unref(st);
-        return kerr_set(err, KERR_INVALID, "empty_message", "", "the file is empty");
+        return kerr_set(err, KERR_INVALID, "empty_message", "", "the message is empty (0 bytes)");
     }
     p = g_mime_parser_new_with_stream(st);
     g_mime_parser_set_format(p, GMIME_FORMAT_MESSAGE);

@@ -36,7 +36,9 @@
  * tmp/ is skipped), an mbox file (GMime's mbox mode; messages are numbered
  * from 1), or a single message file (.eml). A path that is a directory is a
  * Maildir; a file that starts with "From " is an mbox; any other file is
- * one message.
+ * one message. The path "-" is standard input (one message, or an mbox when
+ * it starts with "From "; read whole, at most MAIL_STDIN_MAX bytes), so an
+ * MTA can pipe mail in; it is named "(stdin)" in reports.
  *
  * Threads: any thread may parse; GMime is initialised once on first use.
  */
@@ -54,6 +56,8 @@
 
 /* Largest message part read for its text; the rest of a bigger part is ignored. */
 #define MAIL_PART_READ_MAX (4u << 20)
+/* Largest input taken from standard input (path "-"). */
+#define MAIL_STDIN_MAX (64u << 20)
 
 struct mail_opts {
     bool keep_quotes; /* keep quoted replies and signatures */

@@ -29,6 +29,8 @@ struct mail_reader {
     char **files;
     size_t nfiles, next;
     char *current;
+    /* standard input holding one message (taken by the first next) */
+    GMimeStream *stdin_msg;
     /* mbox */
     GMimeParser *parser;
     int64_t mtime_ms;
@@ -108,6 +110,53 @@ static int list_dir(struct mail_reader *rd, const char *sub, size_t *cap, struct
     return 0;
 }
 
+/* Reads all of standard input (at most MAIL_STDIN_MAX bytes) into a memory stream. */
+static int read_stdin(GMimeStream **out, struct kerr *err)
+{
+    GByteArray *a = g_byte_array_new();
+    char buf[65536];
+    ssize_t n;
+    while ((n = read(0, buf, sizeof(buf))) != 0) {
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            g_byte_array_unref(a);
+            return kerr_set(err, KERR_IO, "read_failed", "", "reading standard input: %s",
+                            strerror(errno));
+        }
+        if (a->len + (size_t)n > MAIL_STDIN_MAX) {
+            g_byte_array_unref(a);
+            return kerr_set(err, KERR_TOOLARGE, "too_large", "",
+                            "standard input holds more than %u bytes", MAIL_STDIN_MAX);
+        }
+        g_byte_array_append(a, (const guint8 *)buf, (guint)n);
+    }
+    *out = g_mime_stream_mem_new_with_byte_array(a); /* owns a */
+    return 0;
+}
+
+static int open_stdin(struct mail_reader *rd, struct kerr *err)
+{
+    GMimeStream *st;
+    char head[5];
+    int rc;
+    if ((rc = read_stdin(&st, err)) < 0)
+        return rc;
+    rd->mtime_ms = clock_now_ms();
+    if (g_mime_stream_read(st, head, 5) == 5 && memcmp(head, "From ", 5) == 0) {
+        g_mime_stream_reset(st);
+        rd->kind = MAIL_SRC_MBOX;
+        rd->parser = g_mime_parser_new_with_stream(st);
+        g_mime_parser_set_format(rd->parser, GMIME_FORMAT_MBOX);
+        g_object_unref(st);
+    } else {
+        g_mime_stream_reset(st);
+        rd->kind = MAIL_SRC_EML;
+        rd->stdin_msg = st;
+    }
+    return 0;
+}
+
 int mail_reader_open(const char *path, const struct mail_opts *o, struct mail_reader **out,
                      struct kerr *err)
 {
@@ -116,6 +165,19 @@ int mail_reader_open(const char *path, const struct mail_opts *o, struct mail_re
     int rc;
 
     *out = NULL;
+    if (strcmp(path, "-") == 0) {
+        mail_gmime_init();
+        rd = xcalloc(1, sizeof(*rd));
+        rd->path = xstrdup("(stdin)");
+        if (o)
+            rd->opts = *o;
+        if ((rc = open_stdin(rd, err)) < 0) {
+            mail_reader_free(rd);
+            return rc;
+        }
+        *out = rd;
+        return 0;
+    }
     if ((rc = mail_source_detect(path, &kind, err)) < 0)
         return rc;
     mail_gmime_init();
@@ -190,6 +252,14 @@ int mail_reader_next(struct mail_reader *rd, struct record *r, struct mail_where
     int rc;
     if (rd->kind == MAIL_SRC_MBOX)
         return next_mbox(rd, r, w, err);
+    if (rd->stdin_msg) {
+        GMimeStream *st = rd->stdin_msg;
+        rd->stdin_msg = NULL;
+        rd->done = true;
+        w->file = rd->path;
+        w->msgno = 0;
+        return mail_parse_stream(st, rd->mtime_ms, &rd->opts, r, err) < 0 ? MAIL_BAD : MAIL_MESSAGE;
+    }
     if (rd->next == rd->nfiles)
         return MAIL_END;
     free(rd->current);
@@ -218,6 +288,8 @@ void mail_reader_free(struct mail_reader *rd)
     free(rd->path);
     if (rd->parser)
         g_object_unref(rd->parser);
+    if (rd->stdin_msg)
+        g_object_unref(rd->stdin_msg);
     free(rd);
 }
 
