@@ -334,6 +334,8 @@ static void html_text(void **state)
         {"1 < 2", "1 < 2"},
         {"<!-- <p>c</p> -->v", "v"},
         {"&#0;&#xD800;", "\xEF\xBF\xBD\xEF\xBF\xBD"},
+        {"<html><head><meta charset=utf-8><body>kept", "kept"}, /* head never closed */
+        {"<ul><li>one<li>two</ul>", "one\ntwo"},
     };
     char cs[32];
     (void)state;

@@ -174,6 +174,8 @@ static size_t tag(struct emit *e, const char *s, size_t n)
         char close[24] = "</";
         memcpy(close + 2, name, k + 1);
         size_t c = find_ci(s + end, n - end, close);
+        if (c == n - end && strcasecmp(name, "head") == 0) /* unclosed head: up to <body> */
+            return end + find_ci(s + end, n - end, "<body");
         if (c == n - end)
             return n;
         return end + c + tag_end(s + end + c, n - end - c);
