@@ -5,7 +5,8 @@
 #      UTF-8 QP, GBK base64, HTML-only, and multipart with a 20 KB PDF)
 #   2. kesu import --mail into a fresh store: messages/s, peak memory
 #   3. the same again (everything already present)
-#   4. kesu serve --watch-maildir: all messages renamed into new/ at once; time until
+#   4. peer: Python's email package parsing the same messages (bench/mail_peer.py), no store
+#   5. kesu serve --watch-maildir: all messages renamed into new/ at once; time until
 #      every one is stored and moved to cur/
 # Work files go to bench/work/mail (not committed).
 set -eu
@@ -45,6 +46,10 @@ reimport_s=$(secs "$t0" "$(now)")
 grep -q "0 stored, $COUNT already present" "$WORK/reimport.out" || {
     note "re-import stored something:"; cat "$WORK/reimport.out" >&2; exit 1; }
 
+note "peer: Python's email package, parsing only"
+peer_line=$(/usr/bin/python3 bench/mail_peer.py "$WORK/Maildir")
+peer_s=$(echo "$peer_line" | awk '{print $4}')
+
 note "watching"
 mkdir -p "$WORK/inbox/tmp" "$WORK/inbox/new" "$WORK/inbox/cur"
 $KESU --data "$WORK/data2" serve --listen 127.0.0.1:0 --port-file "$WORK/port" \
@@ -75,6 +80,7 @@ attachment; $size_mb MB on disk (generated in $gen_s s, not committed).
 |---|---|
 | \`kesu import --mail\` of a $COUNT-message Maildir into a fresh store | $import_s s, **$(rate "$COUNT" "$import_s") messages/s**, peak RSS $rss_mb MB |
 | the same Maildir again (all already present, nothing stored) | $reimport_s s, $(rate "$COUNT" "$reimport_s") messages/s |
+| peer: Python 3 \`email\` package (policy.default), the same fields, parsing only, nothing stored (\`bench/mail_peer.py\`) | $peer_s s, $(rate "$COUNT" "$peer_s") messages/s |
 | \`kesu serve --watch-maildir\`: $COUNT messages renamed into new/ (took $moved_s s), until all are stored and in cur/ | $watch_s s, $(rate "$COUNT" "$watch_s") messages/s ($cur moved with :2,S) |
 
 Every message is parsed with GMime, converted to UTF-8, validated and committed
