@@ -27,18 +27,17 @@
  *     "----- 原始邮件 -----", "------------------ Original ------------------");
  *   - an attribution line ("... wrote:", "... 写道：") followed only by
  *     quoted (">") lines, or a block of quoted lines that runs to the end;
- *   - a signature separator line "-- " with at most 12 lines after it;
+ *   - a signature separator line "-- " (or "--") with at most 12 lines after it;
  * and only when some text remains before the cut. Quotes interleaved with
  * new text are kept.
  *
  * Sources, read one message at a time (memory holds one message's headers
  * and structure; bodies are read from the file): a Maildir (new/ and cur/,
- * tmp/ is skipped), an mbox file (GMime's mbox mode; messages are numbered
- * from 1), or a single message file (.eml). A path that is a directory is a
- * Maildir; a file that starts with "From " is an mbox; any other file is
- * one message. The path "-" is standard input (one message, or an mbox when
- * it starts with "From "; read whole, at most MAIL_STDIN_MAX bytes), so an
- * MTA can pipe mail in; it is named "(stdin)" in reports.
+ * tmp/ is skipped, Maildir++ subfolders such as .Sent/ are not read), an mbox file (GMime's mbox
+ * mode; messages are numbered from 1), or a single message file (.eml). A path that is a directory
+ * is a Maildir; a file that starts with "From " is an mbox; any other file is one message. The path
+ * "-" is standard input (one message, or an mbox when it starts with "From "; read whole, at most
+ * MAIL_STDIN_MAX bytes), so an MTA can pipe mail in; it is named "(stdin)" in reports.
  *
  * Threads: any thread may parse; GMime is initialised once on first use.
  */
