@@ -1,4 +1,8 @@
-/* cmd_import.c: `kesu import FILE...`: JSON Lines or CSV into the store, see intake/import.h. */
+/*
+ * cmd_import.c: `kesu import FILE...`: JSON Lines or CSV into the store, see
+ * intake/import.h; `kesu import --mail PATH...`: Maildirs, mbox and .eml
+ * files, see intake/mail.h.
+ */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +13,7 @@
 #include "intake/channels.h"
 #include "intake/pipeline.h"
 #include "intake/import.h"
+#include "intake/mail.h"
 #include "intake/record.h"
 #include "store/db.h"
 #include "base/banned.h"
@@ -17,7 +22,8 @@ static void usage(FILE *out)
 {
     fprintf(
         out,
-        "usage: kesu import [--format jsonl|csv] [--channel CH] [--strict] [--batch N] FILE...\n\n"
+        "usage: kesu import [--format jsonl|csv] [--channel CH] [--strict] [--batch N] FILE...\n"
+        "       kesu import --mail [--keep-quotes] [--batch N] PATH...\n\n"
         "Imports records from JSON Lines (one object per line) or CSV (UTF-8, header row\n"
         "of field names) with the same checks as the API. FILE '-' is standard input.\n"
         "  --format F     jsonl or csv (default: from the file name; *.csv is CSV)\n"
@@ -27,7 +33,13 @@ static void usage(FILE *out)
         "  --no-clean     store rows as given: no cleaning, no masking of personal data,\n"
         "                 no duplicate links (for data already cleaned, and benchmarks)\n"
         "Bad rows are reported as FILE:LINE: field: reason; the rest are imported.\n"
-        "Re-importing a file adds no duplicates. Exit status 3 when rows were rejected.\n");
+        "Re-importing a file adds no duplicates. Exit status 3 when rows were rejected.\n\n"
+        "With --mail, each PATH is a Maildir (its new/ and cur/), an mbox file, a\n"
+        "single message (.eml) or - (standard input: one message or an mbox); every\n"
+        "message becomes a record of channel email (external_id = Message-ID, so\n"
+        "re-importing adds no duplicates; the batch size default is 1000). The\n"
+        "source is only read. Rejected messages are reported as FILE[ message N]: reason.\n"
+        "  --keep-quotes  keep quoted replies and signatures in the text\n");
 }
 
 struct ctx {
@@ -107,6 +119,48 @@ static int import_file(struct store *s, const char *path, struct import_opts *o,
     return st.rejected ? 3 : 0;
 }
 
+static void on_mail_reject(void *arg, const struct mail_where *w, const struct kerr *e)
+{
+    struct ctx *c = arg;
+    if (c->tty)
+        fputs("\r\033[K", stderr);
+    if (w->msgno)
+        fprintf(stderr, "%s message %ld: ", w->file, w->msgno);
+    else
+        fprintf(stderr, "%s: ", w->file);
+    fprintf(stderr, "%s%s%s\n", e->field[0] ? e->field : "", e->field[0] ? ": " : "", e->message);
+}
+
+static int import_mail(struct store *s, const char *path, struct mail_import_opts *o,
+                       struct import_stats *total)
+{
+    struct ctx c = {path, clock_mono_us(), cli_progress_enabled()};
+    struct mail_import_cb cb = {on_mail_reject, on_progress, &c};
+    struct import_stats st;
+    struct kerr e;
+    char actor[160];
+    int rc;
+
+    snprintf(actor, sizeof(actor), "import:%.140s",
+             strrchr(path, '/') && strrchr(path, '/')[1] ? strrchr(path, '/') + 1 : path);
+    o->actor = actor;
+    kerr_clear(&e);
+    rc = mail_import(s, path, o, &cb, &st, &e);
+    if (c.tty)
+        fputs("\r\033[K", stderr);
+    if (rc < 0)
+        return cli_fail(1, "import", "%s: %s", path, e.message);
+    double sec = (double)(clock_mono_us() - c.t0) / 1e6;
+    printf("%s: %ld messages: %ld stored, %ld already present, %ld rejected (%.1f s, %.0f "
+           "messages/s)\n",
+           path, st.rows, st.created, st.existing, st.rejected, sec, sec > 0 ? st.rows / sec : 0);
+    total->rows += st.rows;
+    total->created += st.created;
+    total->existing += st.existing;
+    total->rejected += st.rejected;
+    return st.rejected ? 3 : 0;
+}
+
 int cmd_import(struct cli *cli, int argc, char **argv)
 {
     static const struct option longopts[] = {{"format", required_argument, NULL, 'f'},
@@ -114,9 +168,13 @@ int cmd_import(struct cli *cli, int argc, char **argv)
                                              {"strict", no_argument, NULL, 's'},
                                              {"batch", required_argument, NULL, 'b'},
                                              {"no-clean", no_argument, NULL, 'n'},
+                                             {"mail", no_argument, NULL, 'm'},
+                                             {"keep-quotes", no_argument, NULL, 'k'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     struct import_opts o = {0};
+    struct mail_import_opts mo = {0};
+    bool mail = false;
     struct import_stats total = {0};
     const char *format = NULL;
     bool strict = false, no_clean = false;
@@ -144,6 +202,12 @@ int cmd_import(struct cli *cli, int argc, char **argv)
         case 'n':
             no_clean = true;
             break;
+        case 'm':
+            mail = true;
+            break;
+        case 'k':
+            mo.mail.keep_quotes = true;
+            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -156,6 +220,10 @@ int cmd_import(struct cli *cli, int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    if (mail && (format || strict || o.default_channel))
+        return cli_fail(2, "import", "--mail takes no --format, --strict or --channel");
+    if (!mail && mo.mail.keep_quotes)
+        return cli_fail(2, "import", "--keep-quotes goes with --mail");
     if (format && strcmp(format, "jsonl") && strcmp(format, "csv"))
         return cli_fail(2, "import", "--format must be jsonl or csv");
     if (o.default_channel) {
@@ -187,7 +255,19 @@ int cmd_import(struct cli *cli, int argc, char **argv)
         store_close(s);
         return cli_fail(1, "import", "%s", e.message);
     }
-    for (int i = optind; i < argc; i++) {
+    mo.batch = o.batch > 0 ? o.batch : 1000;
+    mo.mail.pipeline = pipeline;
+    mo.mail.channels = channels;
+    for (int i = optind; i < argc && mail; i++) {
+        int r = import_mail(s, argv[i], &mo, &total);
+        if (r == 1) {
+            rc = 1;
+            break;
+        }
+        if (r == 3)
+            rc = 3;
+    }
+    for (int i = optind; i < argc && !mail; i++) {
         o.format = format ? (strcmp(format, "csv") == 0 ? IMPORT_CSV : IMPORT_JSONL)
                           : import_format_for(argv[i]);
         int r = import_file(s, argv[i], &o, strict, &total);
@@ -199,8 +279,9 @@ int cmd_import(struct cli *cli, int argc, char **argv)
             rc = 3;
     }
     if (argc - optind > 1)
-        printf("total: %ld rows: %ld stored, %ld already present, %ld rejected\n", total.rows,
-               total.created, total.existing, total.rejected);
+        printf(mail ? "total: %ld messages: %ld stored, %ld already present, %ld rejected\n"
+                    : "total: %ld rows: %ld stored, %ld already present, %ld rejected\n",
+               total.rows, total.created, total.existing, total.rejected);
     store_close(s);
     pipeline_free(pipeline);
     channels_free(channels);

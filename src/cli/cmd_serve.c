@@ -1,7 +1,8 @@
 /*
  * cmd_serve.c: `kesu serve`: opens the store, loads demo data into an empty
  * store when asked, makes a first API key, starts the background threads
- * and the HTTP server, and runs until SIGINT or SIGTERM.
+ * and the HTTP server (and, with --watch-maildir, the Maildir watcher of
+ * intake/mailwatch.h), and runs until SIGINT or SIGTERM.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +20,7 @@
 #include "intake/channels.h"
 #include "intake/pipeline.h"
 #include "http/http.h"
+#include "intake/mailwatch.h"
 #include "secure/apikey.h"
 #include "store/db.h"
 #include "base/banned.h"
@@ -27,13 +29,17 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: kesu serve [--listen ADDR:PORT] [--threads N] [--max-body BYTES]\n"
-            "                  [--demo-if-empty N] [--port-file FILE]\n\n"
+            "                  [--demo-if-empty N] [--port-file FILE]\n"
+            "                  [--watch-maildir DIR [--maildir-scan SEC]]\n\n"
             "Serves the API on ADDR:PORT (default 127.0.0.1:8080; port 0 picks a free one).\n"
             "  --listen ADDR:PORT   listen address (setting listen)\n"
             "  --threads N          HTTP worker threads (setting threads; default: CPUs)\n"
             "  --max-body BYTES     largest request body, else 413 (setting max_body; 4194304)\n"
             "  --demo-if-empty N    load N demo records when the store is empty\n"
             "  --port-file FILE     write the port actually used to FILE\n"
+            "  --watch-maildir DIR  store new mail arriving in DIR/new, then move it to\n"
+            "                       DIR/cur (setting watch_maildir)\n"
+            "  --maildir-scan SEC   also rescan DIR/new every SEC seconds (default 10)\n"
             "Logs go to standard error and to DATA/kesu.log.\n");
 }
 
@@ -109,6 +115,8 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
                                              {"max-body", required_argument, NULL, 'b'},
                                              {"demo-if-empty", required_argument, NULL, 'd'},
                                              {"port-file", required_argument, NULL, 'p'},
+                                             {"watch-maildir", required_argument, NULL, 'w'},
+                                             {"maildir-scan", required_argument, NULL, 's'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     char keyfile[4096];
@@ -121,6 +129,9 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
     struct server *srv = NULL;
     struct channels_conf *channels = NULL;
     struct pipeline *pipeline = NULL;
+    struct mail_watch *watch = NULL;
+    struct mail_watch_opts wopts = {0};
+    double scan_sec = 10;
     struct kerr e;
     sigset_t sigs;
     int c, sig, rc = 1;
@@ -146,6 +157,12 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
         case 'p':
             port_file = optarg;
             break;
+        case 'w':
+            wopts.dir = optarg;
+            break;
+        case 's':
+            scan_sec = strtod(optarg, NULL);
+            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -157,6 +174,11 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
     if (parse_listen(listen, host, sizeof(host), &opts.port) < 0)
         return cli_fail(2, "serve", "--listen wants ADDR:PORT, e.g. 127.0.0.1:8080 (got \"%s\")",
                         listen);
+    if (!wopts.dir && *cli_setting(cli, "watch_maildir", ""))
+        wopts.dir = cli_setting(cli, "watch_maildir", "");
+    if (!(scan_sec >= 0.1 && scan_sec <= 86400))
+        return cli_fail(2, "serve", "--maildir-scan must lie between 0.1 and 86400 seconds");
+    wopts.scan_interval_ms = (int)(scan_sec * 1000);
     if (opts.max_body < 1024)
         return cli_fail(2, "serve", "--max-body must be at least 1024");
     opts.host = host;
@@ -199,6 +221,12 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
         cli_fail(1, "serve", "%s", e.message);
         goto out;
     }
+    wopts.mail.pipeline = pipeline;
+    wopts.mail.channels = channels;
+    if (wopts.dir && mail_watch_start(s, &wopts, &watch, &e) < 0) {
+        cli_fail(1, "serve", "--watch-maildir: %s", e.message);
+        goto out;
+    }
     if (port_file) {
         FILE *f = fopen(port_file, "w");
         if (f) {
@@ -219,6 +247,7 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
     log_info("signal %d: shutting down", sig);
     rc = 0;
 out:
+    mail_watch_stop(watch);
     server_stop(srv);
     store_close(s);
     channels_free(channels);
