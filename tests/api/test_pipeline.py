@@ -117,6 +117,20 @@ class PipelineTest(ServerTestCase):
         # both stay visible
         self.assertEqual(self.srv.get(API + "/%d" % exact["id"]).status, 200)
 
+    def test_dates_and_ratings_are_standardised(self):
+        rec = self.post(received_at="2025年6月25日 09:33", rating="满意", text="评分是文字")
+        self.assertEqual(rec["received_at"], "2025-06-25T09:33:00+08:00")
+        self.assertEqual((rec["rating"], rec["rating_scale"], rec["rating_norm"]), (4, 5, 80))
+        rec = self.post(received_at="25-06-2025 09:33:19", rating=9, rating_scale=10)
+        self.assertEqual(rec["received_at"], "2025-06-25T09:33:19+08:00")
+        self.assertEqual(rec["rating_norm"], 90)
+        rec = self.post(received_at="1750815180")
+        self.assertEqual(rec["received_at"], "2025-06-25T09:33:00+08:00")
+        r = self.srv.post(API, {"channel": "web", "text": "x", "received_at": "6/25/25"})
+        self.assertError(r, 400, "invalid_time", "received_at")
+        r = self.srv.post(API, {"channel": "web", "text": "x", "rating": "还行吧"})
+        self.assertError(r, 400, "invalid_number", "rating")
+
     def test_redelivery_is_not_a_duplicate(self):
         body = {"channel": "web", "external_id": "redeliver-1", "customer_id": "R1",
                 "text": "同一条消息重复投递两次，不应该算作重复投诉"}

@@ -60,6 +60,30 @@ static void jsonw_nests_and_escapes(void **state)
     strbuf_release(&sb);
 }
 
+static void clock_reads_what_exports_write(void **state)
+{
+    int64_t want, got;
+    (void)state;
+    assert_int_equal(clock_parse("2025-06-25T09:33:00+08:00", 25, &want), 0);
+    const char *same[] = {
+        "2025年6月25日 09:33", "2025年06月25日 9:33:00", "2025/6/25 09:33", "2025-6-25 9:33",
+        "25-06-2025 09:33:00", "25/06/2025 09:33",       "2025.6.25 09:33", "1750815180",
+        "1750815180000",       " 2025/6/25 09:33 "};
+    for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
+        got = 0;
+        if (clock_parse_loose(same[i], strlen(same[i]), &got) != 0 || got != want)
+            fail_msg("%s: got %lld, want %lld", same[i], (long long)got, (long long)want);
+    }
+    assert_int_equal(clock_parse_loose("2025年6月25日", strlen("2025年6月25日"), &got), 0);
+    assert_int_equal(got, want - (9 * 60 + 33) * 60000LL);
+    const char *bad[] = {
+        "2025年13月1日", "31/02/2025",          "2025/6", "6/25/25", "12345", "2025-06-25 25:00",
+        "yesterday",     "2025/06/25 09:33 PM", ""};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        if (clock_parse_loose(bad[i], strlen(bad[i]), &got) == 0)
+            fail_msg("%s was accepted", bad[i]);
+}
+
 static void clock_parses_and_formats(void **state)
 {
     int64_t ms;
@@ -106,7 +130,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(strbuf_grows_and_caps),   cmocka_unit_test(utf8_rejects_bad_sequences),
         cmocka_unit_test(jsonw_nests_and_escapes), cmocka_unit_test(clock_parses_and_formats),
-        cmocka_unit_test(json_checks_edges),
+        cmocka_unit_test(json_checks_edges),       cmocka_unit_test(clock_reads_what_exports_write),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

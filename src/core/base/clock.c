@@ -144,6 +144,97 @@ int clock_parse(const char *s, size_t len, int64_t *ms)
     return 0;
 }
 
+/* Reads up to max digits at s[*p]; at least one. */
+static int num(const char *s, size_t len, size_t *p, int max, int *out, int *ndig)
+{
+    int v = 0, n = 0;
+    while (*p < len && n < max && s[*p] >= '0' && s[*p] <= '9')
+        v = v * 10 + (s[(*p)++] - '0'), n++;
+    if (!n)
+        return -1;
+    *out = v;
+    *ndig = n;
+    return 0;
+}
+
+static bool skip(const char *s, size_t len, size_t *p, const char *lit)
+{
+    size_t n = strlen(lit);
+    if (*p + n <= len && memcmp(s + *p, lit, n) == 0) {
+        *p += n;
+        return true;
+    }
+    return false;
+}
+
+int clock_parse_loose(const char *s, size_t len, int64_t *ms)
+{
+    int a, b, c, h = 0, mi = 0, sec = 0, na, nb, nc, nd, y, mo, d;
+    size_t p = 0;
+    char buf[40];
+
+    while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+        len--;
+    while (len && (*s == ' ' || *s == '\t'))
+        s++, len--;
+    if (clock_parse(s, len, ms) == 0)
+        return 0;
+    /* Unix time */
+    if (len == 10 || len == 13) {
+        int64_t v = 0;
+        size_t i;
+        for (i = 0; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+            v = v * 10 + (s[i] - '0');
+        if (i == len) {
+            *ms = len == 10 ? v * 1000 : v;
+            return 0;
+        }
+    }
+    if (num(s, len, &p, 4, &a, &na) < 0)
+        return -1;
+    if (skip(s, len, &p, "年")) {
+        if (num(s, len, &p, 2, &b, &nb) < 0 || !skip(s, len, &p, "月") ||
+            num(s, len, &p, 2, &c, &nc) < 0 || !(skip(s, len, &p, "日") || skip(s, len, &p, "号")))
+            return -1;
+        y = a, mo = b, d = c;
+    } else {
+        char sep = p < len ? s[p] : 0;
+        if (sep != '/' && sep != '-' && sep != '.')
+            return -1;
+        p++;
+        if (num(s, len, &p, 2, &b, &nb) < 0 || p >= len || s[p] != sep)
+            return -1;
+        p++;
+        if (num(s, len, &p, 4, &c, &nc) < 0)
+            return -1;
+        if (na == 4 && nc <= 2)
+            y = a, mo = b, d = c;
+        else if (na <= 2 && nc == 4)
+            y = c, mo = b, d = a; /* day first, as Chinese and European exports write it */
+        else
+            return -1;
+    }
+    if (p < len) {
+        if (s[p] != ' ' && s[p] != 'T')
+            return -1;
+        while (p < len && (s[p] == ' ' || s[p] == 'T'))
+            p++;
+        if (num(s, len, &p, 2, &h, &nd) < 0 || !(skip(s, len, &p, ":") || skip(s, len, &p, "：")) ||
+            num(s, len, &p, 2, &mi, &nd) < 0)
+            return -1;
+        if ((skip(s, len, &p, ":") || skip(s, len, &p, "：")) && num(s, len, &p, 2, &sec, &nd) < 0)
+            return -1;
+        if (p != len)
+            return -1;
+    }
+    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 ||
+        sec > 59)
+        return -1;
+    /* the same instant clock_parse gives for the zone-less ISO form */
+    snprintf(buf, sizeof buf, "%04d-%02d-%02d %02d:%02d:%02d", y, mo, d, h, mi, sec);
+    return clock_parse(buf, strlen(buf), ms);
+}
+
 /*
  * The zone's UTC offset at t. localtime_r takes a process-wide lock, so the
  * offset is kept per thread for the 15-minute window around t (zone changes

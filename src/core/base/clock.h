@@ -28,6 +28,16 @@ int64_t clock_mono_us(void);
  */
 int clock_parse(const char *s, size_t len, int64_t *ms);
 
+/*
+ * Also reads the forms exports and people write, in the configured zone:
+ * "2025年6月25日 09:33[:19]", "2025年6月25日", "2025/6/25[ 9:33[:19]]",
+ * "2025.6.25", "2025-6-25 9:33", "25-06-2025 09:33:19" and "25/06/2025"
+ * (day first when the first number has two digits and the last four), and
+ * Unix time as digits: 10 digits seconds, 13 digits milliseconds. Tries
+ * clock_parse first. Returns 0 or -1 like it.
+ */
+int clock_parse_loose(const char *s, size_t len, int64_t *ms);
+
 /* Formats ms as RFC 3339 in the configured zone into out; returns out. */
 char *clock_format(int64_t ms, char out[CLOCK_FMT_MAX]);
 

@@ -1,6 +1,7 @@
 /* pipeline: the intake cleaning stages (see pipeline.h). */
 #include "intake/pipeline.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -155,6 +156,10 @@ int pipeline_clean(struct pipeline *p, struct record *r, struct kerr *err)
         conv = (struct strbuf)STRBUF_INIT;
         r->quality |= QUALITY_T2S;
     }
+
+    /* the rating on one scale */
+    if (!isnan(r->rating) && !isnan(r->rating_scale) && r->rating_scale > 0)
+        r->rating_norm = round(1000.0 * r->rating / r->rating_scale) / 10.0;
 
     /* 3. fingerprints */
     if (utf8_count(clean.buf, clean.len) >= SIMHASH_MIN_CHARS)

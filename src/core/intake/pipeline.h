@@ -14,7 +14,9 @@
  *   3. fingerprints for duplicates: simhash of clean_text (texts under 15
  *      characters get none: too few shingles) and dup_key of customer and
  *      clean_text; the store links duplicates (store/dedup.c).
- *   4. quality bits: what was corrected, masked, converted (record.h).
+ *   4. quality bits: what was corrected, masked, converted (record.h), and
+ *      rating_norm: the rating on 0..100 whatever its scale (the raw rating
+ *      and scale stay).
  *
  * Pure per record, thread-safe: one struct pipeline is shared by all threads.
  */

@@ -89,6 +89,7 @@ const struct record_field record_fields[] = {
     F(simhash, RF_INT, 0, RF_HIDDEN),
     F(dup_key, RF_INT, 0, RF_HIDDEN),
     F(repeat_count, RF_INT, 0, 0),
+    F(rating_norm, RF_NUM, 0, 0),
 };
 const size_t record_nfields = sizeof(record_fields) / sizeof(record_fields[0]);
 
@@ -205,6 +206,27 @@ static int set_json_text(struct record *r, const struct record_field *f, const c
     return 0;
 }
 
+/* Satisfaction words as survey tools, comment cards and platforms write them, on 1..5. */
+static int rating_word(const char *s, size_t len, double *out)
+{
+    static const struct {
+        const char *word;
+        double score;
+    } words[] = {
+        {"非常满意", 5}, {"很满意", 5}, {"满意", 4},     {"比较满意", 4}, {"基本满意", 3},
+        {"一般", 3},     {"不满意", 2}, {"不太满意", 2}, {"很不满意", 1}, {"非常不满意", 1},
+        {"好评", 5},     {"中评", 3},   {"差评", 1},     {"很好", 5},     {"好", 4},
+        {"差", 2},       {"很差", 1},   {"满分", 5},     {"五星", 5},     {"四星", 4},
+        {"三星", 3},     {"二星", 2},   {"两星", 2},     {"一星", 1},
+    };
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (strlen(words[i].word) == len && memcmp(words[i].word, s, len) == 0) {
+            *out = words[i].score;
+            return 0;
+        }
+    return -1;
+}
+
 int record_set(struct record *r, const struct record_field *f, const char *val, size_t len,
                struct kerr *err)
 {
@@ -229,15 +251,24 @@ int record_set(struct record *r, const struct record_field *f, const char *val, 
         *record_str(r, f) = xstrndup(val, len);
         return 0;
     case RF_TIME:
-        if (clock_parse(val, len, &t) < 0)
+        if (clock_parse_loose(val, len, &t) < 0)
             return kerr_set(err, KERR_INVALID, "invalid_time", f->name,
-                            "%s is not an RFC 3339 time (e.g. 2026-11-22T09:30:00+08:00)", f->name);
+                            "%s is not a time (RFC 3339 such as 2026-11-22T09:30:00+08:00, or "
+                            "2026年11月22日 09:30, 2026/11/22, 22-11-2026 09:30:00, Unix seconds)",
+                            f->name);
         if (t < RECORD_TIME_MIN) /* Unix time 0 and its like are a sender's bug, not a date */
             return kerr_set(err, KERR_INVALID, "invalid_time", f->name,
                             "%s lies before 2000-01-01, which is not a plausible time", f->name);
         *record_time(r, f) = t;
         return 0;
     case RF_NUM:
+        if (strcmp(f->name, "rating") == 0 && rating_word(val, len, &d) == 0) {
+            /* satisfaction in words: a 5-point score, the word's own scale */
+            *record_num(r, f) = d;
+            if (isnan(r->rating_scale))
+                r->rating_scale = 5;
+            return 0;
+        }
         if (parse_number(val, len, &d) < 0)
             return kerr_set(err, KERR_INVALID, "invalid_number", f->name, "%s is not a number",
                             f->name);

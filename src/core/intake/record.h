@@ -73,6 +73,7 @@ struct record {
     int64_t simhash;      /* of clean_text, for near duplicates */
     int64_t dup_key;      /* of customer and clean_text, for exact duplicates */
     int64_t repeat_count; /* later duplicates linked to this record */
+    double rating_norm;   /* rating on 0..100 (100 * rating / rating_scale); raw kept */
 };
 
 enum record_kind { RF_STR, RF_TIME, RF_NUM, RF_INT, RF_JSON_ARR, RF_JSON_OBJ };
