@@ -405,7 +405,7 @@ class CreateErrorsTest(ApiCase):
         for t in ["yesterday", "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z",
                   "2026-11-20T25:00:00Z", "2026-11-20T10:61:00Z", "20261120T100000Z",
                   "2026-11-20T10:00:00+0800", "2026-11-20T10:00:00 +08:00", "1969-12-31T00:00:00Z",
-                  "2026/11/20 10:00:00", "2026-11-20T10:00:00.+08:00", "2026-11-20X10:00:00"]:
+                  "2026/11/20 10:00 PM", "2026-11-20T10:00:00.+08:00", "2026-11-20X10:00:00"]:
             with self.subTest(received_at=t):
                 r = self.srv.post(API, {"channel": "web", "text": "x", "received_at": t})
                 self.assertError(r, 400, "invalid_time", "received_at")
