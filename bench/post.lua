@@ -1,6 +1,7 @@
 -- wrk script: durable single-record POST /api/v1/feedback, each with a fresh external_id.
 -- KESU_KEY: the API key. Prints one JSON line of results at the end.
 local key = os.getenv("KESU_KEY")
+local minimal = os.getenv("KESU_MINIMAL") -- set: send Prefer: return=minimal
 local threads = {}
 local n = 0
 
@@ -37,8 +38,11 @@ function request()
       '{"channel":"app","external_id":"wrk-%d-%d-%d","customer_id":"C%d-%d","product":"手机",' ..
       '"region":"上海","text":"%s，还有%s和%s的问题，%s%s也不行，单号%d"}', tid, os.time(), n, tid,
       n, texts[n % #texts + 1], w[1], w[2], w[3], w[4], n)
-   return wrk.format("POST", "/api/v1/feedback",
-      {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. key}, body)
+   local headers = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. key}
+   if minimal then
+      headers["Prefer"] = "return=minimal"
+   end
+   return wrk.format("POST", "/api/v1/feedback", headers, body)
 end
 
 function done(summary, latency, requests)

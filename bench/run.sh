@@ -119,6 +119,7 @@ port=$(cat "$WORK/port")
 export KESU_KEY=$($KESU --data "$WORK/post" apikey create bench | tail -n 1)
 wrk -t2 -c64 -d5s -s bench/post.lua "http://127.0.0.1:$port" > /dev/null  # warm-up
 wrk -t2 -c64 -d20s -s bench/post.lua "http://127.0.0.1:$port" | tail -n 1 > "$WORK/post.json"
+KESU_MINIMAL=1 wrk -t2 -c64 -d20s -s bench/post.lua "http://127.0.0.1:$port" | tail -n 1 > "$WORK/post-min.json"
 commits=$(metric "$port" kesu_writer_commits_total)
 jobs=$(metric "$port" kesu_writer_jobs_total)
 kill -TERM $pid; wait $pid || true
@@ -140,7 +141,8 @@ the machine's cores with the server. Records: \`kesu demo\` output, $COUNT recor
 | search index built behind intake | **$index_rate records/s** | — (lag exported in /metrics) |
 | list, 1 connection, 1M records | p50 $(json p50_ms < "$WORK/list.json") ms, **p99 $(json p99_ms < "$WORK/list.json") ms** | p99 ≤ 50 ms |
 | full-text search, 1 connection, 1M records | p50 $(json p50_ms < "$WORK/search.json") ms, **p99 $(json p99_ms < "$WORK/search.json") ms** | p99 ≤ 50 ms |
-| single-record POST, 64 connections, fsync'd | **$(json rps < "$WORK/post.json") req/s**, p50 $(json p50_ms < "$WORK/post.json") ms, **p99 $(json p99_ms < "$WORK/post.json") ms** | ≥ 20,000 req/s, p99 ≤ 20 ms |
+| single-record POST, 64 connections, fsync'd, cleaning pipeline on, reply = the record | **$(json rps < "$WORK/post.json") req/s**, p50 $(json p50_ms < "$WORK/post.json") ms, **p99 $(json p99_ms < "$WORK/post.json") ms** | ≥ 20,000 req/s, p99 ≤ 20 ms |
+| the same with \`Prefer: return=minimal\` (reply = id only) | **$(json rps < "$WORK/post-min.json") req/s**, p50 $(json p50_ms < "$WORK/post-min.json") ms, **p99 $(json p99_ms < "$WORK/post-min.json") ms** | |
 
 Details:
 - import: \`$import_line\`; database file $db_mb MB, search index $search_mb MB.
@@ -159,6 +161,7 @@ kesu --data bench/work/data serve --listen 127.0.0.1:0     # indexer: poll kesu_
 KESU_PATHS=bench/work/list.paths   wrk -t1 -c1 -d10s -s bench/query.lua http://127.0.0.1:PORT
 KESU_PATHS=bench/work/search.paths wrk -t1 -c1 -d10s -s bench/query.lua http://127.0.0.1:PORT
 wrk -t2 -c64 -d20s -s bench/post.lua http://127.0.0.1:PORT   # fresh store, after a 5 s warm-up
+KESU_MINIMAL=1 wrk -t2 -c64 -d20s -s bench/post.lua http://127.0.0.1:PORT
 \`\`\`
 MD
 # 6. module benchmarks, each with its peer side by side

@@ -101,6 +101,12 @@ static int reply_record(struct req *r, unsigned status, int64_t id)
     return reply_json(r, status, &sb);
 }
 
+static bool prefers_minimal(struct req *r)
+{
+    const char *p = req_header(r, "Prefer");
+    return p && strstr(p, "return=minimal");
+}
+
 static int create_done(struct req *r)
 {
     struct intake *in = r->state;
@@ -108,6 +114,14 @@ static int create_done(struct req *r)
 
     if (r->job.rc < 0)
         return reply_kerr(r, r->job.rc, &r->job.err);
+    if (prefers_minimal(r)) {
+        /* RFC 7240: the client needs the id only (bulk senders, gateways) */
+        strbuf_addf(&sb, "{\"id\":%lld,\"created\":%s}", (long long)in->results[0].id,
+                    in->results[0].created ? "true" : "false");
+        reply_json(r, in->results[0].created ? 201 : 200, &sb);
+        reply_with_header(r, "Preference-Applied", "return=minimal");
+        return REQ_DONE;
+    }
     if (!in->results[0].created)
         return reply_record(r, 200, in->results[0].id);
     write_record(&sb, &in->recs[0]);

@@ -143,6 +143,18 @@ class CreateTest(ApiCase):
                             "%s=%s is not about now (%s)" % (f, rec[f], before))
         self.assertTrue((r.header("Content-Type") or "").startswith("application/json"))
 
+    def test_prefer_return_minimal(self):
+        body = {"channel": "web", "external_id": uniq("min"), "text": "只要编号"}
+        r = self.srv.post(API, body, headers={"Prefer": "return=minimal"})
+        self.assertStatus(r, 201)
+        self.assertEqual(set(r.json), {"id", "created"})
+        self.assertTrue(r.json["created"])
+        self.assertEqual(r.header("Preference-Applied"), "return=minimal")
+        again = self.srv.post(API, body, headers={"Prefer": "return=minimal"})
+        self.assertStatus(again, 200)
+        self.assertEqual(again.json, {"id": r.json["id"], "created": False})
+        self.assertEqual(self.srv.get(API + "/%d" % r.json["id"]).json["text"], "只要编号")
+
     def test_all_fields_round_trip(self):
         body = {
             "channel": "ecommerce", "external_id": uniq("order"),
