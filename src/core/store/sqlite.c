@@ -113,7 +113,8 @@ sqlite3_stmt *conn_stmt(struct conn *c, enum stmt_id id)
     sqlite3_stmt *st = c->stmt[id];
     if (st) {
         sqlite3_reset(st);
-        sqlite3_clear_bindings(st);
+        if (id != ST_INSERT) /* the insert binds every parameter each time */
+            sqlite3_clear_bindings(st);
         return st;
     }
     const char *sql = stmt_sql[id];
