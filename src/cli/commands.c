@@ -18,6 +18,7 @@ const struct command commands[] = {
     {"import", cmd_import, "import records from JSONL or CSV files"},
     {"export", cmd_export, "export records as JSONL or CSV, with filters"},
     {"demo", cmd_demo, "generate realistic demo complaints (into the store or a file)"},
+    {"seg", cmd_seg, "cut Chinese text into words (jieba-compatible)"},
     {"apikey", cmd_apikey, "create, list and revoke API keys"},
     {"migrate", cmd_migrate, "apply database migrations and show the schema version"},
     {"version", cmd_version, "print the version"},
