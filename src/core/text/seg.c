@@ -78,26 +78,20 @@ static int emit_chars(const struct block *b, size_t from, size_t to)
     return rc;
 }
 
-/* The child of node nd on code c, or 0. */
+/* The child of node nd on code c, or 0 (a branch-free binary search over sorted codes). */
 static uint32_t child(const struct seg_lex *lx, const struct seg_node *nd, uint16_t c)
 {
-    const uint16_t *codes = lx->codes + nd->child;
-    uint32_t lo = 0, hi = nd->nchild;
+    const uint16_t *base = lx->codes + nd->child;
+    uint32_t len = nd->nchild;
 
-    if (hi <= 8) {
-        for (uint32_t i = 0; i < hi && codes[i] <= c; i++)
-            if (codes[i] == c)
-                return nd->child + i;
+    if (!len)
         return 0;
+    while (len > 1) {
+        uint32_t half = len / 2;
+        base = base[half] <= c ? base + half : base;
+        len -= half;
     }
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (codes[mid] < c)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < nd->nchild && codes[lo] == c ? nd->child + lo : 0;
+    return *base == c ? nd->child + (uint32_t)(base - (lx->codes + nd->child)) : 0;
 }
 
 /* The trie node spelling characters [from, to) of the block, or 0. */
