@@ -16,6 +16,9 @@
 #include "text/segdict.h"
 #include "base/banned.h"
 
+/* Longest input line accepted, in bytes. */
+#define SEG_MAX_LINE (64L << 20)
+
 static void usage(FILE *out)
 {
     fprintf(out,
@@ -31,7 +34,8 @@ static void usage(FILE *out)
             "  --user-dict PATH  extra words, 'word [freq] [tag]' per line (jieba.load_userdict)\n"
             "  --hmm-dir DIR     jieba's finalseg tables (default " SEGDICT_DEFAULT_HMM ")\n"
             "  --build-dict OUT  compile the dictionary into OUT and exit\n"
-            "A text dictionary is compiled on first use and kept in <data>/cache/.\n");
+            "A text dictionary is compiled on first use and kept in <data>/cache/.\n"
+            "Lines are cut at \\n (a \\r before it is dropped); at most 64 MiB each.\n");
 }
 
 struct out {
@@ -58,8 +62,14 @@ static int cut_stdin(const struct segdict *d, unsigned flags)
     ssize_t n;
     int rc = 0;
 
-    while ((n = getline(&line, &cap, stdin)) >= 0) {
+    for (long lineno = 1; (n = getline(&line, &cap, stdin)) >= 0; lineno++) {
         size_t len = (size_t)n;
+        if (n > SEG_MAX_LINE) {
+            fwrite(o.sb.buf, 1, o.sb.len, stdout);
+            free(line);
+            strbuf_release(&o.sb);
+            return cli_fail(1, "seg", "line %ld is longer than %ld bytes", lineno, SEG_MAX_LINE);
+        }
         if (len && line[len - 1] == '\n')
             len--;
         if (len && line[len - 1] == '\r')

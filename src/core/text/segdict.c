@@ -847,6 +847,27 @@ static uint64_t key_file(uint64_t h, const char *path)
     return h;
 }
 
+/* mkdir -p dir; true when it exists afterwards. */
+static bool make_dirs(const char *dir)
+{
+    char p[4096];
+    size_t n = strlen(dir);
+
+    if (n == 0 || n >= sizeof(p))
+        return false;
+    memcpy(p, dir, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (p[i] != '/' && p[i] != '\0')
+            continue;
+        char c = p[i];
+        p[i] = '\0';
+        if (mkdir(p, 0755) < 0 && errno != EEXIST)
+            return false;
+        p[i] = c;
+    }
+    return true;
+}
+
 struct segdict *segdict_load(const struct segdict_src *src, const char *cache_dir, struct kerr *err)
 {
     const char *dict = src->dict ? src->dict : SEGDICT_DEFAULT_DICT;
@@ -873,7 +894,7 @@ struct segdict *segdict_load(const struct segdict_src *src, const char *cache_di
         strbuf_release(&img);
         return NULL;
     }
-    if (cache_dir && (mkdir(cache_dir, 0755) == 0 || errno == EEXIST))
+    if (cache_dir && make_dirs(cache_dir))
         write_image(&img, path, NULL);
     d = segdict_from_image(&img, err);
     strbuf_release(&img);

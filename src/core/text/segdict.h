@@ -80,7 +80,8 @@ struct segdict *segdict_from_image(struct strbuf *image, struct kerr *err);
  * Opens the compiled form of src, compiling it first when needed: with a
  * cache_dir, the image is kept there as segdict-<key>.bin, the key covering
  * the source paths, sizes and modification times, so an edited source is
- * recompiled and an unchanged one is only mapped. A cache that cannot be
+ * recompiled and an unchanged one is only mapped (cache_dir and its parents
+ * are created when missing). A cache that cannot be
  * written is not an error (the image then lives in memory). cache_dir may be
  * NULL (always compile in memory).
  */
