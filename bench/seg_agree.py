@@ -8,7 +8,11 @@ with --out) the share of texts whose token lists are identical. Line breaks
 inside a review are replaced by a space first, since `kesu seg` reads one
 text per line; both sides see the same text.
 
-usage: /usr/bin/python3 bench/seg_agree.py [--kesu build/kesu] [--out FILE] [CSV...]
+usage: /usr/bin/python3 bench/seg_agree.py [--kesu build/kesu] [--out FILE] [--column NAME]
+                                           [--texts FILE] [CSV...]
+(--texts: one text per line instead of CSV files; --column: the CSV column, default review;
+ --random N: N random strings mixing common han characters, ASCII letters, digits and symbols,
+ whitespace (\t \r \x1c \x85 U+00A0 U+3000 U+2028), fullwidth forms, emoji, U+3400, U+9FD6)
 """
 import argparse
 import csv
@@ -23,12 +27,12 @@ import time
 import jieba
 
 
-def load_texts(paths):
+def load_texts(paths, column):
     texts = []
     for path in paths:
         with open(path, encoding="utf-8", newline="") as f:
             for row in csv.DictReader(f):
-                t = row.get("review") or ""
+                t = row.get(column) or ""
                 t = t.replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
                 if t:
                     texts.append(t)
@@ -47,6 +51,23 @@ def kesu_cut(kesu, texts, hmm, data_dir):
     return [json.loads(l) for l in lines]
 
 
+def random_texts(n, seed=11):
+    import random
+    rnd = random.Random(seed)
+    han = [chr(c) for c in range(0x4E00, 0x4E00 + 3000)] + list("的一是不了人我在有他这中大来上个国到说们")
+    extra = list("abcXYZ0189+#&._%-/@:'\"\\") + [" ", "\t", "\r", "\x1c", "\x85", "\xa0", "\u3000",
+                                                "\u2028", "，", "。", "Ａ", "１", "😀", "㐀", "鿖",
+                                                "鿕", "é", "ア", "\x00"]
+    texts = []
+    for _ in range(n):
+        k = rnd.randint(1, 40)
+        t = "".join(rnd.choice(han) if rnd.random() < 0.6 else rnd.choice(extra) for _ in range(k))
+        t = t.rstrip("\r")
+        if t:
+            texts.append(t)
+    return texts
+
+
 def main():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     ap = argparse.ArgumentParser()
@@ -54,15 +75,27 @@ def main():
     ap.add_argument("--data-dir", default=os.path.join(root, "bench", "work", "seg"))
     ap.add_argument("--out")
     ap.add_argument("--show", type=int, default=5, help="disagreements to print per mode")
+    ap.add_argument("--column", default="review")
+    ap.add_argument("--texts")
+    ap.add_argument("--random", type=int)
     ap.add_argument("csv", nargs="*")
     a = ap.parse_args()
     paths = a.csv or sorted(glob.glob(os.path.join(root, "..", "shared", "data", "reviews", "*.csv")))
-    if not paths:
+    if a.random:
+        texts = random_texts(a.random)
+        paths = ["random strings"]
+    elif a.texts:
+        with open(a.texts, encoding="utf-8", newline="") as f:  # lines end at \n only
+            texts = [t[:-1] if t.endswith("\r") else t for t in f.read().split("\n")]
+            texts = [t for t in texts if t]
+        paths = [a.texts]
+    elif not paths:
         sys.exit("no review files found (../shared/data/reviews/*.csv)")
-    texts = load_texts(paths)
+    else:
+        texts = load_texts(paths, a.column)
     jieba.setLogLevel(logging.ERROR)
     jieba.initialize()
-    lines = [f"Texts: {len(texts)} reviews from {', '.join(os.path.basename(p) for p in paths)}.", "",
+    lines = [f"Texts: {len(texts)} texts from {', '.join(os.path.basename(p) for p in paths)}.", "",
              "| mode | texts cut identically | share | target |", "|---|---|---|---|"]
     ok_all = True
     for hmm, target in ((False, 99.5), (True, 98.0)):
