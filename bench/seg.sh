@@ -7,7 +7,7 @@
 #   3. kesu: segmentation MB/s with HMM (1 and 2 threads) and without, peak RSS (bench/seg_bench.c)
 #   4. kesu seg end to end (stdin -> JSON lines), MB/s
 #   5. python3-jieba: dictionary load, jieba.lcut MB/s with and without HMM, peak RSS
-#   6. agreement of the token lists (bench/seg_agree.py)
+#   6. agreement of the token lists (bench/seg_agree.py): the reviews, and random strings
 #
 # Needs ../shared/data; without it the benchmark is skipped (an error when CI=true).
 set -eu
@@ -64,6 +64,7 @@ note "python3-jieba (about a minute)"
 # 6. agreement
 note "agreement"
 /usr/bin/python3 bench/seg_agree.py --out "$WORK/agree.md" --show 0 > /dev/null || true
+/usr/bin/python3 bench/seg_agree.py --random 20000 --out "$WORK/agree-random.md" --show 0 > /dev/null || true
 
 k_hmm=$(json hmm_mbs < "$WORK/kesu.json"); j_hmm=$(json hmm_mbs < "$WORK/jieba.json")
 k_no=$(json nohmm_mbs < "$WORK/kesu.json"); j_no=$(json nohmm_mbs < "$WORK/jieba.json")
@@ -90,13 +91,18 @@ Agreement with jieba (same texts, token lists compared exactly, \`bench/seg_agre
 
 $(cat "$WORK/agree.md")
 
+The same on 20,000 random strings (\`seg_agree.py --random 20000\`: han characters mixed with ASCII
+symbols, whitespace, fullwidth forms, emoji and characters just outside jieba's han range):
+
+$(sed 1,2d "$WORK/agree-random.md")
+
 Commands:
 \`\`\`
 kesu seg --build-dict bench/work/seg/seg.dict
 bench/work/seg/seg_bench bench/work/seg/seg.dict bench/work/seg/texts.txt 3   # bench/seg_bench.c
 kesu seg --dict bench/work/seg/seg.dict < bench/work/seg/texts.txt > /dev/null
 /usr/bin/python3 bench/seg_jieba.py bench/work/seg/texts.txt
-/usr/bin/python3 bench/seg_agree.py
+/usr/bin/python3 bench/seg_agree.py; /usr/bin/python3 bench/seg_agree.py --random 20000
 \`\`\`
 MD
 cat "$OUT"
