@@ -110,15 +110,17 @@ int main(int argc, char **argv)
     if (!d)
         return fprintf(stderr, "%s\n", e.message), 1;
 
-    struct job j = {d, text.buf, off, ntexts, argc > 3 ? (int)strtol(argv[3], NULL, 10) : 3, SEG_HMM, 0};
+    struct job j = {d,       text.buf, off, ntexts, argc > 3 ? (int)strtol(argv[3], NULL, 10) : 3,
+                    SEG_HMM, 0};
     measure(&j, 1, text.len); /* warm-up: fault the dictionary pages in */
     double hmm1 = measure(&j, 1, text.len);
     double hmm2 = measure(&j, 2, text.len);
     j.flags = 0;
     double nohmm1 = measure(&j, 1, text.len);
-    printf("{\"texts\":%zu,\"bytes\":%zu,\"load_ms\":%.2f,\"hmm_mbs\":%.1f,\"hmm_mbs_2threads\":%.1f,"
-           "\"nohmm_mbs\":%.1f,\"rss_before_kb\":%ld,\"rss_kb\":%ld}\n",
-           ntexts, text.len, load_ms, hmm1, hmm2, nohmm1, rss0, rss_kb("VmHWM:"));
+    printf(
+        "{\"texts\":%zu,\"bytes\":%zu,\"load_ms\":%.2f,\"hmm_mbs\":%.1f,\"hmm_mbs_2threads\":%.1f,"
+        "\"nohmm_mbs\":%.1f,\"rss_before_kb\":%ld,\"rss_kb\":%ld}\n",
+        ntexts, text.len, load_ms, hmm1, hmm2, nohmm1, rss0, rss_kb("VmHWM:"));
     segdict_close(d);
     free(off);
     strbuf_release(&text);
