@@ -7,13 +7,18 @@
 #   make SAN=1      build into build/asan with AddressSanitizer + UndefinedBehaviorSanitizer
 #   make CC=clang   build with clang (BUILD=build/clang keeps it apart)
 #   make WERROR=1   treat warnings as errors (make test does, for gcc and clang)
+#   make fuzz       libFuzzer targets tests/fuzz/fuzz_*.c (clang), FUZZ_TIME seconds each
 
 .DEFAULT_GOAL := all
 SHELL := /bin/sh
 
 CC ?= cc
 SAN ?=
-ifeq ($(SAN),1)
+ifeq ($(FUZZ),1)
+BUILD ?= build/fuzz
+SANFLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+OPT := -O1 -g
+else ifeq ($(SAN),1)
 BUILD ?= build/asan
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 OPT := -O1 -g
@@ -72,6 +77,24 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libkesu.a
 
 unit: $(UNIT_BIN)
 
+# libFuzzer: the core is built with -fsanitize=fuzzer-no-link into build/fuzz, each target links libFuzzer.
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZ_TIME ?= 60
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(BUILD)/libkesu.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< $(BUILD)/libkesu.a $(LDLIBS)
+
+fuzz-bins: $(FUZZ_BIN)
+
+fuzz:
+	$(MAKE) -j2 CC=clang FUZZ=1 fuzz-bins
+	for t in $(FUZZ_SRC:tests/fuzz/%.c=%); do \
+		mkdir -p build/fuzz/corpus/$${t#fuzz_}; \
+		build/fuzz/fuzz/$$t -max_total_time=$(FUZZ_TIME) build/fuzz/corpus/$${t#fuzz_} tests/fuzz/corpus/$${t#fuzz_} || exit 1; \
+	done
+
 deps:
 	@scripts/deps.sh
 
@@ -91,5 +114,5 @@ format:
 clean:
 	rm -rf build
 
-.PHONY: all unit deps run test bench format clean
+.PHONY: all unit fuzz fuzz-bins deps run test bench format clean
 -include $(CORE_OBJ:.o=.d) $(FRONT_OBJ:.o=.d)

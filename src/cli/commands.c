@@ -27,6 +27,7 @@ const struct command commands[] = {
     {"export", cmd_export, "export records as JSONL or CSV, with filters"},
     {"clean", cmd_clean, "clean texts from stdin: normalise, simplify, mask PII, SimHash"},
     {"demo", cmd_demo, "generate realistic demo complaints (into the store or a file)"},
+    {"seg", cmd_seg, "cut Chinese text into words (jieba-compatible)"},
     {"apikey", cmd_apikey, "create, list and revoke API keys"},
     {"qr", cmd_qr, "QR code (SVG or PNG) for a feedback-form link"},
     {"reveal", cmd_reveal, "show the unmasked personal data of one record (logged)"},
