@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/jsonw.h"
 #include "base/log.h"
 #include "base/strbuf.h"
 #include "cli/commands.h"
@@ -26,15 +27,18 @@ int cmd_reveal(struct cli *cli, int argc, char **argv)
     long long id;
     int rc = 0;
 
+    const char *reason = NULL;
     if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        printf("usage: kesu reveal ID\n\n"
+        printf("usage: kesu reveal --reason TEXT ID\n\n"
                "Prints the personal data masked in record ID (text, title, phone, e-mail,\n"
                "name) as they arrived, from the sealed vault, as one JSON object. Each use\n"
-               "is logged (without the values).\n");
+               "is an entry in the audit log, with the reason (never the values).\n");
         return 0;
     }
-    if (argc != 2 || (id = strtoll(argv[1], &end, 10)) <= 0 || *end)
-        return cli_fail(2, "reveal", "usage: kesu reveal ID (a record id)");
+    if (argc == 4 && strcmp(argv[1], "--reason") == 0)
+        reason = argv[2];
+    if (!reason || !*reason || (id = strtoll(argv[3], &end, 10)) <= 0 || *end)
+        return cli_fail(2, "reveal", "usage: kesu reveal --reason TEXT ID (a record id)");
     if (cli_open_store(cli, &s) < 0)
         return 1;
     if (cli_open_pipeline(cli, &p) < 0) {
@@ -50,9 +54,24 @@ int cmd_reveal(struct cli *cli, int argc, char **argv)
     else if (pipeline_reveal(p, &r, &out, &e) < 0)
         rc = cli_fail(1, "reveal", "record %lld: %s", id, e.message);
     else {
-        printf("%s\n", out.buf);
-        log_info("reveal: personal data of record %lld shown to the operator (%s)", id,
-                 getenv("USER") ? getenv("USER") : "unknown user");
+        /* the audit entry first: nothing is shown that is not on record */
+        char object[40], actor[96];
+        struct strbuf detail = STRBUF_INIT;
+        struct jsonw w;
+        snprintf(object, sizeof object, "feedback:%lld", id);
+        snprintf(actor, sizeof actor, "operator:%.60s", getenv("USER") ? getenv("USER") : "?");
+        jsonw_init(&w, &detail);
+        jsonw_obj(&w);
+        jsonw_kstr(&w, "reason", reason);
+        jsonw_end(&w);
+        struct store_audit a = {0, actor, "cli", "pii.reveal", object, detail.buf};
+        if (store_audit(s, &a, &e) < 0) {
+            rc = cli_fail(1, "reveal", "cannot write the audit entry: %s", e.message);
+        } else {
+            printf("%s\n", out.buf);
+            log_info("reveal: personal data of record %lld shown to %s (audited)", id, actor);
+        }
+        strbuf_release(&detail);
     }
     strbuf_release(&out);
     record_release(&r);

@@ -30,6 +30,7 @@ const struct command commands[] = {
     {"seg", cmd_seg, "cut Chinese text into words (jieba-compatible)"},
     {"apikey", cmd_apikey, "create, list and revoke API keys"},
     {"qr", cmd_qr, "QR code (SVG or PNG) for a feedback-form link"},
+    {"audit", cmd_audit, "verify, list or export the tamper-evident audit log"},
     {"reveal", cmd_reveal, "show the unmasked personal data of one record (logged)"},
     {"quality", cmd_quality, "data-quality report of intake per channel and period"},
     {"migrate", cmd_migrate, "apply database migrations and show the schema version"},

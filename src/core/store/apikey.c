@@ -3,8 +3,39 @@
 #include <string.h>
 
 #include "base/clock.h"
+#include "base/jsonw.h"
+#include "base/strbuf.h"
 #include "store/sqlite_int.h"
 #include "base/banned.h"
+
+/* The audit entry of a key change, in the open transaction. */
+static int audited(struct store *s, const char *action, int64_t id, const char *name,
+                   struct kerr *err)
+{
+    char object[40], detail[160];
+    struct store_audit a = {0, "operator", "cli", action, object, NULL};
+    struct strbuf sb = STRBUF_INIT;
+    snprintf(object, sizeof object, "apikey:%lld", (long long)id);
+    if (name) {
+        strbuf_addstr(&sb, "{\"name\":");
+        json_escape(&sb, name, strlen(name));
+        strbuf_addch(&sb, '}');
+        snprintf(detail, sizeof detail, "%s", sb.buf);
+        a.detail = detail;
+    }
+    strbuf_release(&sb);
+    return audit_append(s->wconn, &a, err);
+}
+
+/* Commits (and syncs) or rolls back the key change's transaction. */
+static int finish(struct store *s, int rc, struct kerr *err)
+{
+    if (rc == 0 && (rc = conn_step(s->wconn, ST_COMMIT, err)) == 0)
+        return wal_sync(s, err);
+    conn_step(s->wconn, ST_ROLLBACK, NULL);
+    s->audit_loaded = false;
+    return rc;
+}
 
 int store_apikey_insert(struct store *s, const char *name, const char *prefix,
                         const unsigned char hash[STORE_KEYHASH_LEN], int64_t *id, struct kerr *err)
@@ -12,6 +43,8 @@ int store_apikey_insert(struct store *s, const char *name, const char *prefix,
     sqlite3_stmt *st;
     int rc = 0;
     pthread_mutex_lock(&s->wlock);
+    if ((rc = conn_step(s->wconn, ST_BEGIN, err)) < 0)
+        goto out;
     if (!(st = conn_stmt(s->wconn, ST_APIKEY_INSERT))) {
         rc = db_error(s->wconn->db, err, "prepare key insert");
         goto out;
@@ -26,8 +59,9 @@ int store_apikey_insert(struct store *s, const char *name, const char *prefix,
         *id = sqlite3_last_insert_rowid(s->wconn->db);
     sqlite3_reset(st);
     if (rc == 0)
-        rc = wal_sync(s, err);
+        rc = audited(s, "apikey.create", *id, name, err);
 out:
+    rc = finish(s, rc, err);
     pthread_mutex_unlock(&s->wlock);
     return rc;
 }
@@ -84,6 +118,8 @@ int store_apikey_revoke(struct store *s, int64_t id, struct kerr *err)
     sqlite3_stmt *st;
     int rc = 0;
     pthread_mutex_lock(&s->wlock);
+    if ((rc = conn_step(s->wconn, ST_BEGIN, err)) < 0)
+        goto out;
     if (!(st = conn_stmt(s->wconn, ST_APIKEY_REVOKE))) {
         rc = db_error(s->wconn->db, err, "prepare revoke");
         goto out;
@@ -97,8 +133,9 @@ int store_apikey_revoke(struct store *s, int64_t id, struct kerr *err)
                       (long long)id);
     sqlite3_reset(st);
     if (rc == 0)
-        rc = wal_sync(s, err);
+        rc = audited(s, "apikey.revoke", id, NULL, err);
 out:
+    rc = finish(s, rc, err);
     pthread_mutex_unlock(&s->wlock);
     return rc;
 }

@@ -92,6 +92,13 @@ enum store_job_kind {
     STORE_JOB_DEVICE,
     STORE_JOB_RECEIPT,
     STORE_JOB_REJECTION,
+    STORE_JOB_AUDIT,
+};
+
+/* One audit entry: who, when, from where, what, on which object, with what detail. */
+struct store_audit {
+    int64_t at;                                            /* 0 = now */
+    const char *actor, *origin, *action, *object, *detail; /* detail: JSON or NULL */
 };
 
 struct store_job {
@@ -110,6 +117,8 @@ struct store_job {
     struct store_device_result *dres;
     /* STORE_JOB_RECEIPT: one record (recs[0], results[0]) plus its receipt */
     const char *receipt, *form;
+    /* STORE_JOB_AUDIT */
+    const struct store_audit *audit;
     /* STORE_JOB_REJECTION: see store_note_rejection */
     char rej[5][64];
     /* outcome */
@@ -205,6 +214,25 @@ typedef int (*store_device_event_cb)(void *arg, int64_t id, const struct store_d
                                      int64_t feedback_id);
 int store_device_events(struct store *s, const char *device_id, int limit, store_device_event_cb cb,
                         void *arg, struct kerr *err);
+
+/* ---- audit log ---------------------------------------------------------------- */
+
+/* Appends an entry, durably (changes to records add theirs in the same transaction). */
+int store_audit(struct store *s, const struct store_audit *a, struct kerr *err);
+
+struct store_audit_check {
+    int64_t entries;   /* entries checked */
+    int64_t bad_id;    /* the first entry where the chain breaks, 0 when intact */
+    char head[65];     /* hash of the last entry (keep it elsewhere to detect truncation) */
+    char problem[256]; /* what is wrong at bad_id */
+};
+/* Walks the whole chain. Returns 0 (look at bad_id) or an error reading it. */
+int store_audit_verify(struct store *s, struct store_audit_check *out, struct kerr *err);
+
+typedef int (*store_audit_cb)(void *arg, int64_t id, const struct store_audit *a, const char *hash);
+/* Entries from id `after` on (0 = all), oldest first. */
+int store_audit_list(struct store *s, int64_t after, store_audit_cb cb, void *arg,
+                     struct kerr *err);
 
 /* ---- data quality ---------------------------------------------------------- */
 

@@ -208,6 +208,10 @@ int feedback_patch(struct conn *c, int64_t id, struct store_patch *p, const char
     sqlite3_reset(st);
     rc = 0;
 
+    struct strbuf detail = STRBUF_INIT;
+    struct jsonw w;
+    jsonw_init(&w, &detail);
+    jsonw_obj(&w);
     for (size_t i = 0; i < p->n && rc == 0; i++) {
         const struct record_field *f = p->fields[i];
         char *before = field_text(&cur, f), *after = field_text(&p->values, f);
@@ -216,10 +220,25 @@ int feedback_patch(struct conn *c, int64_t id, struct store_patch *p, const char
             changed[nchanged++] = f;
             rc =
                 add_event(c, id, now, actor, "field_changed", f->name, before, after, p->note, err);
+            jsonw_key(&w, f->name);
+            jsonw_arr(&w);
+            jsonw_str(&w, before);
+            jsonw_str(&w, after);
+            jsonw_end(&w);
         }
         free(before);
         free(after);
     }
+    if (p->note)
+        jsonw_kstr(&w, "note", p->note);
+    jsonw_end(&w);
+    if (rc == 0 && nchanged > 0) {
+        char object[40];
+        struct store_audit a = {now, actor, NULL, "feedback.update", object, detail.buf};
+        snprintf(object, sizeof object, "feedback:%" PRId64, id);
+        rc = audit_append(c, &a, err);
+    }
+    strbuf_release(&detail);
     if (rc < 0 || nchanged == 0)
         goto out;
 

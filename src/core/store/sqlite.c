@@ -67,6 +67,8 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_REJECT_ADD] = "INSERT INTO intake_rejections(day,channel,source,code,field,n)"
                       " VALUES(?,?,?,?,?,1) ON CONFLICT(day,channel,source,code,field)"
                       " DO UPDATE SET n=n+1",
+    [ST_AUDIT_ADD] = "INSERT INTO audit_log(id,at,actor,origin,action,object,detail,prev,hash)"
+                     " VALUES(?,?,?,?,?,?,?,?,?)",
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",

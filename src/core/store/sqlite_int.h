@@ -45,6 +45,7 @@ enum stmt_id {
     ST_RECEIPT_OF,
     ST_REPEAT_ADD,
     ST_REJECT_ADD,
+    ST_AUDIT_ADD,
     ST_BEGIN,
     ST_COMMIT,
     ST_ROLLBACK,
@@ -99,6 +100,10 @@ struct store {
 
     /* duplicates: the writer's in-memory index (dedup.c), under wlock */
     struct dedup *dedup;
+    /* the audit chain's last entry (audit.c), under wlock; reloaded after a rollback */
+    bool audit_loaded;
+    int64_t audit_id;
+    unsigned char audit_head[32];
 
     atomic_uint_fast64_t commits, jobs, records, search_indexed, syncs;
     atomic_int_fast64_t queue_depth;
@@ -146,6 +151,8 @@ int dedup_added(struct store *s, struct conn *c, const struct record *r, const c
 /* Drops the index (after a rollback); it reloads from the database on next use. */
 void dedup_forget(struct store *s);
 void dedup_free(struct dedup *d);
+/* Appends an audit entry in the writer's current transaction (audit.c). */
+int audit_append(struct conn *c, const struct store_audit *a, struct kerr *err);
 int feedback_patch(struct conn *c, int64_t id, struct store_patch *p, const char *actor,
                    int64_t now, struct kerr *err);
 

@@ -52,6 +52,8 @@ static int run_job(struct store *s, struct conn *c, struct store_job *j, int64_t
             if (rc < 0 && j->err.index < 0)
                 j->err.index = (long)i;
         }
+    } else if (j->kind == STORE_JOB_AUDIT) {
+        rc = audit_append(c, j->audit, &j->err);
     } else if (j->kind == STORE_JOB_REJECTION) {
         sqlite3_stmt *st = conn_stmt(c, ST_REJECT_ADD);
         if (!st)
@@ -160,12 +162,14 @@ static int run_batch(struct store *s, struct store_job *jobs)
         if (j->rc < 0) {
             conn_step(c, ST_ROLLBACK_TO, NULL);
             dedup_forget(s); /* it may hold records just rolled back */
+            s->audit_loaded = false;
         }
         conn_step(c, ST_RELEASE, NULL);
     }
     if ((rc = add_counts(c, jobs, &err)) < 0 || (rc = conn_step(c, ST_COMMIT, &err)) < 0) {
         conn_step(c, ST_ROLLBACK, NULL);
         dedup_forget(s);
+        s->audit_loaded = false;
         goto fail_all;
     }
     atomic_fetch_add(&s->commits, 1);
