@@ -171,7 +171,7 @@ int clock_parse_loose(const char *s, size_t len, int64_t *ms)
 {
     int a, b, c, h = 0, mi = 0, sec = 0, na, nb, nc, nd, y, mo, d;
     size_t p = 0;
-    char buf[40];
+    char buf[96];
 
     while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
         len--;
