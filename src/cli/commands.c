@@ -25,6 +25,7 @@ const struct command commands[] = {
     {"import", cmd_import, "import records from JSONL or CSV files"},
     {"export", cmd_export, "export records as JSONL or CSV, with filters"},
     {"clean", cmd_clean, "clean texts from stdin: normalise, simplify, mask PII, SimHash"},
+    {"train", cmd_train, "train a text classifier (sentiment, categories) from labelled data"},
     {"demo", cmd_demo, "generate realistic demo complaints (into the store or a file)"},
     {"apikey", cmd_apikey, "create, list and revoke API keys"},
     {"qr", cmd_qr, "QR code (SVG or PNG) for a feedback-form link"},

@@ -512,8 +512,8 @@ static void softmax(double *d, int n, double scale)
         d[i] /= s;
 }
 
-int linear_predict(const struct linear_model *m, struct linear_ctx *c, const char *text,
-                   size_t len, struct linear_pred *top, int k)
+int linear_predict(const struct linear_model *m, struct linear_ctx *c, const char *text, size_t len,
+                   struct linear_pred *top, int k)
 {
     if ((size_t)m->nclass > c->cap_dec) {
         c->dec = xrealloc(c->dec, (size_t)m->nclass * sizeof *c->dec);
@@ -570,8 +570,8 @@ static int check_opts(const struct linear_train_opts *in, struct linear_train_op
         return kerr_set(err, KERR_INVALID, "bad_weight_bits", "weight_bits",
                         "weights are stored in 8 or 16 bits");
     if (nclass < 2 || nclass > LINEAR_MAX_CLASS)
-        return kerr_set(err, KERR_INVALID, "bad_classes", "labels",
-                        "need 2 to %d classes, got %d", LINEAR_MAX_CLASS, nclass);
+        return kerr_set(err, KERR_INVALID, "bad_classes", "labels", "need 2 to %d classes, got %d",
+                        LINEAR_MAX_CLASS, nclass);
     return 0;
 }
 
@@ -658,8 +658,7 @@ static int train_core(const struct feat_extractor *fx, const char *const *labels
 
 int linear_train(const struct feat_extractor *fx, const char *const *labels, int nclass,
                  const char *const *texts, const size_t *lens, const int *y, size_t n,
-                 const struct linear_train_opts *opts, struct linear_model **out,
-                 struct kerr *err)
+                 const struct linear_train_opts *opts, struct linear_model **out, struct kerr *err)
 {
     struct linear_train_opts o;
     int rc;
@@ -847,8 +846,9 @@ static void body_write(const struct linear_model *m, struct bbuf *b)
     size_t nw = (size_t)m->nw, nq = (size_t)m->nrows * nw;
     put_u8(b, (unsigned)m->kind);
     put_u8(b, (unsigned)m->wbits);
-    put(b, (const uint8_t[]){cfg->char_min, cfg->char_max, cfg->word_min, cfg->word_max,
-                             cfg->bits, cfg->use_tok},
+    put(b,
+        (const uint8_t[]){cfg->char_min, cfg->char_max, cfg->word_min, cfg->word_max, cfg->bits,
+                          cfg->use_tok},
         6);
     put_u16(b, (unsigned)m->nclass);
     put_u16(b, (unsigned)m->nw);
@@ -915,8 +915,8 @@ int linear_save(const struct linear_model *m, const char *path, struct kerr *err
         goto out;
     }
     if (fwrite(buf, 1, len, f) != len || fflush(f) != 0 || fsync(fileno(f)) != 0) {
-        rc = kerr_set(err, KERR_IO, "write_failed", "", "cannot write %s: %s", tmp,
-                      strerror(errno));
+        rc =
+            kerr_set(err, KERR_IO, "write_failed", "", "cannot write %s: %s", tmp, strerror(errno));
         fclose(f);
         remove(tmp);
         goto out;
@@ -1011,8 +1011,8 @@ static int body_read(struct rd *r, struct linear_model *m, struct kerr *err)
     m->nclass = (int)get_u16(r);
     m->nw = (int)get_u16(r);
     m->scale = get_f32(r);
-    if (m->nclass < 2 || m->nclass > LINEAR_MAX_CLASS || m->nw != (m->nclass == 2 ? 1 : m->nclass) ||
-        !(m->scale > 0 && m->scale < 1e6))
+    if (m->nclass < 2 || m->nclass > LINEAR_MAX_CLASS ||
+        m->nw != (m->nclass == 2 ? 1 : m->nclass) || !(m->scale > 0 && m->scale < 1e6))
         return bad(err, "bad class count or scale");
     m->labels = xcalloc((size_t)m->nclass, sizeof *m->labels);
     for (int k = 0; k < m->nclass; k++) {
@@ -1147,6 +1147,44 @@ void linear_free(struct linear_model *m)
     free(m->w);
     free(m->wq);
     free(m);
+}
+
+int linear_resolve(const char *name, char *out, size_t cap, struct kerr *err)
+{
+    char exe[4096], dir[4096];
+    const char *env = getenv("KESU_MODELS");
+    size_t nl = strlen(name);
+    ssize_t n;
+    if (strchr(name, '/') || (nl > 5 && strcmp(name + nl - 5, ".kmod") == 0)) {
+        snprintf(out, cap, "%s", name);
+        return 0;
+    }
+    if (env && *env) {
+        snprintf(out, cap, "%s/%s.kmod", env, name);
+        if (access(out, R_OK) == 0)
+            return 0;
+    }
+    snprintf(out, cap, "models/%s.kmod", name);
+    if (access(out, R_OK) == 0)
+        return 0;
+    if ((n = readlink("/proc/self/exe", exe, sizeof exe - 1)) > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = '\0';
+            snprintf(dir, sizeof dir, "%s", exe);
+            snprintf(out, cap, "%s/../../models/%s.kmod", dir, name);
+            if (access(out, R_OK) == 0)
+                return 0;
+            snprintf(out, cap, "%s/../models/%s.kmod", dir, name);
+            if (access(out, R_OK) == 0)
+                return 0;
+        }
+    }
+    return kerr_set(err, KERR_NOTFOUND, "no_model", "model",
+                    "no model named %s (looked in $KESU_MODELS, ./models and next to the kesu "
+                    "binary)",
+                    name);
 }
 
 void linear_set_tokenizer(struct linear_model *m, feat_tok_fn tok, void *ctx)

@@ -90,8 +90,7 @@ struct linear_pred {
  */
 int linear_train(const struct feat_extractor *fx, const char *const *labels, int nclass,
                  const char *const *texts, const size_t *lens, const int *y, size_t n,
-                 const struct linear_train_opts *opts, struct linear_model **out,
-                 struct kerr *err);
+                 const struct linear_train_opts *opts, struct linear_model **out, struct kerr *err);
 
 /* K-fold cross-validation (deterministic folds from seed): adds every held-out prediction
  * to confusion[true * nclass + predicted] (nclass^2 longs, caller zeroes). */
@@ -109,6 +108,18 @@ int linear_load(const char *path, struct linear_model **out, struct kerr *err);
 int linear_load_mem(const void *buf, size_t len, struct linear_model **out, struct kerr *err);
 void linear_free(struct linear_model *m);
 
+/*
+ * Finds a model file. A name holding '/' or ending in ".kmod" is a path, used
+ * as it is. Any other NAME is looked up, first hit wins, as:
+ *   $KESU_MODELS/NAME.kmod, ./models/NAME.kmod,
+ *   <directory of the running binary>/../../models/NAME.kmod
+ * (the last finds the repository's models/ from build/kesu or build/asan/kesu;
+ * with build/kesu it is the directory above the repository, so
+ * <dir>/../models/NAME.kmod is tried too). Writes the path into out and
+ * returns 0, or KERR_NOTFOUND with the places tried in err.
+ */
+int linear_resolve(const char *name, char *out, size_t cap, struct kerr *err);
+
 /* Sets the word tokenizer for a model whose config says use_tok (before sharing it). */
 void linear_set_tokenizer(struct linear_model *m, feat_tok_fn tok, void *ctx);
 
@@ -125,8 +136,8 @@ size_t linear_rows(const struct linear_model *m);
  * Classifies text[0..len): fills top[0..k) with the k best classes, best
  * first, and returns how many were filled (min(k, nclass)).
  */
-int linear_predict(const struct linear_model *m, struct linear_ctx *c, const char *text,
-                   size_t len, struct linear_pred *top, int k);
+int linear_predict(const struct linear_model *m, struct linear_ctx *c, const char *text, size_t len,
+                   struct linear_pred *top, int k);
 /* The raw decision value of every class into dec[0..nclass). */
 void linear_decision(const struct linear_model *m, struct linear_ctx *c, const char *text,
                      size_t len, double *dec);
