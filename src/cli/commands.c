@@ -26,6 +26,8 @@ const struct command commands[] = {
     {"export", cmd_export, "export records as JSONL or CSV, with filters"},
     {"clean", cmd_clean, "clean texts from stdin: normalise, simplify, mask PII, SimHash"},
     {"train", cmd_train, "train a text classifier (sentiment, categories) from labelled data"},
+    {"eval", cmd_eval, "score a text classifier on labelled data (accuracy, F1, confusion)"},
+    {"classify", cmd_classify, "classify texts from stdin with a trained model (JSON lines)"},
     {"demo", cmd_demo, "generate realistic demo complaints (into the store or a file)"},
     {"apikey", cmd_apikey, "create, list and revoke API keys"},
     {"qr", cmd_qr, "QR code (SVG or PNG) for a feedback-form link"},

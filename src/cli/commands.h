@@ -59,6 +59,8 @@ int cmd_import(struct cli *cli, int argc, char **argv);
 int cmd_export(struct cli *cli, int argc, char **argv);
 int cmd_clean(struct cli *cli, int argc, char **argv);
 int cmd_train(struct cli *cli, int argc, char **argv);
+int cmd_eval(struct cli *cli, int argc, char **argv);
+int cmd_classify(struct cli *cli, int argc, char **argv);
 int cmd_demo(struct cli *cli, int argc, char **argv);
 int cmd_apikey(struct cli *cli, int argc, char **argv);
 int cmd_qr(struct cli *cli, int argc, char **argv);
