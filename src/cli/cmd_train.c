@@ -59,7 +59,9 @@ static int parse_range(const char *s, uint8_t *lo, uint8_t *hi)
 
 struct train_args {
     struct labeled_opts lo;
-    const char *input, *out;
+    const char *input[16], *out;
+    int ninput;
+    bool keep_dups;
     struct feat_extractor fx;
     struct linear_train_opts o;
     int cv;
@@ -85,6 +87,7 @@ static int parse_args(int argc, char **argv, struct train_args *a)
         {"cv", required_argument, NULL, 'v'},
         {"seed", required_argument, NULL, 's'},
         {"out", required_argument, NULL, 'o'},
+        {"keep-duplicates", no_argument, NULL, 'D'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -98,7 +101,12 @@ static int parse_args(int argc, char **argv, struct train_args *a)
         end = NULL;
         switch (c) {
         case 'i':
-            a->input = optarg;
+            if (a->ninput == 16)
+                return cli_fail(2, "train", "at most 16 --input files");
+            a->input[a->ninput++] = optarg;
+            break;
+        case 'D':
+            a->keep_dups = true;
             break;
         case 't':
             a->lo.text_col = optarg;
@@ -164,7 +172,7 @@ static int parse_args(int argc, char **argv, struct train_args *a)
         if (end && *end)
             return cli_fail(2, "train", "bad number: %s", optarg);
     }
-    if (optind < argc || !a->input || !a->lo.text_col || !a->lo.label_col || (!a->out && !a->cv)) {
+    if (optind < argc || !a->ninput || !a->lo.text_col || !a->lo.label_col || (!a->out && !a->cv)) {
         usage(stderr);
         return 2;
     }
@@ -196,11 +204,15 @@ int cmd_train(struct cli *cli, int argc, char **argv)
     if ((rc = parse_args(argc, argv, &a)) >= 0)
         return rc;
     kerr_clear(&e);
-    if (labeled_read(a.input, &a.lo, &d, &e) < 0) {
-        labeled_release(&d);
-        return cli_fail(1, "train", "%s: %s", a.input, e.message);
-    }
-    fprintf(stderr, "train: %zu texts, %d labels (%ld rows skipped)\n", d.n, d.nlabels, d.skipped);
+    memset(&d, 0, sizeof d);
+    for (int i = 0; i < a.ninput; i++)
+        if (labeled_append(a.input[i], &a.lo, &d, &e) < 0) {
+            labeled_release(&d);
+            return cli_fail(1, "train", "%s: %s", a.input[i], e.message);
+        }
+    size_t dups = a.keep_dups ? 0 : labeled_dedup(&d);
+    fprintf(stderr, "train: %zu texts, %d labels (%ld rows skipped, %zu duplicate texts dropped)\n",
+            d.n, d.nlabels, d.skipped, dups);
     rc = 0;
     if (a.cv) {
         long *cm = calloc((size_t)d.nlabels * (size_t)d.nlabels + 1, sizeof *cm);

@@ -215,13 +215,19 @@ static void sort_labels(struct labeled *d)
 int labeled_read(const char *path, const struct labeled_opts *o, struct labeled *out,
                  struct kerr *err)
 {
-    struct adder a = {.d = out};
+    memset(out, 0, sizeof *out);
+    return labeled_append(path, o, out, err);
+}
+
+int labeled_append(const char *path, const struct labeled_opts *o, struct labeled *out,
+                   struct kerr *err)
+{
+    struct adder a = {.d = out, .cap = out->n};
     size_t pl = strlen(path);
     bool jsonl = (pl > 6 && strcmp(path + pl - 6, ".jsonl") == 0) ||
                  (pl > 7 && strcmp(path + pl - 7, ".ndjson") == 0);
     FILE *f;
     int rc;
-    memset(out, 0, sizeof *out);
     if ((rc = parse_map(o->label_map, &a.mp, err)) < 0)
         goto done;
     if (o->fixed_labels) {
@@ -243,6 +249,45 @@ int labeled_read(const char *path, const struct labeled_opts *o, struct labeled 
 done:
     mapping_release(&a.mp);
     return rc;
+}
+
+static const struct labeled *dedup_d;
+static int cmp_text(const void *a, const void *b)
+{
+    size_t i = *(const size_t *)a, j = *(const size_t *)b;
+    size_t li = dedup_d->len[i], lj = dedup_d->len[j];
+    int c = memcmp(dedup_d->text[i], dedup_d->text[j], li < lj ? li : lj);
+    if (c == 0 && li != lj)
+        c = li < lj ? -1 : 1;
+    return c ? c : (i > j) - (i < j);
+}
+
+size_t labeled_dedup(struct labeled *d)
+{
+    size_t *ord = xmalloc((d->n + 1) * sizeof *ord), kept = 0;
+    bool *drop = xcalloc(d->n + 1, sizeof *drop);
+    for (size_t i = 0; i < d->n; i++)
+        ord[i] = i;
+    dedup_d = d; /* single-threaded use: the CLI */
+    qsort(ord, d->n, sizeof *ord, cmp_text);
+    for (size_t k = 1; k < d->n; k++) {
+        size_t i = ord[k - 1], j = ord[k];
+        drop[j] = d->len[i] == d->len[j] && memcmp(d->text[i], d->text[j], d->len[i]) == 0;
+    }
+    for (size_t i = 0; i < d->n; i++) {
+        if (drop[i]) {
+            free(d->text[i]);
+            continue;
+        }
+        d->text[kept] = d->text[i];
+        d->len[kept] = d->len[i];
+        d->y[kept++] = d->y[i];
+    }
+    size_t dropped = d->n - kept;
+    d->n = kept;
+    free(ord);
+    free(drop);
+    return dropped;
 }
 
 void labeled_release(struct labeled *d)

@@ -46,6 +46,11 @@ struct labeled_opts {
  */
 int labeled_read(const char *path, const struct labeled_opts *o, struct labeled *out,
                  struct kerr *err);
+/* Like labeled_read() but adds to *out (zeroed or filled by an earlier read). */
+int labeled_append(const char *path, const struct labeled_opts *o, struct labeled *out,
+                   struct kerr *err);
+/* Drops texts identical to an earlier one (first kept); returns how many were dropped. */
+size_t labeled_dedup(struct labeled *d);
 void labeled_release(struct labeled *d);
 
 #endif
