@@ -35,6 +35,11 @@ static void usage(FILE *out)
         "  --threads N         threads for one-vs-rest classes, default 2\n"
         "  --cv K              K-fold cross-validation first: accuracy, macro-F1\n"
         "  --seed S            fold assignment seed, default 1\n"
+        "  --also FILE         extra training texts for --cv: in every training fold,\n"
+        "                      never tested (and in the model)\n"
+        "  --keep-duplicates   keep repeated identical texts (dropped by default, so\n"
+        "                      that cross-validation does not test on training texts)\n"
+        "--input may be given up to 16 times (same columns); the files are joined.\n"
         "Without --out (and with --cv) no model is written.\n");
 }
 
@@ -61,6 +66,8 @@ struct train_args {
     struct labeled_opts lo;
     const char *input[16], *out;
     int ninput;
+    const char *also[16];
+    int nalso;
     bool keep_dups;
     struct feat_extractor fx;
     struct linear_train_opts o;
@@ -88,6 +95,7 @@ static int parse_args(int argc, char **argv, struct train_args *a)
         {"seed", required_argument, NULL, 's'},
         {"out", required_argument, NULL, 'o'},
         {"keep-duplicates", no_argument, NULL, 'D'},
+        {"also", required_argument, NULL, 'A'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -104,6 +112,11 @@ static int parse_args(int argc, char **argv, struct train_args *a)
             if (a->ninput == 16)
                 return cli_fail(2, "train", "at most 16 --input files");
             a->input[a->ninput++] = optarg;
+            break;
+        case 'A':
+            if (a->nalso == 16)
+                return cli_fail(2, "train", "at most 16 --also files");
+            a->also[a->nalso++] = optarg;
             break;
         case 'D':
             a->keep_dups = true;
@@ -210,7 +223,14 @@ int cmd_train(struct cli *cli, int argc, char **argv)
             labeled_release(&d);
             return cli_fail(1, "train", "%s: %s", a.input[i], e.message);
         }
-    size_t dups = a.keep_dups ? 0 : labeled_dedup(&d);
+    size_t dups = a.keep_dups ? 0 : labeled_dedup(&d), ncv = d.n;
+    for (int i = 0; i < a.nalso; i++)
+        if (labeled_append(a.also[i], &a.lo, &d, &e) < 0) {
+            labeled_release(&d);
+            return cli_fail(1, "train", "%s: %s", a.also[i], e.message);
+        }
+    if (a.nalso && !a.keep_dups) /* the --input texts come first and are unique: all stay */
+        dups += labeled_dedup(&d);
     fprintf(stderr, "train: %zu texts, %d labels (%ld rows skipped, %zu duplicate texts dropped)\n",
             d.n, d.nlabels, d.skipped, dups);
     rc = 0;
@@ -218,7 +238,7 @@ int cmd_train(struct cli *cli, int argc, char **argv)
         long *cm = calloc((size_t)d.nlabels * (size_t)d.nlabels + 1, sizeof *cm);
         int64_t t0 = clock_mono_us();
         if (linear_cv(&a.fx, (const char *const *)d.labels, d.nlabels, (const char *const *)d.text,
-                      d.len, d.y, d.n, &a.o, a.cv, a.seed, cm, &e) < 0)
+                      d.len, d.y, ncv, d.n - ncv, &a.o, a.cv, a.seed, cm, &e) < 0)
             rc = cli_fail(1, "train", "%s", e.message);
         else
             print_cv(&d, cm, a.cv, (double)(clock_mono_us() - t0) / 1e6);

@@ -709,15 +709,15 @@ int linear_train(const struct feat_extractor *fx, const char *const *labels, int
 }
 
 int linear_cv(const struct feat_extractor *fx, const char *const *labels, int nclass,
-              const char *const *texts, const size_t *lens, const int *y, size_t n,
+              const char *const *texts, const size_t *lens, const int *y, size_t n, size_t n_extra,
               const struct linear_train_opts *opts, int k, uint64_t seed, long *confusion,
               struct kerr *err)
 {
     struct linear_train_opts o = *opts;
     size_t *perm = xmalloc((n + 1) * sizeof *perm);
-    const char **tt = xmalloc((n + 1) * sizeof *tt);
-    size_t *tl = xmalloc((n + 1) * sizeof *tl);
-    int *ty = xmalloc((n + 1) * sizeof *ty);
+    const char **tt = xmalloc((n + n_extra + 1) * sizeof *tt);
+    size_t *tl = xmalloc((n + n_extra + 1) * sizeof *tl);
+    int *ty = xmalloc((n + n_extra + 1) * sizeof *ty);
     int rc = 0;
     if (k < 2 || (size_t)k > n) {
         rc = kerr_set(err, KERR_INVALID, "bad_folds", "cv", "need 2 to %zu folds", n);
@@ -738,6 +738,11 @@ int linear_cv(const struct feat_extractor *fx, const char *const *labels, int nc
                 tl[nt] = lens[perm[s]];
                 ty[nt++] = y[perm[s]];
             }
+        for (size_t s = n; s < n + n_extra; s++) {
+            tt[nt] = texts[s];
+            tl[nt] = lens[s];
+            ty[nt++] = y[s];
+        }
         if ((rc = linear_train(fx, labels, nclass, tt, tl, ty, nt, &o, &m, err)) < 0)
             break;
         for (size_t s = (size_t)f; s < n; s += (size_t)k) {

@@ -92,10 +92,14 @@ int linear_train(const struct feat_extractor *fx, const char *const *labels, int
                  const char *const *texts, const size_t *lens, const int *y, size_t n,
                  const struct linear_train_opts *opts, struct linear_model **out, struct kerr *err);
 
-/* K-fold cross-validation (deterministic folds from seed): adds every held-out prediction
- * to confusion[true * nclass + predicted] (nclass^2 longs, caller zeroes). */
+/*
+ * K-fold cross-validation (deterministic folds from seed) over the first n
+ * texts; the n_extra texts after them are added to every training fold and
+ * never tested. Adds every held-out prediction to
+ * confusion[true * nclass + predicted] (nclass^2 longs, caller zeroes).
+ */
 int linear_cv(const struct feat_extractor *fx, const char *const *labels, int nclass,
-              const char *const *texts, const size_t *lens, const int *y, size_t n,
+              const char *const *texts, const size_t *lens, const int *y, size_t n, size_t n_extra,
               const struct linear_train_opts *opts, int k, uint64_t seed, long *confusion,
               struct kerr *err);
 
