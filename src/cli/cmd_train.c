@@ -29,6 +29,8 @@ static void usage(FILE *out)
         "  --word-ngrams A-B   Latin-script word n-grams, default none (e.g. 1-2)\n"
         "  --bits K            2^K hashed feature buckets, default 20 (10-24)\n"
         "  --C X               regularisation (larger = fit closer), default 0.5\n"
+        "  --nb-scale          NB-SVM: scale features by their naive Bayes log-count\n"
+        "                      ratio per one-vs-rest problem (often better for sentiment)\n"
         "  --balanced          weigh classes inversely to their frequency\n"
         "  --weight-bits 8|16  weight precision in the file, default 16\n"
         "  --no-calibrate      skip fitting the score scale on a held-out 10%%\n"
@@ -96,6 +98,7 @@ static int parse_args(int argc, char **argv, struct train_args *a)
         {"out", required_argument, NULL, 'o'},
         {"keep-duplicates", no_argument, NULL, 'D'},
         {"also", required_argument, NULL, 'A'},
+        {"nb-scale", no_argument, NULL, 'S'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -117,6 +120,9 @@ static int parse_args(int argc, char **argv, struct train_args *a)
             if (a->nalso == 16)
                 return cli_fail(2, "train", "at most 16 --also files");
             a->also[a->nalso++] = optarg;
+            break;
+        case 'S':
+            a->o.nb_scale = true;
             break;
         case 'D':
             a->keep_dups = true;

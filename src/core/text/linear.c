@@ -300,6 +300,41 @@ static void solve_lr(const struct csr *x, const signed char *yy, const double *C
     free(idx);
 }
 
+/*
+ * NB-SVM (Wang and Manning 2012): scales feature k by the log-count ratio
+ * r_k = log((a + p_k) / |a + p|) - log((a + q_k) / |a + q|) of its mass in the
+ * positive (p) and negative (q) texts; xs gets the scaled values (and squared
+ * norms). Since the decision is sum x_k r_k w_k, the trained w is multiplied by
+ * r afterwards and the model stays an ordinary linear one.
+ */
+static double *nb_ratios(const struct csr *x, const signed char *yy, double a, struct csr *xs)
+{
+    size_t nnz = x->start[x->n];
+    double *pc = xcalloc(x->ncols + 1, sizeof *pc), *qc = xcalloc(x->ncols + 1, sizeof *qc);
+    double ps = 0, qs = 0;
+    for (size_t i = 0; i < x->n; i++)
+        for (size_t k = x->start[i]; k < x->start[i + 1]; k++) {
+            (yy[i] > 0 ? pc : qc)[x->col[k]] += x->val[k];
+            *(yy[i] > 0 ? &ps : &qs) += x->val[k];
+        }
+    ps += a * (double)x->ncols;
+    qs += a * (double)x->ncols;
+    for (size_t k = 0; k < x->ncols; k++)
+        pc[k] = log((a + pc[k]) / ps) - log((a + qc[k]) / qs);
+    free(qc);
+    xs->val = xmalloc((nnz + 1) * sizeof *xs->val);
+    xs->sq = xmalloc((x->n + 1) * sizeof *xs->sq);
+    for (size_t i = 0; i < x->n; i++) {
+        double sq = 0;
+        for (size_t k = x->start[i]; k < x->start[i + 1]; k++) {
+            xs->val[k] = (float)(x->val[k] * pc[x->col[k]]);
+            sq += (double)xs->val[k] * xs->val[k];
+        }
+        xs->sq[i] = sq;
+    }
+    return pc;
+}
+
 /* Trains weight vector j (class j against the rest; for two classes, class 1 against 0). */
 static void train_one(struct problem *p, int j)
 {
@@ -313,10 +348,19 @@ static void train_one(struct problem *p, int j)
         /* As liblinear: positives get their class weight; negatives too when two classes. */
         Ci[i] = C * (yy[i] > 0 || p->nw == 1 ? p->cw[p->y[i]] : 1.0);
     }
+    struct csr xs = *x;
+    double *r = p->o->nb_scale ? nb_ratios(x, yy, p->o->nb_alpha, &xs) : NULL;
     if (p->o->kind == LINEAR_LR)
-        solve_lr(x, yy, Ci, p->o->eps, p->o->max_iter, w, 0x5eed + (uint64_t)j);
+        solve_lr(&xs, yy, Ci, p->o->eps, p->o->max_iter, w, 0x5eed + (uint64_t)j);
     else
-        solve_svm(x, yy, Ci, p->o->eps, p->o->max_iter, w, 0x5eed + (uint64_t)j);
+        solve_svm(&xs, yy, Ci, p->o->eps, p->o->max_iter, w, 0x5eed + (uint64_t)j);
+    if (r) {
+        for (size_t k = 0; k < x->ncols; k++)
+            w[k] *= r[k];
+        free(xs.val);
+        free(xs.sq);
+        free(r);
+    }
     free(yy);
     free(Ci);
 }

@@ -11,6 +11,9 @@
  *   - LINEAR_LR: L2-regularised logistic regression, the same one-vs-rest
  *     set-up, solved in the dual by coordinate descent (Yu et al. 2011,
  *     liblinear solver 7).
+ *   With opts.nb_scale, each one-vs-rest problem first scales its features by
+ *   their naive Bayes log-count ratio (NB-SVM, Wang and Manning 2012); the
+ *   ratios are folded into the weights, so the model file is the same.
  *   - LINEAR_NB: multinomial naive Bayes over the TF-IDF vectors (a
  *     baseline), Laplace/Lidstone smoothing opts.nb_alpha.
  * Two-class models keep one weight vector (decision d for the second label,
@@ -63,6 +66,7 @@ struct linear_train_opts {
     int max_iter;          /* 0 = 1000 */
     double nb_alpha;       /* 0 = 0.1 */
     int weight_bits;       /* 8 or 16 (default) in the file */
+    bool nb_scale;         /* SVM/LR on NB log-count-ratio scaled features (NB-SVM) */
     bool calibrate;        /* fit the score scale on a held-out 10% (default via linear_train) */
 };
 
