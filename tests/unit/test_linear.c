@@ -274,6 +274,7 @@ static void test_corrupt_rejected(void **state)
         copy[at] ^= 0x40;
         expect_bad(copy, len, "checksum");
     }
+    linear_free(m);
     assert_int_equal(linear_load("/nonexistent/x.kmod", &m, &e) == KERR_IO, 1);
     assert_non_null(strstr(e.message, "cannot open"));
     assert_int_equal(linear_resolve("no-such-model-here", (char[64]){0}, 64, &e), KERR_NOTFOUND);
