@@ -258,8 +258,8 @@ int cmd_train(struct cli *cli, int argc, char **argv)
             linear_save(m, a.out, &e) < 0)
             rc = cli_fail(1, "train", "%s", e.message);
         else if (stat(a.out, &st) == 0)
-            printf("model: %s, %d labels, %zu weight rows, %lld bytes, trained in %.2f s\n", a.out,
-                   linear_nclass(m), linear_rows(m), (long long)st.st_size,
+            printf("model: %s, %d labels, %zu weight rows, score scale %.3g, %lld bytes, trained in %.2f s\n", a.out,
+                   linear_nclass(m), linear_rows(m), (double)linear_scale(m), (long long)st.st_size,
                    (double)(clock_mono_us() - t0) / 1e6);
     }
     linear_free(m);

@@ -1270,6 +1270,11 @@ enum linear_kind linear_kind(const struct linear_model *m)
     return m->kind;
 }
 
+float linear_scale(const struct linear_model *m)
+{
+    return m->scale;
+}
+
 size_t linear_rows(const struct linear_model *m)
 {
     return m->nrows;

@@ -137,6 +137,8 @@ const char *linear_label(const struct linear_model *m, int i);
 int linear_label_index(const struct linear_model *m, const char *name);
 const struct feat_config *linear_config(const struct linear_model *m);
 enum linear_kind linear_kind(const struct linear_model *m);
+/* The softmax scale of the scores (see above). */
+float linear_scale(const struct linear_model *m);
 /* Rows (buckets with weights) kept in the model. */
 size_t linear_rows(const struct linear_model *m);
 
