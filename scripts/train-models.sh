@@ -26,7 +26,7 @@ cv "hotel sentiment" --input "$R/chnsenticorp_htl.train.csv" --text-col review -
 # Chinese product line: the ten categories of online_shopping.
 cv "online_shopping product line" --input "$R/online_shopping_10_cats.train.csv" --text-col review --label-col cat
 "$KESU" train --input "$R/online_shopping_10_cats.train.csv" --text-col review --label-col cat \
-    --weight-bits 8 --bits 19 --out models/product-zh.kmod
+    --balanced --weight-bits 8 --bits 19 --out models/product-zh.kmod
 
 # English airline sentiment: character and word n-grams.
 AIR="--input $E/airline_tweets.train.csv --text-col text --label-col airline_sentiment --word-ngrams 1-2"
