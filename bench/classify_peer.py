@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """classify_peer.py: the scikit-learn peer for bench/classify.sh.
 
-  classify_peer.py split SRC TEXTCOL LABELCOL OUTDIR
-      writes OUTDIR/train.csv, OUTDIR/test.csv (columns text,label) and
+  classify_peer.py split SRC[,SRC...] TEXTCOL LABELCOL OUTDIR
+      reads the CSV files SRC (joined) and writes OUTDIR/train.csv, OUTDIR/test.csv (columns text,label) and
       OUTDIR/test.txt (one text per line): a deterministic 80/20 split (a hash
       of the text), newlines in texts replaced by spaces, duplicates dropped.
   classify_peer.py run OUTDIR C
@@ -19,14 +19,15 @@ import time
 def split(src, textcol, labelcol, outdir):
     seen = set()
     rows = {"train": [], "test": []}
-    with open(src, newline="", encoding="utf-8") as f:
-        for r in csv.DictReader(f):
-            t = " ".join(r[textcol].split())
-            if not t or t in seen or not r[labelcol]:
-                continue
-            seen.add(t)
-            h = int(hashlib.md5(t.encode()).hexdigest()[:8], 16)
-            rows["test" if h % 5 == 0 else "train"].append((t, r[labelcol]))
+    for path in src.split(","):
+        with open(path, newline="", encoding="utf-8") as f:
+            for r in csv.DictReader(f):
+                t = " ".join(r[textcol].split())
+                if not t or t in seen or not r[labelcol]:
+                    continue
+                seen.add(t)
+                h = int(hashlib.md5(t.encode()).hexdigest()[:8], 16)
+                rows["test" if h % 5 == 0 else "train"].append((t, r[labelcol]))
     for part, rs in rows.items():
         with open(f"{outdir}/{part}.csv", "w", newline="", encoding="utf-8") as f:
             w = csv.writer(f)

@@ -56,7 +56,7 @@ static void print_json(const struct linear_model *m, const long *cm, const struc
     int K = linear_nclass(m);
     double *p = calloc((size_t)K * 3, sizeof *p);
     struct linear_metrics mt;
-    cJSON *o = cJSON_CreateObject(), *cls = cJSON_AddArrayToObject(o, "classes");
+    cJSON *o = cJSON_CreateObject(), *cls = cJSON_CreateArray();
     cJSON *conf = cJSON_CreateArray();
     linear_metrics(cm, K, &mt, p, p + K, p + 2 * K);
     cJSON_AddNumberToObject(o, "texts", (double)mt.total);
@@ -80,6 +80,7 @@ static void print_json(const struct linear_model *m, const long *cm, const struc
         cJSON_AddItemToArray(cls, e);
         cJSON_AddItemToArray(conf, row);
     }
+    cJSON_AddItemToObject(o, "classes", cls);
     cJSON_AddItemToObject(o, "confusion", conf);
     char *s = cJSON_PrintUnformatted(o);
     puts(s);
