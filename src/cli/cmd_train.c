@@ -24,7 +24,8 @@ static void usage(FILE *out)
         "or .jsonl) and writes it to PATH (a .kmod model file).\n"
         "  --label-map MAP     rename raw labels: 0=negative,1=positive (other rows skipped)\n"
         "  --model KIND        svm (default: linear SVM, squared hinge), lr (logistic\n"
-        "                      regression) or nb (multinomial naive Bayes)\n"
+        "                      regression), cs (Crammer-Singer multi-class SVM) or nb\n"
+        "                      (multinomial naive Bayes)\n"
         "  --ngrams A-B        character n-grams, default 1-3 (0 = none)\n"
         "  --word-ngrams A-B   Latin-script word n-grams, default none (e.g. 1-2)\n"
         "  --bits K            2^K hashed feature buckets, default 20 (10-24)\n"
@@ -150,10 +151,12 @@ static int parse_args(int argc, char **argv, struct train_args *a)
                 a->o.kind = LINEAR_SVM;
             else if (strcmp(optarg, "lr") == 0)
                 a->o.kind = LINEAR_LR;
+            else if (strcmp(optarg, "cs") == 0)
+                a->o.kind = LINEAR_CS;
             else if (strcmp(optarg, "nb") == 0)
                 a->o.kind = LINEAR_NB;
             else
-                return cli_fail(2, "train", "--model must be svm, lr or nb");
+                return cli_fail(2, "train", "--model must be svm, lr, cs or nb");
             break;
         case 'n':
             if (parse_range(optarg, &a->fx.cfg.char_min, &a->fx.cfg.char_max) < 0)
@@ -258,9 +261,10 @@ int cmd_train(struct cli *cli, int argc, char **argv)
             linear_save(m, a.out, &e) < 0)
             rc = cli_fail(1, "train", "%s", e.message);
         else if (stat(a.out, &st) == 0)
-            printf("model: %s, %d labels, %zu weight rows, score scale %.3g, %lld bytes, trained in %.2f s\n", a.out,
-                   linear_nclass(m), linear_rows(m), (double)linear_scale(m), (long long)st.st_size,
-                   (double)(clock_mono_us() - t0) / 1e6);
+            printf("model: %s, %d labels, %zu weight rows, score scale %.3g, %lld bytes, trained "
+                   "in %.2f s\n",
+                   a.out, linear_nclass(m), linear_rows(m), (double)linear_scale(m),
+                   (long long)st.st_size, (double)(clock_mono_us() - t0) / 1e6);
     }
     linear_free(m);
     labeled_release(&d);

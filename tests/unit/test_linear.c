@@ -1,7 +1,7 @@
 /*
  * Unit tests for core/text/features and core/text/linear: stable hashing,
  * UTF-8 character n-grams, word n-grams and the tokenizer callback, TF-IDF
- * weighting; training SVM, LR and NB on a small written separable fixture;
+ * weighting; training SVM, LR, Crammer-Singer and NB on a small written separable fixture;
  * the model file round trip; damaged files rejected with a clear error; and
  * a golden file of classifications by the committed models (skipped with a
  * message when they are missing).
@@ -173,7 +173,7 @@ static void test_train_separable(void **state)
     struct labeled d;
     (void)state;
     load_toy(&d);
-    for (enum linear_kind k = LINEAR_SVM; k <= LINEAR_NB; k++) {
+    for (enum linear_kind k = LINEAR_SVM; k <= LINEAR_CS; k++) {
         struct linear_model *m = train_toy(&d, k);
         struct linear_ctx c = {0};
         struct linear_pred top[3];

@@ -398,6 +398,190 @@ static void train_ovr(struct problem *p)
     pthread_mutex_destroy(&p->mu);
 }
 
+/* ---- Crammer-Singer multi-class SVM (liblinear solver 4) ---------------------------------- */
+
+static int cmp_desc(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x < y) - (x > y);
+}
+
+/* The sub-problem of one text over its k active classes: new alphas into an. */
+static void cs_sub(double A, int yi, double Cy, int k, const double *B, double *D, double *an)
+{
+    int r;
+    memcpy(D, B, (size_t)k * sizeof *D);
+    if (yi < k)
+        D[yi] += A * Cy;
+    qsort(D, (size_t)k, sizeof *D, cmp_desc);
+    double beta = D[0] - A * Cy;
+    for (r = 1; r < k && beta < r * D[r]; r++)
+        beta += D[r];
+    beta /= r;
+    for (r = 0; r < k; r++)
+        an[r] = r == yi ? fmin(Cy, (beta - B[r]) / A) : fmin(0.0, (beta - B[r]) / A);
+}
+
+struct cs {
+    int K;
+    double *G;
+};
+
+static bool cs_shrunk(const struct cs *c, int m, int yi, double alpha, double Cy, double minG)
+{
+    double bound = m == yi ? Cy : 0;
+    return alpha == bound && c->G[m] < minG;
+}
+
+/* Shrinks the classes of text i whose alphas sit at their bound; returns the active count. */
+static int cs_shrink(struct cs *c, int act, int *yidx, const double *al, int *ai, double Cy,
+                     double minG)
+{
+    for (int m = 0; m < act; m++) {
+        if (!cs_shrunk(c, m, *yidx, al[ai[m]], Cy, minG))
+            continue;
+        act--;
+        while (act > m) {
+            if (!cs_shrunk(c, act, *yidx, al[ai[act]], Cy, minG)) {
+                int t = ai[m];
+                ai[m] = ai[act];
+                ai[act] = t;
+                double g = c->G[m];
+                c->G[m] = c->G[act];
+                c->G[act] = g;
+                if (*yidx == act)
+                    *yidx = m;
+                else if (*yidx == m)
+                    *yidx = act;
+                break;
+            }
+            act--;
+        }
+    }
+    return act;
+}
+
+/* w is feature-major: w[j * K + class], j = ncols is the bias. */
+static void solve_cs(const struct csr *x, const int *y, int K, const double *Ci, double eps,
+                     int max_iter, double *w)
+{
+    size_t l = x->n, active = l;
+    double *alpha = xcalloc(l * (size_t)K, sizeof *alpha), *B = xmalloc((size_t)K * sizeof *B);
+    double *D = xmalloc((size_t)K * sizeof *D), *an = xmalloc((size_t)K * sizeof *an);
+    double *dval = xmalloc((size_t)K * sizeof *dval), eps_shrink = fmax(10 * eps, 1.0);
+    int *aidx = xmalloc(l * (size_t)K * sizeof *aidx), *act = xmalloc(l * sizeof *act);
+    int *yidx = xmalloc(l * sizeof *yidx), *dind = xmalloc((size_t)K * sizeof *dind);
+    size_t *idx = xmalloc(l * sizeof *idx);
+    struct cs c = {K, xmalloc((size_t)K * sizeof(double))};
+    bool from_all = true;
+    uint64_t rng = 0xc5;
+    for (size_t i = 0; i < l; i++) {
+        for (int m = 0; m < K; m++)
+            aidx[i * (size_t)K + (size_t)m] = m;
+        act[i] = K;
+        yidx[i] = y[i];
+        idx[i] = i;
+    }
+    for (int iter = 0; iter < max_iter; iter++) {
+        double stop = -INFINITY;
+        shuffle(idx, active, &rng);
+        for (size_t s = 0; s < active; s++) {
+            size_t i = idx[s];
+            double A = x->sq[i] + 1.0, Cy = Ci[i], *al = alpha + i * (size_t)K;
+            int *ai = aidx + i * (size_t)K, k = act[i];
+            for (int m = 0; m < k; m++)
+                c.G[m] = 1;
+            if (yidx[i] < k)
+                c.G[yidx[i]] = 0;
+            for (size_t q = x->start[i]; q <= x->start[i + 1]; q++) {
+                bool bias = q == x->start[i + 1];
+                const double *wi = w + (size_t)(bias ? x->ncols : x->col[q]) * (size_t)K;
+                double v = bias ? 1.0 : x->val[q];
+                for (int m = 0; m < k; m++)
+                    c.G[m] += wi[ai[m]] * v;
+            }
+            double minG = INFINITY, maxG = -INFINITY;
+            for (int m = 0; m < k; m++) {
+                if (al[ai[m]] < 0 && c.G[m] < minG)
+                    minG = c.G[m];
+                maxG = fmax(maxG, c.G[m]);
+            }
+            if (yidx[i] < k && al[y[i]] < Cy && c.G[yidx[i]] < minG)
+                minG = c.G[yidx[i]];
+            k = act[i] = cs_shrink(&c, k, &yidx[i], al, ai, Cy, minG);
+            if (k <= 1) {
+                idx[s--] = idx[--active];
+                idx[active] = i;
+                continue;
+            }
+            if (maxG - minG <= 1e-12)
+                continue;
+            stop = fmax(stop, maxG - minG);
+            for (int m = 0; m < k; m++)
+                B[m] = c.G[m] - A * al[ai[m]];
+            cs_sub(A, yidx[i], Cy, k, B, D, an);
+            int nz = 0;
+            for (int m = 0; m < k; m++) {
+                double d = an[m] - al[ai[m]];
+                al[ai[m]] = an[m];
+                if (fabs(d) >= 1e-12) {
+                    dind[nz] = ai[m];
+                    dval[nz++] = d;
+                }
+            }
+            for (size_t q = x->start[i]; q <= x->start[i + 1]; q++) {
+                bool bias = q == x->start[i + 1];
+                double *wi = w + (size_t)(bias ? x->ncols : x->col[q]) * (size_t)K;
+                double v = bias ? 1.0 : x->val[q];
+                for (int m = 0; m < nz; m++)
+                    wi[dind[m]] += dval[m] * v;
+            }
+        }
+        if (stop < eps_shrink) {
+            if (stop < eps && from_all)
+                break;
+            active = l;
+            for (size_t i = 0; i < l; i++)
+                act[i] = K;
+            eps_shrink = fmax(eps_shrink / 2, eps);
+            from_all = true;
+        } else
+            from_all = false;
+    }
+    free(alpha);
+    free(B);
+    free(D);
+    free(an);
+    free(dval);
+    free(aidx);
+    free(act);
+    free(yidx);
+    free(dind);
+    free(idx);
+    free(c.G);
+}
+
+/* Crammer-Singer into p->W (class-major); two classes fold into (w1 - w0) / 2. */
+static void train_cs(struct problem *p)
+{
+    const struct csr *x = p->x;
+    size_t nc = x->ncols + 1, K = (size_t)p->nclass;
+    double *w = xcalloc(nc * K, sizeof *w), *Ci = xmalloc((x->n + 1) * sizeof *Ci);
+    for (size_t i = 0; i < x->n; i++)
+        Ci[i] = p->o->C * p->cw[p->y[i]];
+    solve_cs(x, p->y, (int)K, Ci, p->o->eps, p->o->max_iter, w);
+    for (size_t j = 0; j < nc; j++) {
+        if (p->nw == 1) {
+            p->W[j] = (w[j * K + 1] - w[j * K]) / 2;
+            continue;
+        }
+        for (size_t c = 0; c < K; c++)
+            p->W[c * nc + j] = w[j * K + c];
+    }
+    free(w);
+    free(Ci);
+}
+
 /* Multinomial NB on the TF-IDF rows; two classes fold into one vector (w1 - w0) / 2. */
 static void train_nb(struct problem *p)
 {
@@ -598,7 +782,7 @@ static int check_opts(const struct linear_train_opts *in, struct linear_train_op
     *o = *in;
     if (!o->kind)
         o->kind = LINEAR_SVM;
-    if (o->kind != LINEAR_SVM && o->kind != LINEAR_LR && o->kind != LINEAR_NB)
+    if (o->kind < LINEAR_SVM || o->kind > LINEAR_CS)
         return kerr_set(err, KERR_INVALID, "bad_model", "model", "unknown model kind");
     if (o->C <= 0)
         o->C = 0.5;
@@ -689,6 +873,8 @@ static int train_core(const struct feat_extractor *fx, const char *const *labels
     p.W = xcalloc((size_t)m->nw * (x.ncols + 1), sizeof *p.W);
     if (o->kind == LINEAR_NB)
         train_nb(&p);
+    else if (o->kind == LINEAR_CS)
+        train_cs(&p);
     else
         train_ovr(&p);
     model_quantise(m, p.W, x.ncols, bucket_of, o->weight_bits);
@@ -1053,7 +1239,7 @@ static int body_read(struct rd *r, struct linear_model *m, struct kerr *err)
     if (!(c = take(r, 6)))
         return bad(err, "truncated");
     *cfg = (struct feat_config){c[0], c[1], c[2], c[3], c[4], c[5]};
-    if (m->kind < LINEAR_SVM || m->kind > LINEAR_NB || (m->wbits != 8 && m->wbits != 16))
+    if (m->kind < LINEAR_SVM || m->kind > LINEAR_CS || (m->wbits != 8 && m->wbits != 16))
         return bad(err, "unknown model kind or weight size");
     if (feat_config_check(cfg, NULL) < 0)
         return bad(err, "bad feature configuration");

@@ -14,6 +14,9 @@
  *   With opts.nb_scale, each one-vs-rest problem first scales its features by
  *   their naive Bayes log-count ratio (NB-SVM, Wang and Manning 2012); the
  *   ratios are folded into the weights, so the model file is the same.
+ *   - LINEAR_CS: Crammer-Singer multi-class linear SVM (one problem over all
+ *     classes, dual coordinate descent with shrinking, liblinear solver 4);
+ *     single-threaded.
  *   - LINEAR_NB: multinomial naive Bayes over the TF-IDF vectors (a
  *     baseline), Laplace/Lidstone smoothing opts.nb_alpha.
  * Two-class models keep one weight vector (decision d for the second label,
@@ -55,7 +58,7 @@
 #define LINEAR_MAX_CLASS 1000
 #define LINEAR_MAX_LABEL 200 /* bytes in a label name */
 
-enum linear_kind { LINEAR_SVM = 1, LINEAR_LR = 2, LINEAR_NB = 3 };
+enum linear_kind { LINEAR_SVM = 1, LINEAR_LR = 2, LINEAR_NB = 3, LINEAR_CS = 4 };
 
 struct linear_train_opts {
     enum linear_kind kind; /* 0 = LINEAR_SVM */
