@@ -302,6 +302,53 @@ static void test_bad_options(void **state)
     assert_int_equal(linear_train(&fx, labels, 2, texts, lens, y, 2, &o, &m, &e), KERR_INVALID);
 }
 
+static void test_labeled_jsonl(void **state)
+{
+    struct labeled_opts lo = {
+        .text_col = "review", .label_col = "label", .label_map = "1=positive,0=negative"};
+    struct labeled d;
+    struct kerr e;
+    (void)state;
+    assert_int_equal(labeled_read(FIXTURES "toy.jsonl", &lo, &d, &e), 0);
+    assert_int_equal(d.nlabels, 2);
+    assert_string_equal(d.labels[0], "positive"); /* the map's order */
+    assert_int_equal(d.n, 4);                     /* empty text, unmapped 2, bad line skipped */
+    assert_int_equal(d.skipped, 3);
+    assert_int_equal(d.y[0], 0);
+    assert_int_equal(d.y[1], 1);
+    assert_int_equal(d.y[3], 1); /* "0" as a string maps too */
+    assert_int_equal(labeled_dedup(&d), 1);
+    assert_int_equal(d.n, 3);
+    assert_string_equal(d.text[2], "一般般");
+    labeled_release(&d);
+    lo.label_col = "nope";
+    assert_int_equal(labeled_read(FIXTURES "toy.csv", &lo, &d, &e), KERR_INVALID);
+    assert_non_null(strstr(e.message, "no column"));
+    labeled_release(&d);
+}
+
+static void test_cv(void **state)
+{
+    struct labeled d;
+    struct feat_extractor fx = {0};
+    struct linear_train_opts o = {0};
+    long cm[9] = {0};
+    struct linear_metrics mt;
+    struct kerr e;
+    (void)state;
+    load_toy(&d);
+    feat_config_default(&fx.cfg);
+    assert_int_equal(linear_cv(&fx, (const char *const *)d.labels, d.nlabels,
+                               (const char *const *)d.text, d.len, d.y, d.n, 0, &o, 3, 7, cm, &e),
+                     0);
+    linear_metrics(cm, 3, &mt, NULL, NULL, NULL);
+    assert_int_equal(mt.total, 36); /* every text tested once */
+    /* 24 training texts per fold: well above chance (1/3), far from perfect. */
+    assert_true(mt.accuracy > 0.45);
+    assert_true(mt.macro_f1 > 0.45);
+    labeled_release(&d);
+}
+
 /* golden.tsv: model name, expected label, text; committed models only. */
 static void test_golden(void **state)
 {
@@ -352,6 +399,7 @@ int main(void)
         cmocka_unit_test(test_word_ngrams),      cmocka_unit_test(test_tokenizer_callback),
         cmocka_unit_test(test_train_separable),  cmocka_unit_test(test_roundtrip),
         cmocka_unit_test(test_corrupt_rejected), cmocka_unit_test(test_bad_options),
+        cmocka_unit_test(test_labeled_jsonl),    cmocka_unit_test(test_cv),
         cmocka_unit_test(test_golden),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
