@@ -9,6 +9,7 @@
 #include "unit.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -239,6 +240,47 @@ static void test_roundtrip(void **state)
     labeled_release(&d);
 }
 
+struct shared_run {
+    const struct linear_model *m;
+    const struct labeled *d;
+    int *out;
+};
+
+static void *predict_all(void *arg)
+{
+    struct shared_run *r = arg;
+    struct linear_ctx c = {0};
+    struct linear_pred top;
+    for (int rep = 0; rep < 20; rep++)
+        for (size_t i = 0; i < r->d->n; i++) {
+            linear_predict(r->m, &c, r->d->text[i], r->d->len[i], &top, 1);
+            r->out[i] = top.label;
+        }
+    linear_ctx_release(&c);
+    return NULL;
+}
+
+/* Two threads predicting with one shared read-only model agree with a serial run. */
+static void test_shared_model_threads(void **state)
+{
+    struct labeled d;
+    (void)state;
+    load_toy(&d);
+    struct linear_model *m = train_toy(&d, LINEAR_SVM);
+    int serial[36], a[36], b[36];
+    struct shared_run rs = {m, &d, serial}, ra = {m, &d, a}, rb = {m, &d, b};
+    pthread_t ta, tb;
+    predict_all(&rs);
+    assert_int_equal(pthread_create(&ta, NULL, predict_all, &ra), 0);
+    assert_int_equal(pthread_create(&tb, NULL, predict_all, &rb), 0);
+    pthread_join(ta, NULL);
+    pthread_join(tb, NULL);
+    assert_memory_equal(serial, a, sizeof a);
+    assert_memory_equal(serial, b, sizeof b);
+    linear_free(m);
+    labeled_release(&d);
+}
+
 static void expect_bad(const void *buf, size_t len, const char *why)
 {
     struct linear_model *m = (struct linear_model *)1;
@@ -395,12 +437,12 @@ static void test_golden(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_hash_stable),      cmocka_unit_test(test_char_ngrams_utf8),
-        cmocka_unit_test(test_word_ngrams),      cmocka_unit_test(test_tokenizer_callback),
-        cmocka_unit_test(test_train_separable),  cmocka_unit_test(test_roundtrip),
-        cmocka_unit_test(test_corrupt_rejected), cmocka_unit_test(test_bad_options),
-        cmocka_unit_test(test_labeled_jsonl),    cmocka_unit_test(test_cv),
-        cmocka_unit_test(test_golden),
+        cmocka_unit_test(test_hash_stable),          cmocka_unit_test(test_char_ngrams_utf8),
+        cmocka_unit_test(test_word_ngrams),          cmocka_unit_test(test_tokenizer_callback),
+        cmocka_unit_test(test_train_separable),      cmocka_unit_test(test_roundtrip),
+        cmocka_unit_test(test_corrupt_rejected),     cmocka_unit_test(test_bad_options),
+        cmocka_unit_test(test_labeled_jsonl),        cmocka_unit_test(test_cv),
+        cmocka_unit_test(test_shared_model_threads), cmocka_unit_test(test_golden),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
