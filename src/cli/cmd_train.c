@@ -35,6 +35,7 @@ static void usage(FILE *out)
         "  --balanced          weigh classes inversely to their frequency\n"
         "  --weight-bits 8|16  weight precision in the file, default 16\n"
         "  --no-calibrate      skip fitting the score scale on a held-out 10%%\n"
+        "  --tol X             solver stopping tolerance, default 0.1 (svm, cs), 0.01 (lr)\n"
         "  --threads N         threads for one-vs-rest classes, default 2\n"
         "  --cv K              K-fold cross-validation first: accuracy, macro-F1\n"
         "  --seed S            fold assignment seed, default 1\n"
@@ -100,6 +101,7 @@ static int parse_args(int argc, char **argv, struct train_args *a)
         {"keep-duplicates", no_argument, NULL, 'D'},
         {"also", required_argument, NULL, 'A'},
         {"nb-scale", no_argument, NULL, 'S'},
+        {"tol", required_argument, NULL, 'e'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -121,6 +123,9 @@ static int parse_args(int argc, char **argv, struct train_args *a)
             if (a->nalso == 16)
                 return cli_fail(2, "train", "at most 16 --also files");
             a->also[a->nalso++] = optarg;
+            break;
+        case 'e':
+            a->o.eps = strtod(optarg, &end);
             break;
         case 'S':
             a->o.nb_scale = true;
