@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck disable=SC2086 # option lists below are split on purpose (DATA must not hold spaces)
 # scripts/train-models.sh: regenerates the committed classifier models in models/ from the
 # public data sets in ../shared/data (never copied into the repository), with `kesu train`.
 # Each model stays under 3 MB. With CV=1 it first prints 5-fold cross-validated accuracy and
