@@ -1,0 +1,46 @@
+#!/bin/sh
+# shellcheck disable=SC2086 # option lists below are split on purpose (DATA must not hold spaces)
+# scripts/train-models.sh: regenerates the committed classifier models in models/ from the
+# public data sets in ../shared/data (never copied into the repository), with `kesu train`.
+# Each model stays under 3 MB. With CV=1 it first prints 5-fold cross-validated accuracy and
+# macro-F1 per data set (slow). Usage: scripts/train-models.sh [DATA_DIR]
+set -eu
+cd "$(dirname "$0")/.."
+DATA=${1:-../shared/data}
+KESU=${KESU:-build/kesu}
+R=$DATA/reviews
+E=$DATA/en
+[ -r "$R/online_shopping_10_cats.train.csv" ] || { echo "train-models: no data in $DATA" >&2; exit 1; }
+make -s -j2 all
+mkdir -p models
+cv() { if [ "${CV:-0}" = 1 ]; then echo "== $1" >&2; shift; "$KESU" train --cv 5 --no-calibrate "$@"; fi; }
+BIN="--label-map 0=negative,1=positive"
+
+# Chinese sentiment: three review sets (shopping, food delivery, hotels) together.
+# Settings from 5-fold CV: char 1-3 in 2^22 buckets, C=1, balanced class weights.
+SZH="--text-col review --label-col label $BIN --bits 22 --C 1 --balanced"
+OS=$R/online_shopping_10_cats.train.csv
+WM=$R/waimai_10k.train.csv
+HT=$R/chnsenticorp_htl.train.csv
+cv "online_shopping sentiment (alone)" --input "$OS" $SZH
+cv "waimai sentiment (alone)" --input "$WM" $SZH
+cv "hotel sentiment (alone)" --input "$HT" $SZH
+cv "waimai sentiment (the other two sets as extra training data)" --input "$WM" --also "$OS" --also "$HT" $SZH
+"$KESU" train --input "$OS" --input "$WM" --input "$HT" $SZH --weight-bits 8 \
+    --out models/sentiment-zh.kmod
+
+# Chinese product line: the ten categories of online_shopping.
+PZH="--input $OS --text-col review --label-col cat --bits 22 --balanced"
+cv "online_shopping product line" $PZH
+"$KESU" train $PZH --weight-bits 8 --out models/product-zh.kmod
+
+# English airline sentiment: character and word n-grams.
+AIR="--input $E/airline_tweets.train.csv --text-col text --label-col airline_sentiment --word-ngrams 1-2"
+cv "airline sentiment" $AIR
+"$KESU" train $AIR --weight-bits 8 --out models/sentiment-en.kmod
+
+# English banking intents (77 classes).
+BANK="--input $E/banking77.train.csv --text-col text --label-col category --word-ngrams 1-2 --bits 18"
+cv "banking77" $BANK
+"$KESU" train $BANK --weight-bits 8 --out models/banking77-en.kmod
+ls -l models/*.kmod

@@ -1,0 +1,448 @@
+/*
+ * Unit tests for core/text/features and core/text/linear: stable hashing,
+ * UTF-8 character n-grams, word n-grams and the tokenizer callback, TF-IDF
+ * weighting; training SVM, LR, Crammer-Singer and NB on a small written separable fixture;
+ * the model file round trip; damaged files rejected with a clear error; and
+ * a golden file of classifications by the committed models (skipped with a
+ * message when they are missing).
+ */
+#include "unit.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "text/features.h"
+#include "text/labeled.h"
+#include "text/linear.h"
+
+#define FIXTURES "tests/fixtures/linear/"
+
+static size_t nfeat(const struct feat_config *cfg, const char *s, struct feat_vec *v)
+{
+    struct feat_extractor fx = {*cfg, NULL, NULL};
+    struct feat_scratch sc = {0};
+    feat_extract(&fx, s, strlen(s), &sc, v);
+    feat_scratch_release(&sc);
+    return v->n;
+}
+
+static bool same_vec(const struct feat_vec *a, const struct feat_vec *b)
+{
+    if (a->n != b->n)
+        return false;
+    for (size_t i = 0; i < a->n; i++)
+        if (a->id[i] != b->id[i] || a->val[i] != b->val[i])
+            return false;
+    return true;
+}
+
+static void test_hash_stable(void **state)
+{
+    (void)state;
+    /* Models depend on these values: changing the hash breaks every model file. */
+    assert_int_equal(feat_hash("abc", 3, 0), 2698450174u);
+    assert_int_equal(feat_hash("", 0, 0), 2872998923u);
+    assert_int_equal(feat_hash("好吃", 6, 7), 4128209428u);
+    assert_int_not_equal(feat_hash("abc", 3, 1), feat_hash("abc", 3, 0));
+}
+
+static void test_char_ngrams_utf8(void **state)
+{
+    struct feat_config cfg;
+    struct feat_vec a = {0}, b = {0};
+    (void)state;
+    feat_config_default(&cfg);
+    cfg.bits = 24;
+    /* 3 characters: 3 unigrams + 2 bigrams + 1 trigram, counted in code points, not bytes. */
+    assert_int_equal(nfeat(&cfg, "好吃吗", &a), 6);
+    for (size_t i = 0; i < a.n; i++)
+        assert_float_equal(a.val[i], 1.0, 1e-6);
+    for (size_t i = 1; i < a.n; i++)
+        assert_true(a.id[i - 1] < a.id[i]);
+    /* Repeats: "好好" = 好 twice (tf 1 + ln 2) and 好好 once. */
+    assert_int_equal(nfeat(&cfg, "好好", &a), 2);
+    assert_true(fabsf(a.val[0] - (1.0f + logf(2))) < 1e-5 ||
+                fabsf(a.val[1] - (1.0f + logf(2))) < 1e-5);
+    /* Same unigrams, other order: the bigram differs. */
+    nfeat(&cfg, "好吃", &a);
+    nfeat(&cfg, "吃好", &b);
+    assert_int_equal(a.n, 3);
+    assert_false(same_vec(&a, &b));
+    /* ASCII case and whitespace runs are normalised. */
+    nfeat(&cfg, "Hello  World", &a);
+    nfeat(&cfg, " hello world\t", &b);
+    assert_true(same_vec(&a, &b));
+    /* Invalid UTF-8 is one character per bad byte, no crash. */
+    assert_int_equal(nfeat(&cfg, "\xff\xfe", &a), 3);
+    assert_int_equal(nfeat(&cfg, "", &a), 0);
+    feat_vec_release(&a);
+    feat_vec_release(&b);
+}
+
+static void test_word_ngrams(void **state)
+{
+    struct feat_config cfg = {0, 0, 1, 2, 20, 0};
+    struct feat_vec a = {0}, b = {0};
+    (void)state;
+    /* hello, world, hello+world; "a" is too short to be a word. */
+    assert_int_equal(nfeat(&cfg, "Hello, a WORLD!", &a), 3);
+    nfeat(&cfg, "hello world", &b);
+    assert_true(same_vec(&a, &b));
+    /* Chinese is not split into Latin words. */
+    assert_int_equal(nfeat(&cfg, "好吃", &a), 0);
+    /* Latin-1 letters belong to words and are lower-cased. */
+    nfeat(&cfg, "Café crème", &a);
+    nfeat(&cfg, "CAFÉ CRÈME", &b);
+    assert_int_equal(a.n, 3);
+    feat_vec_release(&a);
+    feat_vec_release(&b);
+}
+
+/* A toy segmenter: tokens separated by '|'. */
+static void bar_tok(void *ctx, const char *s, size_t len, feat_emit_fn emit, void *arg)
+{
+    size_t start = 0;
+    (*(int *)ctx)++;
+    for (size_t i = 0; i <= len; i++)
+        if (i == len || s[i] == '|') {
+            if (i > start)
+                emit(arg, s + start, i - start);
+            start = i + 1;
+        }
+}
+
+static void test_tokenizer_callback(void **state)
+{
+    int calls = 0;
+    struct feat_extractor fx = {{0, 0, 1, 1, 20, 1}, bar_tok, &calls};
+    struct feat_scratch sc = {0};
+    struct feat_vec v = {0}, w = {0};
+    (void)state;
+    feat_extract(&fx, "快递|很|慢|！", strlen("快递|很|慢|！"), &sc, &v);
+    assert_int_equal(calls, 1);
+    assert_int_equal(v.n, 4);
+    feat_extract(&fx, "快递很慢", strlen("快递很慢"), &sc, &w);
+    assert_int_equal(w.n, 1); /* one token */
+    feat_weigh(&v, NULL);
+    double ss = 0;
+    for (size_t i = 0; i < v.n; i++)
+        ss += (double)v.val[i] * v.val[i];
+    assert_float_equal(ss, 1.0, 1e-6);
+    feat_vec_release(&v);
+    feat_vec_release(&w);
+    feat_scratch_release(&sc);
+}
+
+static void load_toy(struct labeled *d)
+{
+    struct labeled_opts lo = {.text_col = "text", .label_col = "label"};
+    struct kerr e;
+    assert_int_equal(labeled_read(FIXTURES "toy.csv", &lo, d, &e), 0);
+    assert_int_equal(d->n, 36);
+    assert_int_equal(d->nlabels, 3);
+}
+
+static struct linear_model *train_toy(const struct labeled *d, enum linear_kind kind)
+{
+    struct feat_extractor fx = {0};
+    struct linear_train_opts o = {.kind = kind, .C = 1, .calibrate = true};
+    struct linear_model *m = NULL;
+    struct kerr e;
+    feat_config_default(&fx.cfg);
+    fx.cfg.bits = 16;
+    fx.cfg.word_min = 1;
+    fx.cfg.word_max = 2;
+    assert_int_equal(linear_train(&fx, (const char *const *)d->labels, d->nlabels,
+                                  (const char *const *)d->text, d->len, d->y, d->n, &o, &m, &e),
+                     0);
+    return m;
+}
+
+static void test_train_separable(void **state)
+{
+    static const struct {
+        const char *text, *label;
+    } unseen[] = {
+        {"快递到现在还没送到", "物流"},
+        {"质量差，用一天就坏了", "质量"},
+        {"客服态度太差了", "服务"},
+        {"The delivery is late again", "物流"},
+    };
+    struct labeled d;
+    (void)state;
+    load_toy(&d);
+    for (enum linear_kind k = LINEAR_SVM; k <= LINEAR_CS; k++) {
+        struct linear_model *m = train_toy(&d, k);
+        struct linear_ctx c = {0};
+        struct linear_pred top[3];
+        size_t right = 0;
+        for (size_t i = 0; i < d.n; i++) {
+            linear_predict(m, &c, d.text[i], d.len[i], top, 1);
+            right += top[0].label == d.y[i];
+        }
+        assert_true(right >= d.n - 1); /* separable: (nearly) all training texts right */
+        for (size_t i = 0; i < sizeof unseen / sizeof unseen[0]; i++) {
+            assert_int_equal(linear_predict(m, &c, unseen[i].text, strlen(unseen[i].text), top, 3),
+                             3);
+            assert_string_equal(linear_label(m, top[0].label), unseen[i].label);
+            assert_true(top[0].score >= top[1].score && top[1].score >= top[2].score);
+            assert_float_equal(top[0].score + top[1].score + top[2].score, 1.0, 1e-4);
+        }
+        linear_ctx_release(&c);
+        linear_free(m);
+    }
+    labeled_release(&d);
+}
+
+static void test_roundtrip(void **state)
+{
+    struct labeled d;
+    struct kerr e;
+    struct linear_model *m, *m2;
+    struct linear_ctx c = {0};
+    size_t len, len2;
+    (void)state;
+    load_toy(&d);
+    m = train_toy(&d, LINEAR_SVM);
+    void *buf = linear_serialize(m, &len);
+    assert_int_equal(linear_load_mem(buf, len, &m2, &e), 0);
+    assert_int_equal(linear_nclass(m2), 3);
+    assert_int_equal(linear_rows(m2), linear_rows(m));
+    for (int k = 0; k < 3; k++)
+        assert_string_equal(linear_label(m, k), linear_label(m2, k));
+    assert_int_equal(linear_label_index(m2, "质量"), linear_label_index(m, "质量"));
+    for (size_t i = 0; i < d.n; i++) {
+        double a[3], b[3];
+        linear_decision(m, &c, d.text[i], d.len[i], a);
+        linear_decision(m2, &c, d.text[i], d.len[i], b);
+        assert_memory_equal(a, b, sizeof a);
+    }
+    void *buf2 = linear_serialize(m2, &len2);
+    assert_int_equal(len, len2);
+    assert_memory_equal(buf, buf2, len);
+    /* Through a file too. */
+    char path[] = "/tmp/kesu-linear-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(linear_save(m, path, &e), 0);
+    linear_free(m2);
+    assert_int_equal(linear_load(path, &m2, &e), 0);
+    assert_int_equal(linear_rows(m2), linear_rows(m));
+    remove(path);
+    linear_free(m2);
+    free(buf);
+    free(buf2);
+    linear_ctx_release(&c);
+    linear_free(m);
+    labeled_release(&d);
+}
+
+struct shared_run {
+    const struct linear_model *m;
+    const struct labeled *d;
+    int *out;
+};
+
+static void *predict_all(void *arg)
+{
+    struct shared_run *r = arg;
+    struct linear_ctx c = {0};
+    struct linear_pred top;
+    for (int rep = 0; rep < 20; rep++)
+        for (size_t i = 0; i < r->d->n; i++) {
+            linear_predict(r->m, &c, r->d->text[i], r->d->len[i], &top, 1);
+            r->out[i] = top.label;
+        }
+    linear_ctx_release(&c);
+    return NULL;
+}
+
+/* Two threads predicting with one shared read-only model agree with a serial run. */
+static void test_shared_model_threads(void **state)
+{
+    struct labeled d;
+    (void)state;
+    load_toy(&d);
+    struct linear_model *m = train_toy(&d, LINEAR_SVM);
+    int serial[36], a[36], b[36];
+    struct shared_run rs = {m, &d, serial}, ra = {m, &d, a}, rb = {m, &d, b};
+    pthread_t ta, tb;
+    predict_all(&rs);
+    assert_int_equal(pthread_create(&ta, NULL, predict_all, &ra), 0);
+    assert_int_equal(pthread_create(&tb, NULL, predict_all, &rb), 0);
+    pthread_join(ta, NULL);
+    pthread_join(tb, NULL);
+    assert_memory_equal(serial, a, sizeof a);
+    assert_memory_equal(serial, b, sizeof b);
+    linear_free(m);
+    labeled_release(&d);
+}
+
+static void expect_bad(const void *buf, size_t len, const char *why)
+{
+    struct linear_model *m = (struct linear_model *)1;
+    struct kerr e;
+    kerr_clear(&e);
+    assert_int_equal(linear_load_mem(buf, len, &m, &e), KERR_INVALID);
+    assert_null(m);
+    if (!strstr(e.message, why))
+        fail_msg("message \"%s\" does not say \"%s\"", e.message, why);
+}
+
+static void test_corrupt_rejected(void **state)
+{
+    struct labeled d;
+    struct linear_model *m;
+    struct kerr e;
+    size_t len;
+    (void)state;
+    load_toy(&d);
+    m = train_toy(&d, LINEAR_NB);
+    unsigned char *buf = linear_serialize(m, &len), *copy = malloc(len);
+    expect_bad(buf, 3, "header");
+    expect_bad(buf, len - 1, "truncated");
+    expect_bad(buf, 25, "truncated");
+    memcpy(copy, buf, len);
+    copy[0] = 'X';
+    expect_bad(copy, len, "header");
+    memcpy(copy, buf, len);
+    copy[4] = 9; /* version */
+    expect_bad(copy, len, "version 9");
+    for (size_t at = 20; at < len; at += len / 7) {
+        memcpy(copy, buf, len);
+        copy[at] ^= 0x40;
+        expect_bad(copy, len, "checksum");
+    }
+    linear_free(m);
+    assert_int_equal(linear_load("/nonexistent/x.kmod", &m, &e) == KERR_IO, 1);
+    assert_non_null(strstr(e.message, "cannot open"));
+    assert_int_equal(linear_resolve("no-such-model-here", (char[64]){0}, 64, &e), KERR_NOTFOUND);
+    free(copy);
+    free(buf);
+    labeled_release(&d);
+}
+
+static void test_bad_options(void **state)
+{
+    struct feat_extractor fx = {0};
+    struct linear_train_opts o = {0};
+    struct linear_model *m;
+    struct kerr e;
+    const char *labels[] = {"a", "b"};
+    const char *texts[] = {"x", "y"};
+    size_t lens[] = {1, 1};
+    int y[] = {0, 0};
+    (void)state;
+    feat_config_default(&fx.cfg);
+    assert_int_equal(linear_train(&fx, labels, 2, texts, lens, y, 2, &o, &m, &e), KERR_INVALID);
+    assert_non_null(strstr(e.message, "fewer than two classes"));
+    fx.cfg.bits = 30;
+    y[1] = 1;
+    assert_int_equal(linear_train(&fx, labels, 2, texts, lens, y, 2, &o, &m, &e), KERR_INVALID);
+}
+
+static void test_labeled_jsonl(void **state)
+{
+    struct labeled_opts lo = {
+        .text_col = "review", .label_col = "label", .label_map = "1=positive,0=negative"};
+    struct labeled d;
+    struct kerr e;
+    (void)state;
+    assert_int_equal(labeled_read(FIXTURES "toy.jsonl", &lo, &d, &e), 0);
+    assert_int_equal(d.nlabels, 2);
+    assert_string_equal(d.labels[0], "positive"); /* the map's order */
+    assert_int_equal(d.n, 4);                     /* empty text, unmapped 2, bad line skipped */
+    assert_int_equal(d.skipped, 3);
+    assert_int_equal(d.y[0], 0);
+    assert_int_equal(d.y[1], 1);
+    assert_int_equal(d.y[3], 1); /* "0" as a string maps too */
+    assert_int_equal(labeled_dedup(&d), 1);
+    assert_int_equal(d.n, 3);
+    assert_string_equal(d.text[2], "一般般");
+    labeled_release(&d);
+    lo.label_col = "nope";
+    assert_int_equal(labeled_read(FIXTURES "toy.csv", &lo, &d, &e), KERR_INVALID);
+    assert_non_null(strstr(e.message, "no column"));
+    labeled_release(&d);
+}
+
+static void test_cv(void **state)
+{
+    struct labeled d;
+    struct feat_extractor fx = {0};
+    struct linear_train_opts o = {0};
+    long cm[9] = {0};
+    struct linear_metrics mt;
+    struct kerr e;
+    (void)state;
+    load_toy(&d);
+    feat_config_default(&fx.cfg);
+    assert_int_equal(linear_cv(&fx, (const char *const *)d.labels, d.nlabels,
+                               (const char *const *)d.text, d.len, d.y, d.n, 0, &o, 3, 7, cm, &e),
+                     0);
+    linear_metrics(cm, 3, &mt, NULL, NULL, NULL);
+    assert_int_equal(mt.total, 36); /* every text tested once */
+    /* 24 training texts per fold: well above chance (1/3), far from perfect. */
+    assert_true(mt.accuracy > 0.45);
+    assert_true(mt.macro_f1 > 0.45);
+    labeled_release(&d);
+}
+
+/* golden.tsv: model name, expected label, text; committed models only. */
+static void test_golden(void **state)
+{
+    FILE *f = fopen(FIXTURES "golden.tsv", "r");
+    char line[2048];
+    int checked = 0;
+    (void)state;
+    assert_non_null(f);
+    while (fgets(line, sizeof line, f)) {
+        char *name = line, *label, *text, path[4096];
+        struct linear_model *m;
+        struct linear_ctx c = {0};
+        struct linear_pred top;
+        struct kerr e;
+        if (line[0] == '#' || line[0] == '\n')
+            continue;
+        line[strcspn(line, "\n")] = '\0';
+        label = strchr(name, '\t');
+        assert_non_null(label);
+        *label++ = '\0';
+        text = strchr(label, '\t');
+        assert_non_null(text);
+        *text++ = '\0';
+        snprintf(path, sizeof path, "models/%s.kmod", name);
+        if (linear_load(path, &m, &e) < 0) {
+            if (e.message[0] && strstr(e.message, "cannot open")) {
+                printf("SKIP golden %s: %s\n", name, e.message);
+                continue;
+            }
+            fail_msg("%s: %s", path, e.message);
+        }
+        linear_predict(m, &c, text, strlen(text), &top, 1);
+        if (strcmp(linear_label(m, top.label), label) != 0)
+            fail_msg("%s: \"%s\" gave %s, expected %s", name, text, linear_label(m, top.label),
+                     label);
+        checked++;
+        linear_ctx_release(&c);
+        linear_free(m);
+    }
+    fclose(f);
+    printf("golden: %d classifications checked\n", checked);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_hash_stable),          cmocka_unit_test(test_char_ngrams_utf8),
+        cmocka_unit_test(test_word_ngrams),          cmocka_unit_test(test_tokenizer_callback),
+        cmocka_unit_test(test_train_separable),      cmocka_unit_test(test_roundtrip),
+        cmocka_unit_test(test_corrupt_rejected),     cmocka_unit_test(test_bad_options),
+        cmocka_unit_test(test_labeled_jsonl),        cmocka_unit_test(test_cv),
+        cmocka_unit_test(test_shared_model_threads), cmocka_unit_test(test_golden),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
