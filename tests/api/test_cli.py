@@ -19,7 +19,7 @@ from kesu_server import SLOW, ServerTestCase, describe_proc, kesu_bin, run_cli
 
 API = "/api/v1/feedback"
 COMMANDS = ["serve", "import", "export", "demo", "apikey", "qr", "quality", "reveal", "audit",
-            "seg", "migrate",
+            "seg", "train", "eval", "classify", "migrate",
             "version",
             "help"]
 SUMMARY = re.compile(r"(\d+) rows: (\d+) stored, (\d+) already present, (\d+) rejected")
