@@ -339,10 +339,12 @@ static void duplicates_are_linked_and_counted(void **state)
     make(&r[1], "app", "D-2", "same text, same customer", t + 3600000);
     r[1].dup_key = 42, r[1].simhash = 0x1234567890abcdefLL;
     r[1].customer_id = xstrdup("C1");
-    make(&r[2], "web", "D-3", "near: two bits away", t + 7200000);
-    r[2].dup_key = 7, r[2].simhash = 0x1234567890abcdefLL ^ 0x11;
-    make(&r[3], "web", "D-4", "far away", t + 7200000);
-    r[3].dup_key = 8, r[3].simhash = ~0x1234567890abcdefLL;
+    make(&r[2], "web", "D-3", "near: the same customer, a few bits away", t + 7200000);
+    r[2].dup_key = 7, r[2].simhash = 0x1234567890abcdefLL ^ 0x1011;
+    r[2].customer_id = xstrdup("C1");
+    make(&r[3], "web", "D-4", "the same words from another customer", t + 7200000);
+    r[3].dup_key = 8, r[3].simhash = 0x1234567890abcdefLL;
+    r[3].customer_id = xstrdup("C2");
     make(&r[4], "web", "D-5", "same key, outside the window", t + 40 * 86400000LL);
     r[4].dup_key = 42, r[4].simhash = 0x0f0f0f0f0f0f0f0fLL;
     r[4].customer_id = xstrdup("C1");

@@ -85,9 +85,68 @@ static void batch_done(struct store_job *job)
     pthread_mutex_unlock(&im->lock);
 }
 
+static void reject(struct importer *im, long line, struct kerr *e, struct record *r);
+
+/* Cleans records [from, to) of a batch; failures are marked for clean_batch. */
+struct clean_part {
+    struct importer *im;
+    struct batch *b;
+    size_t from, to;
+    bool *failed;
+    struct kerr *errs;
+};
+
+static void *clean_range(void *arg)
+{
+    struct clean_part *p = arg;
+    for (size_t i = p->from; i < p->to; i++) {
+        kerr_clear(&p->errs[i]);
+        p->failed[i] = pipeline_clean(p->im->o->pipeline, &p->b->recs[i], &p->errs[i]) < 0;
+    }
+    return NULL;
+}
+
+/*
+ * The cleaning pipeline over a batch, on two threads (it costs more than parsing); a record
+ * it cannot clean (an internal failure) is rejected with its line.
+ */
+static void clean_batch(struct importer *im, struct batch *b)
+{
+    bool *failed = xcalloc(b->n, sizeof(bool));
+    struct kerr *errs = xcalloc(b->n, sizeof(struct kerr));
+    struct clean_part a = {im, b, 0, b->n / 2, failed, errs},
+                      c = {im, b, b->n / 2, b->n, failed, errs};
+    pthread_t t;
+    bool two = b->n >= 64 && pthread_create(&t, NULL, clean_range, &c) == 0;
+    clean_range(&a);
+    if (two)
+        pthread_join(t, NULL);
+    else
+        clean_range(&c);
+    size_t keep = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        if (failed[i]) {
+            reject(im, b->lines[i], &errs[i], &b->recs[i]);
+            continue;
+        }
+        if (keep != i) {
+            b->recs[keep] = b->recs[i];
+            b->lines[keep] = b->lines[i];
+        }
+        keep++;
+    }
+    b->n = keep;
+    free(failed);
+    free(errs);
+}
+
 static void flush(struct importer *im)
 {
     struct batch *b = &im->b[im->cur];
+    if (b->n == 0)
+        return;
+    if (im->o->pipeline && !im->o->dry_run)
+        clean_batch(im, b);
     if (b->n == 0)
         return;
     if (im->o->dry_run) {
@@ -173,10 +232,6 @@ static void accept(struct importer *im, struct record *r, long line, const char 
     if (!r->external_id)
         derive_key(r, raw, len);
     channels_apply_rules(im->o->channels, r);
-    if (im->o->pipeline && pipeline_clean(im->o->pipeline, r, e) < 0) {
-        reject(im, line, e, r);
-        return;
-    }
     b->n++;
     if (b->n == b->cap)
         flush(im);

@@ -5,9 +5,10 @@
  * cleaned text) and simhash (a fingerprint of the cleaned text; 0 for texts
  * too short to fingerprint). A new record is a duplicate of an earlier one
  * received within the window (default 30 days, either side) when:
- *   - exact: the same dup_key; or
- *   - near: the fingerprints differ in at most near_bits bits (default 3); or,
- *     for the same customer, in at most NEAR_SAME_CUSTOMER bits.
+ *   - exact: the same dup_key (customer and cleaned text); or
+ *   - near, the same customer: fingerprints at most NEAR_SAME_CUSTOMER bits apart;
+ *   - near, no customer on either: at most near_bits bits apart (default 3).
+ * The same words from two different customers are two complaints.
  * The duplicate is stored (both stay visible) with duplicate_of pointing at
  * the first record of its group, whose repeat_count rises by one, with a
  * timeline entry.
@@ -293,14 +294,16 @@ int dedup_check(struct store *s, struct conn *c, struct record *r, struct kerr *
     }
     if (!best && r->simhash) {
         uint64_t h = (uint64_t)r->simhash;
-        for (int b = 0; b < BANDS && !best; b++) {
+        /* Near copies without a customer on either side (anonymous forms, reviews): the block
+         * tables. The same text from two different customers is two complaints, not one. */
+        for (int b = 0; b < BANDS && !best && !customer; b++) {
             const struct cvec *v = &d->band[b][(h >> (16 * b)) & 0xffff];
             uint32_t stop = v->n > SCAN_MAX ? v->n - SCAN_MAX : 0;
             for (uint32_t k = v->n; k-- > stop;) {
                 if (distance(v->v[k].simhash, h) > d->near_bits)
                     continue;
                 const struct entry *e = &d->e[v->v[k].idx];
-                if (in_window(d, e, r->received_at)) {
+                if (!e->customer && in_window(d, e, r->received_at)) {
                     best = e;
                     break;
                 }
