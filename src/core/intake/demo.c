@@ -352,6 +352,23 @@ static const struct category categories[] = {
 
 #define SPIKE_CATEGORY 0 /* 物流配送/快递延误 */
 
+/* Categories whose texts only fit some products. */
+static const struct {
+    const char *l2;
+    const char *products[4];
+} fitting[] = {
+    {"功能故障", {"扫地机器人", "无线耳机", "空气炸锅", "智能手表"}},
+    {"与描述不符", {"羽绒服", "智能手表", "无线耳机", "进口零食"}},
+    {"食品变质", {"婴儿奶粉", "生鲜水果", "进口零食", "外卖套餐"}},
+    {"商品破损", {"空气炸锅", "生日蛋糕", "生鲜水果", "扫地机器人"}},
+    {"包裹丢失", {"无线耳机", "羽绒服", "智能手表", "日用百货"}},
+    {"退货被拒", {"羽绒服", "无线耳机", "扫地机器人", "智能手表"}},
+    {"信号差", {"5G畅享套餐", "副卡业务", "流量包", "国际漫游"}},
+    {"宽带断网", {"千兆宽带", "千兆宽带", "固定电话", "千兆宽带"}},
+    {"账户冻结", {"借记卡", "手机银行", "信用卡", "借记卡"}},
+    {"扣款异常", {"信用卡", "借记卡", "手机银行", "ETC卡"}},
+};
+
 static const char *const openings[] = {"",           "",
                                        "",           "你好，",
                                        "您好，",     "投诉：",
@@ -623,6 +640,12 @@ static int emit(struct gen *g, int64_t at, bool spike_day, demo_cb cb, void *arg
     if (ch == CH_IOT)
         ind = IND_ECOM;
     product = products[ind][rng_below(R, 6)];
+    /* products the complaint can be about: no Bluetooth in milk powder */
+    for (size_t i = 0; i < N(fitting); i++)
+        if (strcmp(fitting[i].l2, k->l2) == 0) {
+            product = fitting[i].products[rng_below(R, 4)];
+            break;
+        }
     pl = chance(R, 0.7) ? &places[c.place] : &places[pick_weighted(R, place_w, N(places))];
     sev = k->severity;
     if (chance(R, 0.25))
