@@ -1,4 +1,4 @@
-/* cmd_import.c: `kesu import FILE...`: JSON Lines or CSV into the store, see intake/import.h. */
+/* cmd_import.c: `kesu import FILE...`: JSON Lines, CSV or xlsx into the store, see intake/import.h. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,10 +15,16 @@ static void usage(FILE *out)
 {
     fprintf(
         out,
-        "usage: kesu import [--format jsonl|csv] [--channel CH] [--strict] [--batch N] FILE...\n\n"
-        "Imports records from JSON Lines (one object per line) or CSV (UTF-8, header row\n"
-        "of field names) with the same checks as the API. FILE '-' is standard input.\n"
-        "  --format F     jsonl or csv (default: from the file name; *.csv is CSV)\n"
+        "usage: kesu import [--format jsonl|csv|xlsx] [--mapping FILE] [--encoding E]\n"
+        "                   [--sheet NAME|N] [--channel CH] [--strict] [--batch N] FILE...\n\n"
+        "Imports records from JSON Lines (one object per line), CSV or Excel workbooks\n"
+        "(.xlsx) with the same checks as the API. FILE '-' is standard input (not xlsx).\n"
+        "Without --mapping the header row holds kesu field names; with it, any export's\n"
+        "columns are mapped onto fields (see docs/mapping.md).\n"
+        "  --format F     jsonl, csv or xlsx (default: from the file name and content)\n"
+        "  --mapping FILE column mapping (JSON, see docs/mapping.md)\n"
+        "  --encoding E   CSV encoding: auto (default), utf-8, gbk, gb18030, big5, utf-16le\n"
+        "  --sheet S      xlsx sheet by name or 1-based number (default: the first)\n"
         "  --channel CH   channel for rows that have none\n"
         "  --strict       import a file only if every row is valid (nothing otherwise)\n"
         "  --batch N      records per transaction (default 5000)\n"
@@ -52,7 +58,7 @@ static void on_progress(void *arg, const struct import_stats *st)
 }
 
 static int import_file(struct store *s, const char *path, struct import_opts *o, bool strict,
-                       struct import_stats *total)
+                       const char *format, struct import_stats *total)
 {
     struct ctx c = {path, clock_mono_us(), cli_progress_enabled()};
     struct import_cb cb = {on_reject, on_progress, &c};
@@ -64,6 +70,13 @@ static int import_file(struct store *s, const char *path, struct import_opts *o,
 
     if (!in)
         return cli_fail(1, "import", "cannot open %s", path);
+    if (format)
+        o->format = strcmp(format, "csv") == 0    ? IMPORT_CSV
+                    : strcmp(format, "xlsx") == 0 ? IMPORT_XLSX
+                                                  : IMPORT_JSONL;
+    else
+        o->format = in == stdin ? import_format_for(path)
+                                : import_format_sniff(in, import_format_for(path));
     snprintf(actor, sizeof(actor), "import:%.140s",
              strrchr(path, '/') ? strrchr(path, '/') + 1 : path);
     o->actor = actor;
@@ -108,10 +121,12 @@ int cmd_import(struct cli *cli, int argc, char **argv)
     static const struct option longopts[] = {
         {"format", required_argument, NULL, 'f'}, {"channel", required_argument, NULL, 'c'},
         {"strict", no_argument, NULL, 's'},       {"batch", required_argument, NULL, 'b'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+        {"mapping", required_argument, NULL, 'm'}, {"encoding", required_argument, NULL, 'e'},
+        {"sheet", required_argument, NULL, 'S'},  {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
     struct import_opts o = {0};
     struct import_stats total = {0};
-    const char *format = NULL;
+    const char *format = NULL, *mapping = NULL, *encoding = NULL;
     bool strict = false;
     struct store *s;
     struct kerr e;
@@ -129,6 +144,15 @@ int cmd_import(struct cli *cli, int argc, char **argv)
         case 's':
             strict = true;
             break;
+        case 'm':
+            mapping = optarg;
+            break;
+        case 'e':
+            encoding = optarg;
+            break;
+        case 'S':
+            o.sheet = optarg;
+            break;
         case 'b':
             o.batch = (size_t)strtoul(optarg, NULL, 10);
             break;
@@ -144,8 +168,19 @@ int cmd_import(struct cli *cli, int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    if (format && strcmp(format, "jsonl") && strcmp(format, "csv"))
-        return cli_fail(2, "import", "--format must be jsonl or csv");
+    if (format && strcmp(format, "jsonl") && strcmp(format, "csv") && strcmp(format, "xlsx"))
+        return cli_fail(2, "import", "--format must be jsonl, csv or xlsx");
+    kerr_clear(&e);
+    if (mapping && mapping_load(mapping, &o.mapping, &e) < 0)
+        return cli_fail(2, "import", "%s: %s%s%s", mapping, e.field[0] ? e.field : "",
+                        e.field[0] ? ": " : "", e.message);
+    if (!encoding && o.mapping)
+        encoding = mapping_encoding(o.mapping);
+    if (encoding && encoding_parse(encoding, &o.encoding) < 0) {
+        mapping_free(o.mapping);
+        return cli_fail(2, "import", "--encoding must be auto, utf-8, gbk, gb18030, big5 or "
+                                     "utf-16le");
+    }
     if (o.default_channel) {
         struct record probe;
         record_init(&probe);
@@ -153,22 +188,27 @@ int cmd_import(struct cli *cli, int argc, char **argv)
         int bad = record_set(&probe, record_field_by_name("channel"), o.default_channel,
                              strlen(o.default_channel), &e);
         record_release(&probe);
-        if (bad < 0)
+        if (bad < 0) {
+            mapping_free(o.mapping);
             return cli_fail(2, "import", "--channel: %s", e.message);
+        }
     }
-    if (o.batch > 100000)
+    if (o.batch > 100000) {
+        mapping_free(o.mapping);
         return cli_fail(2, "import", "--batch must be at most 100000");
-    if (cli_open_store(cli, &s) < 0)
+    }
+    if (cli_open_store(cli, &s) < 0) {
+        mapping_free(o.mapping);
         return 1;
+    }
     kerr_clear(&e);
     if (store_start(s, STORE_BG_WRITER | STORE_BG_CHECKPOINT, &e) < 0) {
         store_close(s);
+        mapping_free(o.mapping);
         return cli_fail(1, "import", "%s", e.message);
     }
     for (int i = optind; i < argc; i++) {
-        o.format = format ? (strcmp(format, "csv") == 0 ? IMPORT_CSV : IMPORT_JSONL)
-                          : import_format_for(argv[i]);
-        int r = import_file(s, argv[i], &o, strict, &total);
+        int r = import_file(s, argv[i], &o, strict, format, &total);
         if (r == 1) {
             rc = 1;
             break;
@@ -180,5 +220,6 @@ int cmd_import(struct cli *cli, int argc, char **argv)
         printf("total: %ld rows: %ld stored, %ld already present, %ld rejected\n", total.rows,
                total.created, total.existing, total.rejected);
     store_close(s);
+    mapping_free(o.mapping);
     return rc;
 }

@@ -126,6 +126,25 @@ static bool prefix_is_utf8(const char *buf, size_t len)
     return true;
 }
 
+/*
+ * UTF-8 with a stray bad byte or two (a truncated cell, a pasted symbol):
+ * at least 16 valid multi-byte sequences and fewer than one invalid byte per
+ * 64 of them. Text in GBK or Big5 breaks UTF-8 rules almost at once.
+ */
+static bool mostly_utf8(const char *buf, size_t len)
+{
+    size_t pos = 0, multi = 0, bad = 0;
+    while (pos < len) {
+        int32_t cp;
+        pos += (size_t)utf8_decode((const unsigned char *)buf + pos, len - pos, &cp);
+        if (cp < 0)
+            bad++;
+        else if (cp >= 0x80)
+            multi++;
+    }
+    return multi >= 16 && bad * 64 < multi;
+}
+
 static int cmp_cp(const void *a, const void *b)
 {
     int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
@@ -197,7 +216,7 @@ enum encoding encoding_detect(const char *buf, size_t len)
         return ENC_UTF16LE;
     if (encoding_bom_len(ENC_GB18030, buf, len))
         return ENC_GB18030;
-    if (prefix_is_utf8(buf, len))
+    if (prefix_is_utf8(buf, len) || mostly_utf8(buf, len))
         return ENC_UTF8;
     n = load_set(common_simplified, set, 1024);
     long gb = score(buf, len, iconv_name(ENC_GB18030), set, n);
