@@ -1,4 +1,5 @@
-/* cmd_import.c: `kesu import FILE...`: JSON Lines, CSV or xlsx into the store, see intake/import.h. */
+/* cmd_import.c: `kesu import FILE...`: JSON Lines, CSV or xlsx into the store, see intake/import.h.
+ */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,23 +14,22 @@
 
 static void usage(FILE *out)
 {
-    fprintf(
-        out,
-        "usage: kesu import [--format jsonl|csv|xlsx] [--mapping FILE] [--encoding E]\n"
-        "                   [--sheet NAME|N] [--channel CH] [--strict] [--batch N] FILE...\n\n"
-        "Imports records from JSON Lines (one object per line), CSV or Excel workbooks\n"
-        "(.xlsx) with the same checks as the API. FILE '-' is standard input (not xlsx).\n"
-        "Without --mapping the header row holds kesu field names; with it, any export's\n"
-        "columns are mapped onto fields (see docs/mapping.md).\n"
-        "  --format F     jsonl, csv or xlsx (default: from the file name and content)\n"
-        "  --mapping FILE column mapping (JSON, see docs/mapping.md)\n"
-        "  --encoding E   CSV encoding: auto (default), utf-8, gbk, gb18030, big5, utf-16le\n"
-        "  --sheet S      xlsx sheet by name or 1-based number (default: the first)\n"
-        "  --channel CH   channel for rows that have none\n"
-        "  --strict       import a file only if every row is valid (nothing otherwise)\n"
-        "  --batch N      records per transaction (default 5000)\n"
-        "Bad rows are reported as FILE:LINE: field: reason; the rest are imported.\n"
-        "Re-importing a file adds no duplicates. Exit status 3 when rows were rejected.\n");
+    fprintf(out,
+            "usage: kesu import [--format jsonl|csv|xlsx] [--mapping FILE] [--encoding E]\n"
+            "                   [--sheet NAME|N] [--channel CH] [--strict] [--batch N] FILE...\n\n"
+            "Imports records from JSON Lines (one object per line), CSV or Excel workbooks\n"
+            "(.xlsx) with the same checks as the API. FILE '-' is standard input (not xlsx).\n"
+            "Without --mapping the header row holds kesu field names; with it, any export's\n"
+            "columns are mapped onto fields (see docs/mapping.md).\n"
+            "  --format F     jsonl, csv or xlsx (default: from the file name and content)\n"
+            "  --mapping FILE column mapping (JSON, see docs/mapping.md)\n"
+            "  --encoding E   CSV encoding: auto (default), utf-8, gbk, gb18030, big5, utf-16le\n"
+            "  --sheet S      xlsx sheet by name or 1-based number (default: the first)\n"
+            "  --channel CH   channel for rows that have none\n"
+            "  --strict       import a file only if every row is valid (nothing otherwise)\n"
+            "  --batch N      records per transaction (default 5000)\n"
+            "Bad rows are reported as FILE:LINE: field: reason; the rest are imported.\n"
+            "Re-importing a file adds no duplicates. Exit status 3 when rows were rejected.\n");
 }
 
 struct ctx {
@@ -118,12 +118,15 @@ static int import_file(struct store *s, const char *path, struct import_opts *o,
 
 int cmd_import(struct cli *cli, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"format", required_argument, NULL, 'f'}, {"channel", required_argument, NULL, 'c'},
-        {"strict", no_argument, NULL, 's'},       {"batch", required_argument, NULL, 'b'},
-        {"mapping", required_argument, NULL, 'm'}, {"encoding", required_argument, NULL, 'e'},
-        {"sheet", required_argument, NULL, 'S'},  {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {{"format", required_argument, NULL, 'f'},
+                                             {"channel", required_argument, NULL, 'c'},
+                                             {"strict", no_argument, NULL, 's'},
+                                             {"batch", required_argument, NULL, 'b'},
+                                             {"mapping", required_argument, NULL, 'm'},
+                                             {"encoding", required_argument, NULL, 'e'},
+                                             {"sheet", required_argument, NULL, 'S'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
     struct import_opts o = {0};
     struct import_stats total = {0};
     const char *format = NULL, *mapping = NULL, *encoding = NULL;
@@ -178,8 +181,9 @@ int cmd_import(struct cli *cli, int argc, char **argv)
         encoding = mapping_encoding(o.mapping);
     if (encoding && encoding_parse(encoding, &o.encoding) < 0) {
         mapping_free(o.mapping);
-        return cli_fail(2, "import", "--encoding must be auto, utf-8, gbk, gb18030, big5 or "
-                                     "utf-16le");
+        return cli_fail(2, "import",
+                        "--encoding must be auto, utf-8, gbk, gb18030, big5 or "
+                        "utf-16le");
     }
     if (o.default_channel) {
         struct record probe;

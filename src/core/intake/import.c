@@ -401,9 +401,9 @@ static int read_table(struct importer *im, struct rows *in, struct kerr *err)
     kerr_clear(&e);
     while ((rc = in->next(in->src, &row, &e)) != 0) {
         if (rc == KERR_IO || (rc == KERR_INVALID && in->short_ok)) {
-            rc = rc == KERR_IO ? kerr_set(err, KERR_IO, "read_failed", "",
-                                          "reading the input failed")
-                               : (err ? (*err = e, rc) : rc);
+            rc = rc == KERR_IO
+                     ? kerr_set(err, KERR_IO, "read_failed", "", "reading the input failed")
+                     : (err ? (*err = e, rc) : rc);
             goto out;
         }
         if (skip > 0) {

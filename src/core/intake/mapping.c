@@ -4,7 +4,8 @@
  * A mapping is a list of rules, one per kesu field. Each rule builds one
  * text value from a row (a constant, or one or more columns joined), then
  * transforms it in a fixed order: split and pick a part, trim, default
- * when empty, value map, date layout (time fields), star count (rating).
+ * value map, default when empty, date layout (time fields), star count
+ * (rating).
  * The result goes through record_set(), so a mapped row meets exactly the
  * checks a CSV cell or an API field meets.
  */
@@ -576,8 +577,6 @@ static int build(const struct rule *r, const struct csv_row *row, struct strbuf 
         memmove(v->buf, p, len);
         strbuf_setlen(v, len);
     }
-    if (!v->len && r->deflt)
-        assign(v, r->deflt);
     if (v->len && (r->nmap || r->map_else)) {
         size_t i = 0;
         for (; i < r->nmap; i++)
@@ -588,6 +587,8 @@ static int build(const struct rule *r, const struct csv_row *row, struct strbuf 
         else if (r->map_else)
             assign(v, r->map_else);
     }
+    if (!v->len && r->deflt)
+        assign(v, r->deflt);
     if (r->f->kind == RF_TIME && v->len) {
         int64_t ms;
         char out[CLOCK_FMT_MAX];
