@@ -77,6 +77,8 @@ static int import_file(struct store *s, const char *path, struct import_opts *o,
     else
         o->format = in == stdin ? import_format_for(path)
                                 : import_format_sniff(in, import_format_for(path));
+    if (!format && o->mapping && o->format == IMPORT_JSONL)
+        o->format = IMPORT_CSV; /* a mapping is for tables: "-" or "export.txt" is CSV */
     snprintf(actor, sizeof(actor), "import:%.140s",
              strrchr(path, '/') ? strrchr(path, '/') + 1 : path);
     o->actor = actor;

@@ -69,6 +69,15 @@ class ImportMappingTest(CliCase):
         self.assertEqual((r["category_l1"], r["category_l2"]), ("產品質量", "漏水"))
         self.assertEqual(r["received_at"], "2025-06-25T09:33:00+08:00")
 
+    def test_stdin_with_mapping_is_csv(self):
+        text = ("来电号码,通话ID,来电时间,工单内容,一级分类,二级分类\n"
+                "13800000000,H-1,2025/6/25 09:33:19,空调不制冷,产品质量,制冷\n")
+        p = self.kesu("import", "--mapping", os.path.join(MAPS, "hotline.json"), "-", input=text)
+        self.assertEqual(self.summary(p), (1, 1, 0, 0))
+        r = self.by_external_id()["H-1"]
+        self.assertEqual((r["category_l1"], r["category_l2"]), ("产品质量", "制冷"))
+        self.assertEqual(r["received_at"], "2025-06-25T09:33:19+08:00")
+
     def test_xlsx_with_mapping(self):
         path = os.path.join(FIX, "reviews.xlsx")
         mapping = os.path.join(MAPS, "ecommerce-reviews-xlsx.json")
