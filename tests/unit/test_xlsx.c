@@ -129,7 +129,9 @@ static void converts_serials(void **state)
 /* Writes a workbook with one sheet whose sheetData is `data`. */
 static void make_book(const char *path, const char *data, bool date1904, const char *styles)
 {
-    static char wb[1024], sheet[65536];
+    static char wb[1024];
+    size_t cap = strlen(data) + 512;
+    char *sheet = malloc(cap);
     int err;
     zip_t *z;
     snprintf(wb, sizeof(wb),
@@ -137,7 +139,7 @@ static void make_book(const char *path, const char *data, bool date1904, const c
              "relationships\"><workbookPr date1904=\"%d\"/><sheets><sheet name=\"S\" "
              "sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>",
              date1904);
-    snprintf(sheet, sizeof(sheet),
+    snprintf(sheet, cap,
              "<x:worksheet xmlns:x=\"http://schemas.openxmlformats.org/spreadsheetml/2006/"
              "main\"><x:sheetData>%s</x:sheetData></x:worksheet>",
              data);
@@ -157,6 +159,7 @@ static void make_book(const char *path, const char *data, bool date1904, const c
     ADD("xl/styles.xml", styles);
 #undef ADD
     assert_int_equal(zip_close(z), 0);
+    free(sheet);
 }
 
 static const char plain_styles[] =
@@ -245,12 +248,52 @@ static void caps_columns(void **state)
     unlink(path);
 }
 
+/* 30,000 rows (several MiB of XML): rows cross expat's 64 KiB chunks at every offset. */
+static void reads_a_long_sheet_across_chunks(void **state)
+{
+    const char *path = "build/test_xlsx_long.xlsx";
+    size_t cap = 30000 * 160, len = 0;
+    char *data = malloc(cap);
+    struct csv_row row;
+    struct kerr e;
+    FILE *f;
+    long n = 0;
+    (void)state;
+    for (int i = 1; i <= 30000; i++)
+        len += (size_t)snprintf(data + len, cap - len,
+                                "<x:row r=\"%d\"><x:c r=\"A%d\"><x:v>%d</x:v></x:c><x:c r=\"C%d\" "
+                                "t=\"inlineStr\"><x:is><x:t>第%d行&amp;</x:t></x:is></x:c></x:row>",
+                                i, i, i * 7, i, i);
+    make_book(path, data, false, plain_styles);
+    free(data);
+    struct xlsx *x = open_book(path, &f);
+    while (xlsx_read(x, &row, &e) == 1) {
+        char want[32];
+        n++;
+        assert_int_equal(row.line, n);
+        assert_int_equal(row.nfields, 3);
+        snprintf(want, sizeof(want), "%ld", n * 7);
+        assert_string_equal(row.fields[0].ptr, want);
+        assert_string_equal(row.fields[1].ptr, "");
+        snprintf(want, sizeof(want), "第%ld行&", n);
+        assert_string_equal(row.fields[2].ptr, want);
+    }
+    assert_int_equal(n, 30000);
+    xlsx_free(x);
+    fclose(f);
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(reads_the_openpyxl_fixture), cmocka_unit_test(knows_date_formats),
-        cmocka_unit_test(converts_serials),           cmocka_unit_test(reads_hand_made_sheets),
-        cmocka_unit_test(reports_broken_sheets),      cmocka_unit_test(caps_columns),
+        cmocka_unit_test(reads_the_openpyxl_fixture),
+        cmocka_unit_test(knows_date_formats),
+        cmocka_unit_test(converts_serials),
+        cmocka_unit_test(reads_hand_made_sheets),
+        cmocka_unit_test(reports_broken_sheets),
+        cmocka_unit_test(caps_columns),
+        cmocka_unit_test(reads_a_long_sheet_across_chunks),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
