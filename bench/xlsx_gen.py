@@ -1,14 +1,19 @@
 #!/usr/bin/python3
 """Writes N review rows as an .xlsx (openpyxl, write-only), a UTF-8 CSV and a GBK CSV.
 
-usage: xlsx_gen.py N OUT_PREFIX   -> OUT_PREFIX.xlsx, OUT_PREFIX.csv, OUT_PREFIX.gbk.csv
+usage: xlsx_gen.py N OUT_PREFIX   -> OUT_PREFIX.xlsx, OUT_PREFIX.sst.xlsx, OUT_PREFIX.csv,
+                                     OUT_PREFIX.gbk.csv
+OUT_PREFIX.xlsx has inline strings (as openpyxl writes them); OUT_PREFIX.sst.xlsx is the same
+workbook with every string moved into a shared strings part, as Excel writes it.
 The rows look like an e-commerce review export (docs/mappings/ecommerce-reviews-xlsx.json);
 dates are real Excel dates with a number format, texts 20-80 characters.
 """
 import csv
 import datetime
 import random
+import re
 import sys
+import zipfile
 
 import openpyxl
 
@@ -30,6 +35,39 @@ def rows(n):
                rnd.choice(PRODUCTS), rnd.choice(SAT), rnd.random() < 0.3]
 
 
+def to_shared(src, dst):
+    """Moves the inline strings of every sheet into xl/sharedStrings.xml (deduplicated)."""
+    index, strings = {}, []
+
+    def repl(m):
+        text = m.group(2)
+        if text not in index:
+            index[text] = len(strings)
+            strings.append(text)
+        return '<c r="%s" t="s"><v>%d</v></c>' % (m.group(1), index[text])
+
+    pat = re.compile(r'<c r="([A-Z]+\d+)" t="inlineStr"><is><t>([^<]*)</t></is></c>')
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for n in zin.namelist():
+            data = zin.read(n)
+            if n.startswith("xl/worksheets/"):
+                data = pat.sub(repl, data.decode()).encode()
+            elif n == "[Content_Types].xml":
+                data = data.replace(b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" '
+                                    b'ContentType="application/vnd.openxmlformats-officedocument.'
+                                    b'spreadsheetml.sharedStrings+xml"/></Types>')
+            elif n == "xl/_rels/workbook.xml.rels":
+                data = data.replace(b"</Relationships>", b'<Relationship Id="rIdSst" Type="http:'
+                                    b'//schemas.openxmlformats.org/officeDocument/2006/'
+                                    b'relationships/sharedStrings" Target="sharedStrings.xml"/>'
+                                    b'</Relationships>')
+            zout.writestr(n, data)
+        sst = "".join("<si><t>%s</t></si>" % t for t in strings)  # already XML-escaped
+        zout.writestr("xl/sharedStrings.xml",
+                      '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+                      'uniqueCount="%d">%s</sst>' % (len(strings), sst))
+
+
 def main():
     n, prefix = int(sys.argv[1]), sys.argv[2]
     wb = openpyxl.Workbook(write_only=True)
@@ -41,6 +79,7 @@ def main():
         c.number_format = "yyyy-mm-dd hh:mm:ss"
         ws.append(r[:2] + [c] + r[3:])
     wb.save(prefix + ".xlsx")
+    to_shared(prefix + ".xlsx", prefix + ".sst.xlsx")
     for name, enc in ((prefix + ".csv", "utf-8"), (prefix + ".gbk.csv", "gbk")):
         with open(name, "w", encoding=enc, newline="") as f:
             w = csv.writer(f)
