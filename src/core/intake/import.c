@@ -400,10 +400,13 @@ static int read_table(struct importer *im, struct rows *in, struct kerr *err)
         return ncols;
     kerr_clear(&e);
     while ((rc = in->next(in->src, &row, &e)) != 0) {
-        if (rc == KERR_IO || (rc == KERR_INVALID && in->short_ok)) {
-            rc = rc == KERR_IO
-                     ? kerr_set(err, KERR_IO, "read_failed", "", "reading the input failed")
-                     : (err ? (*err = e, rc) : rc);
+        if (rc == KERR_IO) {
+            rc = kerr_set(err, KERR_IO, "read_failed", "", "reading the input failed");
+            goto out;
+        }
+        if (rc == KERR_INVALID && in->short_ok) { /* malformed sheet XML: no way on */
+            if (err)
+                *err = e;
             goto out;
         }
         if (skip > 0) {
