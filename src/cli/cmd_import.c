@@ -1,7 +1,7 @@
 /*
- * cmd_import.c: `kesu import FILE...`: JSON Lines or CSV into the store, see
- * intake/import.h; `kesu import --mail PATH...`: Maildirs, mbox and .eml
- * files, see intake/mail.h.
+ * cmd_import.c: `kesu import FILE...`: JSON Lines, CSV or xlsx into the store
+ * (with a column mapping for any export), see intake/import.h; `kesu import
+ * --mail PATH...`: Maildirs, mbox and .eml files, see intake/mail.h.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -22,11 +22,18 @@ static void usage(FILE *out)
 {
     fprintf(
         out,
-        "usage: kesu import [--format jsonl|csv] [--channel CH] [--strict] [--batch N] FILE...\n"
+        "usage: kesu import [--format jsonl|csv|xlsx] [--mapping FILE] [--encoding E]\n"
+        "                   [--sheet NAME|N] [--channel CH] [--strict] [--no-clean] [--batch N]\n"
+        "                   FILE...\n"
         "       kesu import --mail [--keep-quotes] [--batch N] PATH...\n\n"
-        "Imports records from JSON Lines (one object per line) or CSV (UTF-8, header row\n"
-        "of field names) with the same checks as the API. FILE '-' is standard input.\n"
-        "  --format F     jsonl or csv (default: from the file name; *.csv is CSV)\n"
+        "Imports records from JSON Lines (one object per line), CSV or Excel workbooks\n"
+        "(.xlsx) with the same checks as the API. FILE '-' is standard input (not xlsx).\n"
+        "Without --mapping the header row holds kesu field names; with it, any export's\n"
+        "columns are mapped onto fields (see docs/mapping.md).\n"
+        "  --format F     jsonl, csv or xlsx (default: from the file name and content)\n"
+        "  --mapping FILE column mapping (JSON, see docs/mapping.md)\n"
+        "  --encoding E   CSV encoding: auto (default), utf-8, gbk, gb18030, big5, utf-16le\n"
+        "  --sheet S      xlsx sheet by name or 1-based number (default: the first)\n"
         "  --channel CH   channel for rows that have none\n"
         "  --strict       import a file only if every row is valid (nothing otherwise)\n"
         "  --batch N      records per transaction (default 5000)\n"
@@ -68,7 +75,7 @@ static void on_progress(void *arg, const struct import_stats *st)
 }
 
 static int import_file(struct store *s, const char *path, struct import_opts *o, bool strict,
-                       struct import_stats *total)
+                       const char *format, struct import_stats *total)
 {
     struct ctx c = {path, clock_mono_us(), cli_progress_enabled()};
     struct import_cb cb = {on_reject, on_progress, &c};
@@ -80,6 +87,15 @@ static int import_file(struct store *s, const char *path, struct import_opts *o,
 
     if (!in)
         return cli_fail(1, "import", "cannot open %s", path);
+    if (format)
+        o->format = strcmp(format, "csv") == 0    ? IMPORT_CSV
+                    : strcmp(format, "xlsx") == 0 ? IMPORT_XLSX
+                                                  : IMPORT_JSONL;
+    else
+        o->format = in == stdin ? import_format_for(path)
+                                : import_format_sniff(in, import_format_for(path));
+    if (!format && o->mapping && o->format == IMPORT_JSONL)
+        o->format = IMPORT_CSV; /* a mapping is for tables: "-" or "export.txt" is CSV */
     snprintf(actor, sizeof(actor), "import:%.140s",
              strrchr(path, '/') ? strrchr(path, '/') + 1 : path);
     o->actor = actor;
@@ -163,20 +179,18 @@ static int import_mail(struct store *s, const char *path, struct mail_import_opt
 
 int cmd_import(struct cli *cli, int argc, char **argv)
 {
-    static const struct option longopts[] = {{"format", required_argument, NULL, 'f'},
-                                             {"channel", required_argument, NULL, 'c'},
-                                             {"strict", no_argument, NULL, 's'},
-                                             {"batch", required_argument, NULL, 'b'},
-                                             {"no-clean", no_argument, NULL, 'n'},
-                                             {"mail", no_argument, NULL, 'm'},
-                                             {"keep-quotes", no_argument, NULL, 'k'},
-                                             {"help", no_argument, NULL, 'h'},
-                                             {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {
+        {"format", required_argument, NULL, 'f'},   {"channel", required_argument, NULL, 'c'},
+        {"strict", no_argument, NULL, 's'},         {"batch", required_argument, NULL, 'b'},
+        {"no-clean", no_argument, NULL, 'n'},       {"mail", no_argument, NULL, 'm'},
+        {"keep-quotes", no_argument, NULL, 'k'},    {"mapping", required_argument, NULL, 'M'},
+        {"encoding", required_argument, NULL, 'e'}, {"sheet", required_argument, NULL, 'S'},
+        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
     struct import_opts o = {0};
     struct mail_import_opts mo = {0};
     bool mail = false;
     struct import_stats total = {0};
-    const char *format = NULL;
+    const char *format = NULL, *mapping = NULL, *encoding = NULL;
     bool strict = false, no_clean = false;
     struct pipeline *pipeline = NULL;
     struct channels_conf *channels = NULL;
@@ -195,6 +209,15 @@ int cmd_import(struct cli *cli, int argc, char **argv)
             break;
         case 's':
             strict = true;
+            break;
+        case 'M':
+            mapping = optarg;
+            break;
+        case 'e':
+            encoding = optarg;
+            break;
+        case 'S':
+            o.sheet = optarg;
             break;
         case 'b':
             o.batch = (size_t)strtoul(optarg, NULL, 10);
@@ -220,12 +243,26 @@ int cmd_import(struct cli *cli, int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    if (mail && (format || strict || o.default_channel))
-        return cli_fail(2, "import", "--mail takes no --format, --strict or --channel");
+    if (mail && (format || strict || o.default_channel || mapping || encoding || o.sheet))
+        return cli_fail(2, "import",
+                        "--mail takes no --format, --strict, --channel, --mapping, --encoding "
+                        "or --sheet");
     if (!mail && mo.mail.keep_quotes)
         return cli_fail(2, "import", "--keep-quotes goes with --mail");
-    if (format && strcmp(format, "jsonl") && strcmp(format, "csv"))
-        return cli_fail(2, "import", "--format must be jsonl or csv");
+    if (format && strcmp(format, "jsonl") && strcmp(format, "csv") && strcmp(format, "xlsx"))
+        return cli_fail(2, "import", "--format must be jsonl, csv or xlsx");
+    kerr_clear(&e);
+    if (mapping && mapping_load(mapping, &o.mapping, &e) < 0)
+        return cli_fail(2, "import", "%s: %s%s%s", mapping, e.field[0] ? e.field : "",
+                        e.field[0] ? ": " : "", e.message);
+    if (!encoding && o.mapping)
+        encoding = mapping_encoding(o.mapping);
+    if (encoding && encoding_parse(encoding, &o.encoding) < 0) {
+        mapping_free(o.mapping);
+        return cli_fail(2, "import",
+                        "--encoding must be auto, utf-8, gbk, gb18030, big5 or "
+                        "utf-16le");
+    }
     if (o.default_channel) {
         struct record probe;
         record_init(&probe);
@@ -233,17 +270,24 @@ int cmd_import(struct cli *cli, int argc, char **argv)
         int bad = record_set(&probe, record_field_by_name("channel"), o.default_channel,
                              strlen(o.default_channel), &e);
         record_release(&probe);
-        if (bad < 0)
+        if (bad < 0) {
+            mapping_free(o.mapping);
             return cli_fail(2, "import", "--channel: %s", e.message);
+        }
     }
-    if (o.batch > 100000)
+    if (o.batch > 100000) {
+        mapping_free(o.mapping);
         return cli_fail(2, "import", "--batch must be at most 100000");
-    if (cli_open_store(cli, &s) < 0)
+    }
+    if (cli_open_store(cli, &s) < 0) {
+        mapping_free(o.mapping);
         return 1;
+    }
     if ((!no_clean && cli_open_pipeline(cli, &pipeline) < 0) ||
         cli_load_channels(cli, &channels) < 0) {
         pipeline_free(pipeline);
         store_close(s);
+        mapping_free(o.mapping);
         return 1;
     }
     o.pipeline = pipeline;
@@ -253,6 +297,7 @@ int cmd_import(struct cli *cli, int argc, char **argv)
         pipeline_free(pipeline);
         channels_free(channels);
         store_close(s);
+        mapping_free(o.mapping);
         return cli_fail(1, "import", "%s", e.message);
     }
     mo.batch = o.batch > 0 ? o.batch : 1000;
@@ -268,9 +313,7 @@ int cmd_import(struct cli *cli, int argc, char **argv)
             rc = 3;
     }
     for (int i = optind; i < argc && !mail; i++) {
-        o.format = format ? (strcmp(format, "csv") == 0 ? IMPORT_CSV : IMPORT_JSONL)
-                          : import_format_for(argv[i]);
-        int r = import_file(s, argv[i], &o, strict, &total);
+        int r = import_file(s, argv[i], &o, strict, format, &total);
         if (r == 1) {
             rc = 1;
             break;
@@ -285,5 +328,6 @@ int cmd_import(struct cli *cli, int argc, char **argv)
     store_close(s);
     pipeline_free(pipeline);
     channels_free(channels);
+    mapping_free(o.mapping);
     return rc;
 }

@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <cjson/cJSON.h>
 #include <sodium.h>
@@ -19,10 +20,13 @@
 #include "base/xmalloc.h"
 #include "intake/csv.h"
 #include "intake/channels.h"
+#include "intake/encoding.h"
 #include "intake/import.h"
 #include "intake/jsonrec.h"
+#include "intake/mapping.h"
 #include "intake/pipeline.h"
 #include "intake/record.h"
+#include "intake/xlsx.h"
 #include "base/banned.h"
 
 #define LINE_MAX_BYTES (1 << 20)
@@ -53,10 +57,27 @@ struct importer {
 
 enum import_format import_format_for(const char *path)
 {
-    size_t n = strlen(path);
-    if (n >= 4 && (strcmp(path + n - 4, ".csv") == 0 || strcmp(path + n - 4, ".CSV") == 0))
+    const char *dot = strrchr(path, '.');
+    if (dot && strcasecmp(dot, ".csv") == 0)
         return IMPORT_CSV;
+    if (dot && strcasecmp(dot, ".xlsx") == 0)
+        return IMPORT_XLSX;
     return IMPORT_JSONL;
+}
+
+enum import_format import_format_sniff(FILE *f, enum import_format guess)
+{
+    unsigned char head[4];
+    long pos = ftell(f);
+    size_t got;
+    if (pos < 0)
+        return guess;
+    got = fread(head, 1, sizeof(head), f);
+    if (fseek(f, pos, SEEK_SET) != 0)
+        return guess;
+    if (got == 4 && memcmp(head, "PK\x03\x04", 4) == 0)
+        return IMPORT_XLSX;
+    return guess == IMPORT_XLSX ? IMPORT_CSV : guess;
 }
 
 static void batch_done(struct store_job *job)
@@ -358,68 +379,169 @@ static int csv_header(struct csv_row *row, const struct record_field **map, stru
     return 0;
 }
 
-static int read_csv(struct importer *im, FILE *in, struct kerr *err)
+/* A source of table rows: the CSV reader or an xlsx sheet. */
+struct rows {
+    int (*next)(void *src, struct csv_row *row, struct kerr *e);
+    void *src;
+    bool short_ok; /* xlsx: a row may stop before the header's last column */
+};
+
+static int next_csv(void *src, struct csv_row *row, struct kerr *e)
 {
-    struct csv_reader *rd = csv_reader_new(in, NULL);
-    const struct record_field *map[CSV_DEFAULT_MAX_FIELDS];
-    struct csv_row row;
-    struct strbuf raw = STRBUF_INIT;
-    size_t ncols = 0;
-    int64_t now = clock_now_ms();
+    return csv_read(src, row, e);
+}
+
+static int next_xlsx(void *src, struct csv_row *row, struct kerr *e)
+{
+    return xlsx_read(src, row, e);
+}
+
+/* Finds and reads the header; returns its column count (> 0) or < 0. */
+static int table_header(struct importer *im, struct rows *in, const struct record_field **map,
+                        struct csv_row *row, struct kerr *err)
+{
+    struct mapping *m = im->o->mapping;
+    long want = m ? mapping_header_row(m) : 0;
+    struct kerr e;
     int rc;
 
-    struct kerr e;
     kerr_clear(&e);
-    while ((rc = csv_read(rd, &row, &e)) != 0) {
+    while ((rc = in->next(in->src, row, &e)) != 0) {
+        if (rc < 0) {
+            /* with a mapping, a bad row above the header does not matter */
+            if (rc == KERR_IO || !m || e.line >= want || in->short_ok)
+                break;
+            kerr_clear(&e);
+            continue;
+        }
+        if (row->line < want)
+            continue;
+        rc = m ? mapping_bind(m, row, err) : csv_header(row, map, err);
+        return rc < 0 ? rc : (int)(row->nfields ? row->nfields : 1);
+    }
+    if (rc == 0)
+        return 0; /* empty input */
+    if (err)
+        *err = e;
+    if (rc == KERR_IO)
+        return kerr_set(err, KERR_IO, "read_failed", "", "reading the input failed");
+    return rc;
+}
+
+/* One data row into the current slot: mapped, or by header field names. */
+static void table_row(struct importer *im, struct csv_row *row, const struct record_field **map,
+                      size_t ncols, bool short_ok, struct strbuf *raw, int64_t now)
+{
+    struct record *r = slot(im, row->line);
+    struct kerr e;
+    int rc = 0;
+
+    kerr_clear(&e);
+    im->st->rows++;
+    strbuf_reset(raw);
+    for (size_t i = 0; i < row->nfields; i++) {
+        strbuf_add(raw, row->fields[i].ptr, row->fields[i].len);
+        strbuf_addch(raw, '\x1f');
+    }
+    if (im->o->mapping) {
+        rc = mapping_apply(im->o->mapping, row, r, &e);
+    } else if (row->nfields != ncols && !(short_ok && row->nfields < ncols)) {
+        rc = kerr_set(&e, KERR_INVALID, "wrong_column_count", "",
+                      "row has %zu fields, the header %zu", row->nfields, ncols);
+    } else {
+        for (size_t i = 0; i < row->nfields && rc == 0; i++)
+            rc = record_set(r, map[i], row->fields[i].ptr, row->fields[i].len, &e);
+    }
+    if (rc < 0)
+        reject(im, row->line, &e, r);
+    else
+        accept(im, r, row->line, raw->buf, raw->len, now, &e);
+}
+
+static int read_table(struct importer *im, struct rows *in, struct kerr *err)
+{
+    const struct record_field *map[XLSX_MAX_COLS];
+    struct csv_row row;
+    struct strbuf raw = STRBUF_INIT;
+    long skip = im->o->mapping ? mapping_skip_rows(im->o->mapping) : 0;
+    int64_t now = clock_now_ms();
+    struct kerr e;
+    int rc, ncols;
+
+    if ((ncols = table_header(im, in, map, &row, err)) <= 0)
+        return ncols;
+    kerr_clear(&e);
+    while ((rc = in->next(in->src, &row, &e)) != 0) {
         if (rc == KERR_IO) {
             rc = kerr_set(err, KERR_IO, "read_failed", "", "reading the input failed");
             goto out;
         }
-        if (ncols == 0) {
-            if (rc < 0 || (rc = csv_header(&row, map, err)) < 0) {
-                if (rc < 0 && err && !err->message[0])
-                    *err = e;
-                rc = rc < 0 ? rc : KERR_INVALID;
-                goto out;
-            }
-            ncols = row.nfields;
+        if (rc == KERR_INVALID && in->short_ok) { /* malformed sheet XML: no way on */
+            if (err)
+                *err = e;
+            goto out;
+        }
+        if (skip > 0) {
+            skip--;
             continue;
         }
-        struct record *r = slot(im, rc < 0 ? e.line : row.line);
-        im->st->rows++;
         if (rc < 0) {
+            struct record *r = slot(im, e.line);
+            im->st->rows++;
             reject(im, e.line, &e, r);
-            kerr_clear(&e);
-            continue;
+        } else {
+            table_row(im, &row, map, (size_t)ncols, in->short_ok, &raw, now);
         }
-        if (row.nfields != ncols) {
-            kerr_set(&e, KERR_INVALID, "wrong_column_count", "",
-                     "row has %zu fields, the header %zu", row.nfields, ncols);
-            reject(im, row.line, &e, r);
-            continue;
-        }
-        strbuf_reset(&raw);
-        rc = 0;
-        for (size_t i = 0; i < ncols && rc == 0; i++) {
-            strbuf_add(&raw, row.fields[i].ptr, row.fields[i].len);
-            strbuf_addch(&raw, '\x1f');
-            rc = record_set(r, map[i], row.fields[i].ptr, row.fields[i].len, &e);
-        }
-        if (rc < 0)
-            reject(im, row.line, &e, r);
-        else
-            accept(im, r, row.line, raw.buf, raw.len, now, &e);
         kerr_clear(&e);
         progress(im);
         if (im->failed_rc)
             break;
     }
     rc = 0;
-    if (ncols == 0 && im->st->rows == 0)
-        rc = 0; /* empty file */
 out:
     strbuf_release(&raw);
+    return rc;
+}
+
+static int read_csv(struct importer *im, FILE *in, struct kerr *err)
+{
+    struct enc_reader *er = enc_reader_new(in, im->o->encoding, err);
+    struct csv_reader *rd;
+    struct rows rows;
+    int rc;
+
+    if (!er)
+        return KERR_IO;
+    rd = csv_reader_new_fn(enc_reader_read, er, NULL);
+    rows.next = next_csv;
+    rows.src = rd;
+    rows.short_ok = false;
+    rc = read_table(im, &rows, err);
     csv_reader_free(rd);
+    enc_reader_free(er);
+    return rc;
+}
+
+static int read_xlsx(struct importer *im, FILE *in, struct kerr *err)
+{
+    const char *sheet = im->o->sheet;
+    struct xlsx *x;
+    struct rows rows;
+    int rc;
+
+    if (!sheet && im->o->mapping)
+        sheet = mapping_sheet(im->o->mapping);
+    if ((rc = xlsx_open(in, &x, err)) < 0)
+        return rc;
+    if (sheet && (rc = xlsx_select(x, sheet, err)) < 0) {
+        xlsx_free(x);
+        return rc;
+    }
+    rows.next = next_xlsx;
+    rows.src = x;
+    rows.short_ok = true;
+    rc = read_table(im, &rows, err);
+    xlsx_free(x);
     return rc;
 }
 
@@ -444,7 +566,12 @@ int import_stream(struct store *s, FILE *in, const struct import_opts *o,
         im.b[i].results = xcalloc(cap, sizeof(struct store_insert_result));
         im.b[i].lines = xcalloc(cap, sizeof(long));
     }
-    rc = o->format == IMPORT_CSV ? read_csv(&im, in, err) : read_jsonl(&im, in, err);
+    if (o->format == IMPORT_CSV)
+        rc = read_csv(&im, in, err);
+    else if (o->format == IMPORT_XLSX)
+        rc = read_xlsx(&im, in, err);
+    else
+        rc = read_jsonl(&im, in, err);
     if (!im.failed_rc)
         flush(&im);
     wait_all(&im);

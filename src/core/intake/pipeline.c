@@ -107,6 +107,17 @@ static unsigned mask_field(char **field, const char *vault_key,
     return type_bit;
 }
 
+/* Words exports put where no name was given: not personal data. */
+static bool placeholder_name(const char *name)
+{
+    static const char *const words[] = {"匿名", "匿名用户", "未知", "无", "不详",      "客户",
+                                        "顾客", "N/A",      "n/a",  "-",  "anonymous", NULL};
+    for (const char *const *w = words; name && *w; w++)
+        if (strcmp(name, *w) == 0)
+            return true;
+    return false;
+}
+
 int pipeline_clean(struct pipeline *p, struct record *r, struct kerr *err)
 {
     struct strbuf vault = STRBUF_INIT, clean = STRBUF_INIT, conv = STRBUF_INIT;
@@ -118,14 +129,16 @@ int pipeline_clean(struct pipeline *p, struct record *r, struct kerr *err)
     /* 1. personal data, with the customer's own name found in the texts */
     jsonw_init(&w, &vault);
     jsonw_obj(&w);
-    char *name = r->customer_name ? xstrdup(r->customer_name) : NULL;
+    char *name =
+        r->customer_name && !placeholder_name(r->customer_name) ? xstrdup(r->customer_name) : NULL;
     types |= mask_text(&r->text, "text", name, &w, &any);
     types |= mask_text(&r->title, "title", name, &w, &any);
     free(name);
     types |= mask_field(&r->phone, "phone", pii_mask_phone, 1u << PII_MOBILE, &w, &any);
     types |= mask_field(&r->email, "email", pii_mask_email, 1u << PII_EMAIL, &w, &any);
-    types |=
-        mask_field(&r->customer_name, "customer_name", pii_mask_name, 1u << PII_NAME, &w, &any);
+    if (!placeholder_name(r->customer_name))
+        types |=
+            mask_field(&r->customer_name, "customer_name", pii_mask_name, 1u << PII_NAME, &w, &any);
     jsonw_end(&w);
     if (any) {
         struct strbuf sealed = STRBUF_INIT;
