@@ -120,24 +120,7 @@ static int write_one(void *arg, const struct record *r)
     struct writer *w = arg;
     struct jsonw jw;
     jsonw_init(&jw, &w->sb);
-    jsonw_obj(&jw);
-    for (size_t i = 0; i < record_nfields; i++) {
-        const struct record_field *f = &record_fields[i];
-        const char *p = (const char *)r + f->offset;
-        char ts[CLOCK_FMT_MAX];
-        if (!(f->flags & RF_INPUT) || !record_has(r, f))
-            continue;
-        jsonw_key(&jw, f->name);
-        if (f->kind == RF_TIME)
-            jsonw_str(&jw, clock_format(*(const int64_t *)p, ts));
-        else if (f->kind == RF_NUM)
-            jsonw_double(&jw, *(const double *)p);
-        else if (f->kind == RF_JSON_ARR || f->kind == RF_JSON_OBJ)
-            jsonw_raw(&jw, *(char *const *)p, strlen(*(char *const *)p));
-        else
-            jsonw_str(&jw, *(char *const *)p);
-    }
-    jsonw_end(&jw);
+    record_write_input(r, &jw);
     strbuf_addch(&w->sb, '\n');
     if (w->sb.len > 1 << 20) {
         if (fwrite(w->sb.buf, 1, w->sb.len, w->f) != w->sb.len)

@@ -123,25 +123,7 @@ static int to_json(void *arg, const struct record *r)
     struct gen_state *g = arg;
     struct jsonw w;
     jsonw_init(&w, &g->lines);
-    jsonw_obj(&w);
-    for (size_t i = 0; i < record_nfields; i++) {
-        const struct record_field *f = &record_fields[i];
-        const char *p = (const char *)r + f->offset;
-        char ts[CLOCK_FMT_MAX];
-        if (!(f->flags & RF_INPUT) || !record_has(r, f))
-            continue;
-        jsonw_key(&w, f->name);
-        if (f->kind == RF_TIME)
-            jsonw_str(&w, clock_format(*(const int64_t *)p, ts));
-        else if (f->kind == RF_NUM) {
-            jsonw_double(&w, *(const double *)p);
-        } else if (f->kind == RF_JSON_ARR || f->kind == RF_JSON_OBJ) {
-            jsonw_raw(&w, *(char *const *)p, strlen(*(char *const *)p));
-        } else {
-            jsonw_str(&w, *(char *const *)p);
-        }
-    }
-    jsonw_end(&w);
+    record_write_input(r, &w);
     strbuf_addch(&g->lines, '\n');
     g->n++;
     return 0;

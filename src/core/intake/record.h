@@ -148,6 +148,9 @@ void record_to_json(const struct record *r, struct jsonw *w);
 /* Writes the same members into an object the caller has opened (to add more). */
 void record_write_fields(const struct record *r, struct jsonw *w);
 
+/* Writes r's input fields as the JSON object an import reads back (times as RFC 3339). */
+void record_write_input(const struct record *r, struct jsonw *w);
+
 /* Accessors through the table. */
 char **record_str(struct record *r, const struct record_field *f);
 int64_t *record_time(struct record *r, const struct record_field *f);

@@ -264,14 +264,11 @@ static void cjk_delete(Fts5Tokenizer *t)
     (void)t;
 }
 
-int fts_cjk_register(sqlite3 *db)
+int fts_api_of(sqlite3 *db, fts5_api **out)
 {
     fts5_api *api = NULL;
-    fts5_tokenizer tokenizer = {cjk_create, cjk_delete, cjk_tokenize};
     sqlite3_stmt *st = NULL;
-    int rc;
-
-    rc = sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &st, NULL);
+    int rc = sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &st, NULL);
     if (rc != SQLITE_OK)
         return rc;
     sqlite3_bind_pointer(st, 1, (void *)&api, "fts5_api_ptr", NULL);
@@ -281,6 +278,17 @@ int fts_cjk_register(sqlite3 *db)
         return rc == SQLITE_DONE ? SQLITE_ERROR : rc;
     if (!api)
         return SQLITE_ERROR;
+    *out = api;
+    return SQLITE_OK;
+}
+
+int fts_cjk_register(sqlite3 *db)
+{
+    fts5_api *api;
+    fts5_tokenizer tokenizer = {cjk_create, cjk_delete, cjk_tokenize};
+    int rc = fts_api_of(db, &api);
+    if (rc != SQLITE_OK)
+        return rc;
     return api->xCreateTokenizer(api, "kesu_cjk", NULL, &tokenizer, NULL);
 }
 

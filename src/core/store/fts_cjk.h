@@ -93,6 +93,10 @@
  */
 int fts_cjk_register(sqlite3 *db);
 
+/* db's FTS5 API, for registering a tokenizer (kesu_cjk here, kesu_seg in fts_seg.c). */
+struct fts5_api;
+int fts_api_of(sqlite3 *db, struct fts5_api **out);
+
 /*
  * Turns a user's search string q (len bytes, untrusted: need not be valid
  * UTF-8 or NUL-free) into an FTS5 MATCH expression for a kesu_cjk table,

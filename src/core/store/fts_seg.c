@@ -8,6 +8,7 @@
 
 #include "base/utf8.h"
 #include "base/xmalloc.h"
+#include "store/fts_cjk.h"
 #include "store/fts_seg.h"
 #include "text/seg.h"
 
@@ -98,20 +99,10 @@ static void seg_delete(Fts5Tokenizer *t)
 
 int fts_seg_register(sqlite3 *db, const struct segdict *d)
 {
-    fts5_api *api = NULL;
+    fts5_api *api;
     fts5_tokenizer tokenizer = {seg_create, seg_delete, seg_tokenize};
-    sqlite3_stmt *st = NULL;
-    int rc;
-
-    rc = sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &st, NULL);
+    int rc = fts_api_of(db, &api);
     if (rc != SQLITE_OK)
         return rc;
-    sqlite3_bind_pointer(st, 1, (void *)&api, "fts5_api_ptr", NULL);
-    rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_ROW)
-        return rc == SQLITE_DONE ? SQLITE_ERROR : rc;
-    if (!api)
-        return SQLITE_ERROR;
     return api->xCreateTokenizer(api, "kesu_seg", (void *)(uintptr_t)d, &tokenizer, NULL);
 }
