@@ -22,6 +22,7 @@
 #include "http/http.h"
 #include "intake/mailwatch.h"
 #include "secure/apikey.h"
+#include "secure/auth.h"
 #include "store/db.h"
 #include "base/banned.h"
 
@@ -73,6 +74,50 @@ static int has_key(void *arg, const struct store_apikey *k)
     return 0;
 }
 
+#define DEMO_PASSWORD "kesu-demo"
+
+/* The demo organisation (teams, members, users with password kesu-demo), INSERT OR IGNORE. */
+static int seed_demo_org(struct store *s)
+{
+    char hash[AUTH_HASH_MAX];
+    struct kerr e;
+    int added = 0;
+    kerr_clear(&e);
+    /* one Argon2id hash for every demo user: they share the demo password anyway */
+    if (auth_hash_password(DEMO_PASSWORD, hash, &e) < 0 ||
+        store_org_seed_demo(s, hash, &added, &e) < 0) {
+        log_error("cannot seed the demo users: %s", e.message);
+        return -1;
+    }
+    if (added > 0)
+        printf("Demo users (password %s): admin, supervisor, agent, agent2, quality1, product1,\n"
+               "  logistics1, store1 (agents), analyst, manager, auditor. Sign in at POST "
+               "/api/v1/auth/login.\n",
+               DEMO_PASSWORD);
+    return 0;
+}
+
+/* Session and lockout settings (minutes and counts; see README "Users, roles and security"). */
+static int auth_settings(struct cli *cli)
+{
+    struct auth_config c = auth_config;
+    double idle = strtod(cli_setting(cli, "session_idle_minutes", "30"), NULL);
+    double max = strtod(cli_setting(cli, "session_max_hours", "12"), NULL);
+    long lock = strtol(cli_setting(cli, "login_lock_after", "5"), NULL, 10);
+    if (!(idle >= 0.01 && idle <= 10080) || !(max >= 0.0001 && max <= 720) || lock < 1 ||
+        lock > 1000)
+        return cli_fail(-1, "serve",
+                        "session_idle_minutes (0.01..10080), session_max_hours (0.0001..720) or "
+                        "login_lock_after (1..1000) is out of range");
+    c.idle_ms = (int64_t)(idle * 60000);
+    c.absolute_ms = (int64_t)(max * 3600000);
+    /* last_seen is written at most once a minute, and often enough for short idle limits */
+    c.touch_ms = c.idle_ms / 4 < 60000 ? c.idle_ms / 4 : 60000;
+    c.lock_after = (int)lock;
+    auth_configure(&c);
+    return 0;
+}
+
 /* On first start, makes an API key and keeps it in DATA/demo-api-key (mode 0600). */
 static void first_key(struct cli *cli, struct store *s)
 {
@@ -94,7 +139,7 @@ static void first_key(struct cli *cli, struct store *s)
         return;
     }
     kerr_clear(&e);
-    if (apikey_create(s, "demo", &key, &id, &e) < 0) {
+    if (apikey_create(s, "demo", "*", 0, &key, &id, &e) < 0) {
         log_error("cannot create the first API key: %s", e.message);
         return;
     }
@@ -206,6 +251,10 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
                 goto out;
         }
     }
+    if (demo > 0 && seed_demo_org(s) < 0)
+        goto out;
+    if (auth_settings(cli) < 0)
+        goto out;
     first_key(cli, s);
 
     /* signals are taken by sigwait below; threads created from here on inherit the mask */

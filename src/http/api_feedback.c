@@ -288,6 +288,20 @@ int api_feedback_batch(struct req *r)
 
 /* ---- reads ---------------------------------------------------------------- */
 
+int feedback_in_scope(struct req *r, int64_t id, const struct record *rec, struct kerr *e)
+{
+    if (store_scope_allows(req_scope(r), rec->assignee, rec->team))
+        return 0;
+    /* exactly the answer for a record that does not exist */
+    return kerr_set(e, KERR_NOTFOUND, "not_found", "id", "no feedback with id %lld", (long long)id);
+}
+
+int feedback_load_scoped(struct req *r, int64_t id, struct record *rec, struct kerr *e)
+{
+    int rc = store_feedback_get(r->store, id, rec, e);
+    return rc < 0 ? rc : feedback_in_scope(r, id, rec, e);
+}
+
 struct timeline {
     struct jsonw *w;
 };
@@ -326,8 +340,11 @@ int api_feedback_get(struct req *r)
         return reply_error(r, 404, "not_found", "id", "no feedback with that id");
     record_init(&rec);
     kerr_clear(&e);
-    if ((rc = store_feedback_get(r->store, id, &rec, &e)) < 0)
+    if ((rc = store_feedback_get(r->store, id, &rec, &e)) < 0 ||
+        (rc = feedback_in_scope(r, id, &rec, &e)) < 0) {
+        record_release(&rec);
         return reply_kerr(r, rc, &e);
+    }
     jsonw_init(&w, &sb);
     jsonw_obj(&w);
     record_write_fields(&rec, &w);
@@ -380,6 +397,7 @@ int api_feedback_list(struct req *r)
     int rc;
 
     memset(&f, 0, sizeof(f));
+    f.scope = req_scope(r);
     for (const char *const *p = list_params; *p; p++) {
         const char *v = req_query(r, *p);
         if (v && utf8_invalid_at(v, strlen(v)) >= 0)
@@ -459,6 +477,17 @@ int api_feedback_patch(struct req *r)
 
     if (id < 0)
         return reply_error(r, 404, "not_found", "id", "no feedback with that id");
+    {
+        /* out of the caller's scope: the same 404 as a missing record, before anything else */
+        struct record cur;
+        int rc;
+        record_init(&cur);
+        kerr_clear(&e);
+        rc = feedback_load_scoped(r, id, &cur, &e);
+        record_release(&cur);
+        if (rc < 0)
+            return reply_kerr(r, rc, &e);
+    }
     if (!(j = parse_body(r)))
         return REQ_DONE;
     if (!cJSON_IsObject(j)) {

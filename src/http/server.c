@@ -24,7 +24,10 @@
 #include "base/xmalloc.h"
 #include "http/http.h"
 #include "secure/apikey.h"
+#include "secure/auth.h"
 #include "base/banned.h"
+
+#include <sodium.h>
 
 struct server {
     struct MHD_Daemon *d;
@@ -60,6 +63,21 @@ int req_client_addr(struct req *r, char *out, size_t n)
                    : -1;
     snprintf(out, n, "unknown");
     return -1;
+}
+
+bool req_can(const struct req *r, const char *perm)
+{
+    return auth_can(&r->who, perm);
+}
+
+const struct store_scope *req_scope(const struct req *r)
+{
+    return &r->who.scope;
+}
+
+const char *req_actor(const struct req *r)
+{
+    return r->actor;
 }
 
 int reply_with_header(struct req *r, const char *name, const char *value)
@@ -217,6 +235,60 @@ static bool match(const char *pattern, const char *url, struct req *r)
     return *pattern == '\0' && *url == '\0';
 }
 
+static int unauthorized(struct req *r, const char *challenge, const char *fmt)
+{
+    reply_error(r, 401, "unauthorized", NULL, "%s", fmt);
+    MHD_add_response_header(r->resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, challenge);
+    return -1;
+}
+
+static bool is_safe_method(const char *m)
+{
+    return strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0 || strcmp(m, "OPTIONS") == 0;
+}
+
+/*
+ * Who is calling: an API key (Authorization: Bearer) or a session cookie. A
+ * cookie-authenticated write must also send the session's X-CSRF-Token
+ * (a page on another site can make the browser send the cookie, never the
+ * header). Fills r->who and r->actor; replies and returns -1 when neither works.
+ */
+static int authenticate(struct req *r)
+{
+    const char *h = req_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
+    const char *cookie;
+
+    if (h && strncmp(h, "Bearer ", 7) == 0) {
+        struct store_apikey_found k;
+        if (apikey_verify(r->store, h + 7, strlen(h + 7), &k) < 0)
+            return unauthorized(r, "Bearer error=\"invalid_token\"",
+                                "the API key is not valid (or has expired)");
+        auth_principal_key(r->store, &k, &r->who);
+        r->key_id = k.id;
+        snprintf(r->actor, sizeof(r->actor), "apikey:%lld:%s", (long long)k.id, k.name);
+        return 0;
+    }
+    cookie = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, "kesu_session");
+    if (!h && cookie && *cookie) {
+        const char *csrf;
+        if (auth_session(r->store, cookie, clock_now_ms(), &r->who) < 0)
+            return unauthorized(r, "Cookie", "the session has ended; sign in again");
+        snprintf(r->actor, sizeof(r->actor), "user:%s", r->who.name);
+        csrf = req_header(r, "X-CSRF-Token");
+        if (!is_safe_method(r->method) &&
+            (!csrf || strlen(csrf) != strlen(r->who.csrf) ||
+             sodium_memcmp(csrf, r->who.csrf, strlen(r->who.csrf)) != 0)) {
+            reply_error(r, 403, "csrf_failed", "X-CSRF-Token",
+                        "send the session's X-CSRF-Token header with every change");
+            return -1;
+        }
+        return 0;
+    }
+    return unauthorized(r, "Bearer",
+                        "sign in (POST /api/v1/auth/login) or send an API key: "
+                        "Authorization: Bearer <key>");
+}
+
 static int dispatch(struct req *r)
 {
     bool path_known = false;
@@ -232,23 +304,11 @@ static int dispatch(struct req *r)
         }
         strbuf_release(&allow);
         r->route = &routes[i];
-        if (routes[i].auth == AUTH_KEY) {
-            const char *h = req_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
-            char name[64];
-            if (!h || strncmp(h, "Bearer ", 7) != 0) {
-                reply_error(r, 401, "unauthorized", NULL,
-                            "send an API key: Authorization: Bearer <key>");
-                MHD_add_response_header(r->resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
-                return REQ_DONE;
-            }
-            if (apikey_verify(r->store, h + 7, strlen(h + 7), &r->key_id, name) < 0) {
-                reply_error(r, 401, "unauthorized", NULL, "the API key is not valid");
-                MHD_add_response_header(r->resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
-                                        "Bearer error=\"invalid_token\"");
-                return REQ_DONE;
-            }
-            snprintf(r->actor, sizeof(r->actor), "apikey:%lld:%s", (long long)r->key_id, name);
-        }
+        if (routes[i].auth == AUTH_KEY && authenticate(r) < 0)
+            return REQ_DONE;
+        if (routes[i].auth == AUTH_KEY && routes[i].perm && !req_can(r, routes[i].perm))
+            return reply_error(r, 403, "forbidden", NULL, "this needs the permission %s",
+                               routes[i].perm);
         return routes[i].handler(r);
     }
     if (path_known) {
@@ -290,6 +350,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         strbuf_init(&r->body, 0);
         r->body.cap = srv->opts.max_body;
         snprintf(r->actor, sizeof(r->actor), "anonymous");
+        req_client_addr(r, r->client, sizeof r->client);
         *con_cls = r;
         if (atomic_load(&srv->stopping)) {
             reply_error(r, 503, "shutting_down", NULL, "the server is shutting down; retry");

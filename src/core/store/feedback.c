@@ -437,6 +437,11 @@ static void build_where(struct strbuf *sql, struct params *p, const struct store
                         const char *match)
 {
     strbuf_addstr(sql, " WHERE 1");
+    if (f->scope && f->scope->kind != STORE_SCOPE_ALL) {
+        char *sc = store_scope_sql(f->scope, "f");
+        strbuf_addf(sql, " AND %s", sc);
+        free(sc);
+    }
     if (match) {
         strbuf_addstr(sql, " AND fts MATCH ?");
         param_text(p, match, strlen(match));

@@ -28,6 +28,7 @@ enum stmt_id {
     ST_APIKEY_FIND,
     ST_APIKEY_LIST,
     ST_APIKEY_REVOKE,
+    ST_SESSION_FIND,
     ST_MAX_ID,
     ST_SEARCH_STATE,
     ST_SEARCH_ADD,
