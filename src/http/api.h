@@ -51,6 +51,7 @@ int api_feedback_batch(struct req *r);
 int api_feedback_list(struct req *r);
 int api_feedback_get(struct req *r);
 int api_feedback_patch(struct req *r);
+int api_feedback_reveal(struct req *r);
 /* The caller's data scope on one record: 0, or KERR_NOTFOUND with e filled exactly as for a
  * record that does not exist. */
 int feedback_in_scope(struct req *r, int64_t id, const struct record *rec, struct kerr *e);

@@ -25,6 +25,8 @@ const struct route routes[] = {
      "One record with its timeline"},
     {"PATCH", "/api/v1/feedback/{id}", api_feedback_patch, AUTH_KEY, "feedback:update",
      "Change status, assignee, team, category, severity or priority"},
+    {"POST", "/api/v1/feedback/{id}/reveal", api_feedback_reveal, AUTH_KEY, "pii:reveal",
+     "The personal data masked in a record, with a reason (audited)"},
     {"POST", "/api/v1/hooks/{source}", api_hook, AUTH_SIGNED, "feedback:create",
      "A third-party platform's webhook (HMAC-signed, mapped by configuration)"},
     {"POST", "/api/v1/devices/events", api_device_events_post, AUTH_KEY, "feedback:create",

@@ -117,7 +117,8 @@ struct store_job {
     struct store_device_result *dres;
     /* STORE_JOB_RECEIPT: one record (recs[0], results[0]) plus its receipt */
     const char *receipt, *form;
-    /* STORE_JOB_AUDIT */
+    /* STORE_JOB_AUDIT; with id > 0 and action "pii.reveal" also a pii_reveal event on record
+     * id's timeline, its note patch->note (the reason) when patch is set */
     const struct store_audit *audit;
     /* STORE_JOB_REJECTION: see store_note_rejection */
     char rej[5][64];

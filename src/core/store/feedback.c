@@ -115,6 +115,12 @@ static int add_event(struct conn *c, int64_t id, int64_t at, const char *actor, 
     return 0;
 }
 
+int feedback_add_event(struct conn *c, int64_t id, int64_t at, const char *actor, const char *kind,
+                       const char *note, struct kerr *err)
+{
+    return add_event(c, id, at, actor, kind, NULL, NULL, NULL, note, err);
+}
+
 int feedback_insert_one(struct conn *c, struct record *r, const char *actor,
                         struct store_insert_result *res, struct kerr *err)
 {
