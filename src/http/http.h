@@ -38,6 +38,7 @@ struct server_opts {
     const char *trusted_proxies; /* comma-separated addresses whose X-Forwarded-For is believed */
     int rate_key;                /* requests per minute per API key or user; 0 = no limit */
     int rate_addr;               /* requests per minute per client address; 0 = no limit */
+    bool rate_loopback;          /* the address limit applies to 127.0.0.1 and ::1 too */
     unsigned conn_timeout;       /* seconds a connection may stay idle or slow (default 30) */
     size_t max_header;           /* bytes of request line and headers (default 16384) */
 };
@@ -123,6 +124,8 @@ bool req_can(const struct req *r, const char *perm);
 const struct store_scope *req_scope(const struct req *r);
 /* "user:NAME" or "apikey:ID:NAME": for audit entries and timelines. */
 const char *req_actor(const struct req *r);
+/* Replaces the reply's Content-Security-Policy (default: default-src 'self', no framing). */
+int reply_set_csp(struct req *r, const char *policy);
 /* Adds a header to the reply already made (after reply_*). */
 int reply_with_header(struct req *r, const char *name, const char *value);
 
