@@ -46,7 +46,7 @@ static pthread_once_t openapi_once = PTHREAD_ONCE_INIT;
 
 static void openapi_build(void)
 {
-    static const char *const auth_words[] = {"none", "key", "signed"};
+    static const char *const auth_words[] = {"none", "key", "signed", "local"};
     const struct embedded_file *f = embedded_find("docs/openapi.json");
     cJSON *doc = f ? cJSON_ParseWithLength(f->data, f->len) : NULL;
     cJSON *paths = doc ? cJSON_GetObjectItemCaseSensitive(doc, "paths") : NULL;

@@ -50,9 +50,11 @@ typedef int (*handler_fn)(struct req *r);
 /*
  * AUTH_KEY: an API key (Authorization: Bearer) or a session cookie (kesu_session; writes then
  * need X-CSRF-Token), and the route's permission. AUTH_SIGNED: no API key; the handler
- * verifies the request's own signature (webhooks).
+ * verifies the request's own signature (webhooks). AUTH_LOCAL: open to the machine itself
+ * (loopback, e.g. a local Prometheus), otherwise as AUTH_KEY (operational data such as
+ * record counts is not for the world).
  */
-enum route_auth { AUTH_NONE, AUTH_KEY, AUTH_SIGNED };
+enum route_auth { AUTH_NONE, AUTH_KEY, AUTH_SIGNED, AUTH_LOCAL };
 
 struct route {
     const char *method;

@@ -13,7 +13,8 @@
 
 const struct route routes[] = {
     {"GET", "/healthz", api_healthz, AUTH_NONE, NULL, "Liveness and store check"},
-    {"GET", "/metrics", api_metrics, AUTH_NONE, NULL, "Prometheus metrics"},
+    {"GET", "/metrics", api_metrics, AUTH_LOCAL, "system:admin",
+     "Prometheus metrics (from loopback, else system:admin)"},
     {"GET", "/api/v1/openapi.json", api_openapi, AUTH_NONE, NULL, "This API's OpenAPI document"},
     {"POST", "/api/v1/feedback", api_feedback_create, AUTH_KEY, "feedback:create",
      "Store one feedback record"},

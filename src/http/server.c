@@ -389,6 +389,14 @@ static void client_addr(struct req *r)
     }
 }
 
+/* Is the request from this machine itself (the socket peer, not a forwarded address)? */
+static bool is_local_peer(struct req *r)
+{
+    char peer[64];
+    req_client_addr(r, peer, sizeof peer);
+    return is_loopback(peer) && strcmp(r->client, peer) == 0;
+}
+
 static int dispatch(struct req *r)
 {
     bool path_known = false;
@@ -404,11 +412,13 @@ static int dispatch(struct req *r)
         }
         strbuf_release(&allow);
         r->route = &routes[i];
-        if (routes[i].auth == AUTH_KEY && authenticate(r) < 0)
+        bool keyed = routes[i].auth == AUTH_KEY ||
+                     (routes[i].auth == AUTH_LOCAL && !is_local_peer(r));
+        if (keyed && authenticate(r) < 0)
             return REQ_DONE;
-        if (routes[i].auth == AUTH_KEY && limited(r, r->srv->rl_key, r->who.kind))
+        if (keyed && limited(r, r->srv->rl_key, r->who.kind))
             return REQ_DONE;
-        if (routes[i].auth == AUTH_KEY && routes[i].perm && !req_can(r, routes[i].perm))
+        if (keyed && routes[i].perm && !req_can(r, routes[i].perm))
             return reply_error(r, 403, "forbidden", NULL, "this needs the permission %s",
                                routes[i].perm);
         return routes[i].handler(r);

@@ -288,6 +288,24 @@ class ProxyTest(ServerTestCase):
         r = srv.get("/healthz", auth=False, headers={"X-Forwarded-For": "192.0.2.51"})
         self.assertEqual(r.status, 200)
 
+    def test_metrics_are_for_this_machine_or_an_admin(self):
+        srv = self.server(extra_args=["--demo-if-empty", "5", "--trusted-proxies", "127.0.0.1"])
+        self.assertStatus(srv.get("/metrics", auth=False), 200)  # loopback: a local Prometheus
+        remote = {"X-Forwarded-For": "198.51.100.20"}  # a client behind the proxy
+        r = srv.get("/metrics", auth=False, headers=remote)
+        self.assertError(r, 401, "unauthorized")
+        self.assertNotIn(b"kesu_", r.body)
+        sup = UserSession(srv, "supervisor", DEMO)
+        r = sup.get("/metrics", headers=remote)
+        self.assertError(r, 403, "forbidden")
+        self.assertNotIn(b"kesu_", r.body)
+        adm = UserSession(srv, "admin", DEMO)
+        r = adm.get("/metrics", headers=remote)
+        self.assertStatus(r, 200)
+        self.assertIn(b"kesu_", r.body)
+        sup.close()
+        adm.close()
+
 
 @unittest.skipUnless(shutil.which("openssl"), "openssl is not installed")
 class TlsTest(ServerTestCase):

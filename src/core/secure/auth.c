@@ -201,6 +201,7 @@ int auth_login(struct store *s, const char *username, const char *password, cons
         return kerr_set(err, KERR_AUTH, "invalid_credentials", "password",
                         "wrong username or password");
     }
+    now = clock_now_ms(); /* after the (slow) hash: the session starts now */
     random_hex(out->token);
     random_hex(out->csrf);
     token_hash(out->token, AUTH_TOKEN_HEX, hash);

@@ -10,21 +10,27 @@
 
 /* The audit entry of a key change, in the open transaction. */
 static int audited(struct store *s, const char *action, int64_t id, const char *name,
-                   struct kerr *err)
+                   const char *scopes, int64_t expires_at, struct kerr *err)
 {
-    char object[40], detail[160];
+    char object[40];
     struct store_audit a = {0, "operator", "cli", action, object, NULL};
     struct strbuf sb = STRBUF_INIT;
+    struct jsonw w;
+    int rc;
     snprintf(object, sizeof object, "apikey:%lld", (long long)id);
     if (name) {
-        strbuf_addstr(&sb, "{\"name\":");
-        json_escape(&sb, name, strlen(name));
-        strbuf_addch(&sb, '}');
-        snprintf(detail, sizeof detail, "%s", sb.buf);
-        a.detail = detail;
+        jsonw_init(&w, &sb);
+        jsonw_obj(&w);
+        jsonw_kstr(&w, "name", name);
+        jsonw_kstr(&w, "scopes", scopes ? scopes : "*");
+        if (expires_at > 0)
+            jsonw_kint(&w, "expires_at", expires_at);
+        jsonw_end(&w);
+        a.detail = sb.buf;
     }
+    rc = audit_append(s->wconn, &a, err);
     strbuf_release(&sb);
-    return audit_append(s->wconn, &a, err);
+    return rc;
 }
 
 /* Commits (and syncs) or rolls back the key change's transaction. */
@@ -63,7 +69,7 @@ int store_apikey_insert(struct store *s, const char *name, const char *prefix,
         *id = sqlite3_last_insert_rowid(s->wconn->db);
     sqlite3_reset(st);
     if (rc == 0)
-        rc = audited(s, "apikey.create", *id, name, err);
+        rc = audited(s, "apikey.create", *id, name, scopes, expires_at, err);
 out:
     rc = finish(s, rc, err);
     pthread_mutex_unlock(&s->wlock);
@@ -143,7 +149,7 @@ int store_apikey_revoke(struct store *s, int64_t id, struct kerr *err)
                       (long long)id);
     sqlite3_reset(st);
     if (rc == 0)
-        rc = audited(s, "apikey.revoke", id, NULL, err);
+        rc = audited(s, "apikey.revoke", id, NULL, NULL, 0, err);
 out:
     rc = finish(s, rc, err);
     pthread_mutex_unlock(&s->wlock);
