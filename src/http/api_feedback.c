@@ -469,6 +469,26 @@ static int patch_done(struct req *r)
     return reply_record(r, 200, r->job.id);
 }
 
+/*
+ * The permission a change of one field needs beyond feedback:update, or NULL when the caller
+ * has it: status moves need feedback:transition; assignee and team need feedback:assign,
+ * except that a caller may take a case for themselves (assignee = their own name).
+ */
+static const char *patch_permission(struct req *r, const char *field, const struct record *v)
+{
+    if (strcmp(field, "status") == 0)
+        return req_can(r, "feedback:transition") ? NULL : "feedback:transition";
+    if (strcmp(field, "team") == 0)
+        return req_can(r, "feedback:assign") ? NULL : "feedback:assign";
+    if (strcmp(field, "assignee") == 0) {
+        if (req_can(r, "feedback:assign") ||
+            (r->who.kind == AUTH_SESSION && v->assignee && strcmp(v->assignee, r->who.name) == 0))
+            return NULL;
+        return "feedback:assign";
+    }
+    return NULL;
+}
+
 int api_feedback_patch(struct req *r)
 {
     int64_t id = req_param_id(r, 0);
@@ -537,6 +557,12 @@ int api_feedback_patch(struct req *r)
     cJSON_Delete(j);
     if (ps->p.n == 0)
         return reply_error(r, 400, "missing_field", NULL, "nothing to change");
+    for (size_t i = 0; i < ps->p.n; i++) {
+        const char *need = patch_permission(r, ps->p.fields[i]->name, &ps->p.values);
+        if (need)
+            return reply_error(r, 403, "forbidden", ps->p.fields[i]->name,
+                               "changing %s needs the permission %s", ps->p.fields[i]->name, need);
+    }
     ps->p.note = ps->note;
     r->job.kind = STORE_JOB_PATCH;
     r->job.id = id;

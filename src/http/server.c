@@ -412,8 +412,8 @@ static int dispatch(struct req *r)
         }
         strbuf_release(&allow);
         r->route = &routes[i];
-        bool keyed = routes[i].auth == AUTH_KEY ||
-                     (routes[i].auth == AUTH_LOCAL && !is_local_peer(r));
+        bool keyed =
+            routes[i].auth == AUTH_KEY || (routes[i].auth == AUTH_LOCAL && !is_local_peer(r));
         if (keyed && authenticate(r) < 0)
             return REQ_DONE;
         if (keyed && limited(r, r->srv->rl_key, r->who.kind))

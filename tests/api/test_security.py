@@ -184,7 +184,9 @@ class SecurityTest(ServerTestCase):
     def test_supervisor_sees_their_teams(self):
         r = self.listed(self.sessions["supervisor"])
         self.assertEqual(self.fixture_names(r.json["items"]), ["A", "B", "C"])
-        self.assertEqual(r.json["total"], 3)
+        self.assertEqual(r.json["total"], len(r.json["items"]))
+        for it in r.json["items"]:
+            self.assertTrue(it.get("team") == "kefu" or it.get("assignee") == "supervisor", it)
 
     def test_analyst_and_manager_see_all_masked(self):
         for role in ("analyst", "manager"):
@@ -229,6 +231,24 @@ class SecurityTest(ServerTestCase):
         # in scope: readable and changeable
         self.assertStatus(s.get(API + "/%d" % self.ids["A"]), 200)
         self.assertStatus(s.patch(API + "/%d" % self.ids["C"], {"priority": "p2"}), 200)
+
+    def test_field_permissions_on_change(self):
+        r = self.srv.post(API, {"channel": "web", "external_id": "SCOPE-F", "text": "队列里的案子"})
+        fid = r.json["id"]
+        self.assertStatus(self.srv.patch(API + "/%d" % fid, {"team": "kefu"}), 200)
+        agent = self.sessions["agent"]
+        url = API + "/%d" % fid
+        # an agent may take a case from the team queue for themselves...
+        self.assertError(agent.patch(url, {"assignee": "agent2"}), 403, "forbidden", "assignee")
+        self.assertError(agent.patch(url, {"team": "quality"}), 403, "forbidden", "team")
+        r = agent.patch(url, {"assignee": "agent", "status": "acknowledged"})
+        self.assertStatus(r, 200)
+        self.assertEqual((r.json["assignee"], r.json["status"]), ("agent", "acknowledged"))
+        # ...but handing it on is a supervisor's (feedback:assign)
+        self.assertError(agent.patch(url, {"assignee": "agent2"}), 403, "forbidden", "assignee")
+        r = self.sessions["supervisor"].patch(url, {"assignee": "agent2"})
+        self.assertStatus(r, 200)
+        self.assertError(agent.get(url), 404, "not_found")  # now agent2's, out of agent's scope
 
     # ---- reveal -------------------------------------------------------------------------
 
