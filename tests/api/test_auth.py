@@ -284,6 +284,46 @@ class AuthTest(ServerTestCase):
         self.assertIn("feedback:read", p.stdout)
         self.assertIn("role:auditor", p.stdout)
 
+    def test_api_keys_by_api(self):
+        admin = UserSession(self.srv, "admin", DEMO)
+        r = admin.post("/api/v1/apikeys", {"name": "shop-hook", "scopes": ["feedback:create"],
+                                           "expires_days": 30})
+        self.assertStatus(r, 201)
+        key, kid = r.json["key"], r.json["id"]
+        self.assertTrue(key.startswith("ksk_"))
+        self.assertIsNotNone(r.json["expires_at"])
+        self.assertStatus(self.srv.post("/api/v1/feedback", {"channel": "web", "text": "钩子"},
+                                        auth=key), 201)
+        self.assertError(self.srv.get("/api/v1/feedback", auth=key), 403, "forbidden")
+        listed = admin.get("/api/v1/apikeys").json["items"]
+        mine = [k for k in listed if k["id"] == kid][0]
+        self.assertEqual(mine["scopes"], "feedback:create")
+        self.assertNotIn(key, json.dumps(listed))  # shown once, never listed
+        for body, code, field in (({"name": "x", "scopes": "*"}, 403, "scopes"),
+                                  ({"name": "x", "scopes": "feedback:fly"}, 400, "scopes"),
+                                  ({"name": "x", "scopes": "role:king"}, 400, "scopes"),
+                                  ({"name": "x"}, 400, "scopes"),
+                                  ({"scopes": "feedback:read"}, 400, "name"),
+                                  ({"name": "x", "scopes": "kb:read", "expires_days": -1}, 400,
+                                   "expires_days")):
+            r = admin.post("/api/v1/apikeys", body)
+            self.assertStatus(r, code, json.dumps(body))
+            self.assertEqual(r.error()["field"], field, r.describe())
+        self.assertStatus(admin.request("DELETE", "/api/v1/apikeys/%d" % kid), 200)
+        self.assertError(admin.request("DELETE", "/api/v1/apikeys/%d" % kid), 404, "not_found")
+        deadline = time.monotonic() + 10
+        while self.srv.post("/api/v1/feedback", {"channel": "web", "text": "x"},
+                            auth=key).status != 401:
+            self.assertLess(time.monotonic(), deadline, "a revoked key still works")
+            time.sleep(0.5)
+        ent = [e for e in audit_entries(self.srv) if e["object"] == "apikey:%d" % kid]
+        self.assertEqual([e["action"] for e in ent], ["apikey.create", "apikey.revoke"])
+        self.assertEqual({e["actor"] for e in ent}, {"user:admin"})
+        # a "*" key may hand out "*"; a supervisor may not manage keys at all
+        self.assertStatus(self.srv.post("/api/v1/apikeys", {"name": "ops", "scopes": "*"}), 201)
+        self.assertError(UserSession(self.srv, "supervisor", DEMO).get("/api/v1/apikeys"), 403,
+                         "forbidden")
+
     # ---- CLI ----------------------------------------------------------------------------
 
     def test_cli_user_commands(self):

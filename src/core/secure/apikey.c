@@ -57,6 +57,12 @@ static int check_scopes(struct store *s, const char *scopes, struct kerr *err)
 int apikey_create(struct store *s, const char *name, const char *scopes, int64_t expires_at,
                   char **key_out, int64_t *id, struct kerr *err)
 {
+    return apikey_create_by(s, name, scopes, expires_at, NULL, key_out, id, err);
+}
+
+int apikey_create_by(struct store *s, const char *name, const char *scopes, int64_t expires_at,
+                     const struct store_who *who, char **key_out, int64_t *id, struct kerr *err)
+{
     unsigned char rnd[KEY_RANDOM], hash[STORE_KEYHASH_LEN];
     char key[sizeof(KEY_PREFIX) + 2 * KEY_RANDOM], prefix[16];
     size_t nlen = strlen(name);
@@ -72,7 +78,7 @@ int apikey_create(struct store *s, const char *name, const char *scopes, int64_t
     sodium_bin2hex(key + sizeof(KEY_PREFIX) - 1, 2 * KEY_RANDOM + 1, rnd, sizeof(rnd));
     snprintf(prefix, sizeof(prefix), "%.12s", key);
     key_hash(key, strlen(key), hash);
-    if ((rc = store_apikey_insert(s, name, prefix, hash, scopes, expires_at, id, err)) < 0)
+    if ((rc = store_apikey_insert(s, name, prefix, hash, scopes, expires_at, who, id, err)) < 0)
         return rc;
     *key_out = xstrdup(key);
     return 0;

@@ -23,6 +23,9 @@
  */
 int apikey_create(struct store *s, const char *name, const char *scopes, int64_t expires_at,
                   char **key_out, int64_t *id, struct kerr *err);
+/* The same, audited as who (an API caller) instead of the operator at the CLI. */
+int apikey_create_by(struct store *s, const char *name, const char *scopes, int64_t expires_at,
+                     const struct store_who *who, char **key_out, int64_t *id, struct kerr *err);
 
 /* Checks a presented key. 0 and *out when valid and not expired; KERR_AUTH when not. */
 int apikey_verify(struct store *s, const char *key, size_t len, struct store_apikey_found *out);

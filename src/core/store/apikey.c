@@ -9,11 +9,12 @@
 #include "base/banned.h"
 
 /* The audit entry of a key change, in the open transaction. */
-static int audited(struct store *s, const char *action, int64_t id, const char *name,
-                   const char *scopes, int64_t expires_at, struct kerr *err)
+static int audited(struct store *s, const struct store_who *who, const char *action, int64_t id,
+                   const char *name, const char *scopes, int64_t expires_at, struct kerr *err)
 {
     char object[40];
-    struct store_audit a = {0, "operator", "cli", action, object, NULL};
+    struct store_audit a = {
+        0, who ? who->actor : "operator", who ? who->origin : "cli", action, object, NULL};
     struct strbuf sb = STRBUF_INIT;
     struct jsonw w;
     int rc;
@@ -45,7 +46,8 @@ static int finish(struct store *s, int rc, struct kerr *err)
 
 int store_apikey_insert(struct store *s, const char *name, const char *prefix,
                         const unsigned char hash[STORE_KEYHASH_LEN], const char *scopes,
-                        int64_t expires_at, int64_t *id, struct kerr *err)
+                        int64_t expires_at, const struct store_who *who, int64_t *id,
+                        struct kerr *err)
 {
     sqlite3_stmt *st;
     int rc = 0;
@@ -69,7 +71,7 @@ int store_apikey_insert(struct store *s, const char *name, const char *prefix,
         *id = sqlite3_last_insert_rowid(s->wconn->db);
     sqlite3_reset(st);
     if (rc == 0)
-        rc = audited(s, "apikey.create", *id, name, scopes, expires_at, err);
+        rc = audited(s, who, "apikey.create", *id, name, scopes, expires_at, err);
 out:
     rc = finish(s, rc, err);
     pthread_mutex_unlock(&s->wlock);
@@ -131,6 +133,12 @@ int store_apikey_list(struct store *s, store_apikey_cb cb, void *arg)
 
 int store_apikey_revoke(struct store *s, int64_t id, struct kerr *err)
 {
+    return store_apikey_revoke_by(s, id, NULL, err);
+}
+
+int store_apikey_revoke_by(struct store *s, int64_t id, const struct store_who *who,
+                           struct kerr *err)
+{
     sqlite3_stmt *st;
     int rc = 0;
     pthread_mutex_lock(&s->wlock);
@@ -149,7 +157,7 @@ int store_apikey_revoke(struct store *s, int64_t id, struct kerr *err)
                       (long long)id);
     sqlite3_reset(st);
     if (rc == 0)
-        rc = audited(s, "apikey.revoke", id, NULL, NULL, 0, err);
+        rc = audited(s, who, "apikey.revoke", id, NULL, NULL, 0, err);
 out:
     rc = finish(s, rc, err);
     pthread_mutex_unlock(&s->wlock);

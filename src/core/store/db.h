@@ -285,10 +285,13 @@ int store_quality(struct store *s, int64_t since, int64_t until, const char *by,
 /* ---- API keys ------------------------------------------------------------ */
 
 #define STORE_KEYHASH_LEN 32
-/* scopes: "*", "role:NAME" or space-separated permissions; expires_at 0 = never. */
+struct store_who;
+/* scopes: "*", "role:NAME" or space-separated permissions; expires_at 0 = never. Audited
+ * (apikey.create) as who (NULL: operator at the CLI). */
 int store_apikey_insert(struct store *s, const char *name, const char *prefix,
                         const unsigned char hash[STORE_KEYHASH_LEN], const char *scopes,
-                        int64_t expires_at, int64_t *id, struct kerr *err);
+                        int64_t expires_at, const struct store_who *who, int64_t *id,
+                        struct kerr *err);
 /* Finds a key that is not revoked (expired ones too: the caller checks expires_at).
  * KERR_NOTFOUND when there is none. */
 struct store_apikey_found {
@@ -310,6 +313,9 @@ typedef int (*store_apikey_cb)(void *arg, const struct store_apikey *k);
 int store_apikey_list(struct store *s, store_apikey_cb cb, void *arg);
 /* KERR_NOTFOUND when no such active key. */
 int store_apikey_revoke(struct store *s, int64_t id, struct kerr *err);
+/* The same, audited as who (NULL: operator at the CLI). */
+int store_apikey_revoke_by(struct store *s, int64_t id, const struct store_who *who,
+                           struct kerr *err);
 
 /* ---- users, sessions, roles (users.c) ------------------------------------- */
 
