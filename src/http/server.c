@@ -22,6 +22,7 @@
 #include "base/jsonw.h"
 #include "base/log.h"
 #include "base/xmalloc.h"
+#include "http/api.h"
 #include "http/http.h"
 #include "http/ratelimit.h"
 #include "secure/apikey.h"
@@ -389,6 +390,34 @@ static void client_addr(struct req *r)
     }
 }
 
+/*
+ * Every route on one case (/api/v1/feedback/{id} and everything below it, whichever module
+ * serves it) checks the caller's data scope here, before its handler: a case outside the
+ * scope is answered exactly like a missing one. Callers who see every case skip the read.
+ */
+static bool out_of_scope(struct req *r)
+{
+    static const char prefix[] = "/api/v1/feedback/{id}";
+    const char *rest = r->route->pattern + sizeof prefix - 1;
+    struct record rec;
+    struct kerr e;
+    int64_t id;
+    int rc;
+    if (strncmp(r->route->pattern, prefix, sizeof prefix - 1) != 0 || (*rest && *rest != '/') ||
+        req_scope(r)->kind == STORE_SCOPE_ALL || (id = req_param_id(r, 0)) < 0)
+        return false;
+    record_init(&rec);
+    kerr_clear(&e);
+    rc = store_feedback_get(r->store, id, &rec, &e);
+    if (rc == 0)
+        rc = feedback_in_scope(r, id, &rec, &e);
+    record_release(&rec);
+    if (rc != KERR_NOTFOUND || strcmp(e.code, "not_found") != 0)
+        return false; /* in scope, or missing, or a read error: the handler answers */
+    reply_kerr(r, rc, &e);
+    return true;
+}
+
 /* Is the request from this machine itself (the socket peer, not a forwarded address)? */
 static bool is_local_peer(struct req *r)
 {
@@ -421,6 +450,8 @@ static int dispatch(struct req *r)
         if (keyed && routes[i].perm && !req_can(r, routes[i].perm))
             return reply_error(r, 403, "forbidden", NULL, "this needs the permission %s",
                                routes[i].perm);
+        if (keyed && out_of_scope(r))
+            return REQ_DONE;
         return routes[i].handler(r);
     }
     if (path_known) {

@@ -140,6 +140,32 @@ class SecurityTest(ServerTestCase):
         anon.close()
         self.assertGreater(checked, 100)
 
+    def test_every_case_route_keeps_out_of_scope_cases_missing(self):
+        """Every route on one case, whichever module adds it, answers an agent about a case
+        outside their scope exactly as about a case that does not exist."""
+        agent = self.sessions["agent"]
+        walked = 0
+        for method, path, auth, perm in self.operations():
+            if auth != "key" or not (path == API + "/{id}" or path.startswith(API + "/{id}/")):
+                continue
+            if perm is not None and perm not in ROLE_PERMS["agent"]:
+                continue
+            body = None if method == "GET" else {}
+            for name in ("B", "D"):
+                i = self.ids[name]
+                fake = 900000000 + i
+                r = agent.request(method, path.replace("{id}", str(i)).replace("{", "x{"),
+                                  body=body)
+                gone = agent.request(method, path.replace("{id}", str(fake)).replace("{", "x{"),
+                                     body=body)
+                self.assertEqual(r.status, 404, "%s %s (%s)\n%s" % (method, path, name,
+                                                                    r.describe()))
+                self.assertEqual(json.dumps(r.json).replace(str(i), "N"),
+                                 json.dumps(gone.json).replace(str(fake), "N"), path)
+            walked += 1
+        self.assertGreaterEqual(walked, 3)
+        self.assertNotEqual(self.srv.get(API + "/%d" % self.ids["B"]).json["status"], "closed")
+
     def test_api_key_scopes_walk_the_same_table(self):
         key, _ = self.srv.create_key_args("matrix", "--scope", "role:analyst")
         for method, path, auth, perm in self.operations():
