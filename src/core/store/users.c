@@ -618,10 +618,11 @@ out:
 
 int store_org_seed_demo(struct store *s, const char *password_hash, int *added, struct kerr *err)
 {
+    /* one supervisor runs every demo team (as the case-handling seed has it) */
     static const char *const teams[][3] = {
-        {"kefu", "客服部", "supervisor"}, {"quality", "质量部", NULL},
-        {"product", "产品部", NULL},      {"logistics", "物流部", NULL},
-        {"store_ops", "门店运营", NULL},
+        {"kefu", "客服部", "supervisor"},        {"quality", "质量部", "supervisor"},
+        {"product", "产品部", "supervisor"},     {"logistics", "物流部", "supervisor"},
+        {"store_ops", "门店运营", "supervisor"},
     };
     static const char *const members[][2] = {
         {"kefu", "agent"},       {"kefu", "agent2"},          {"quality", "quality1"},
