@@ -47,6 +47,8 @@ static void usage(FILE *out)
             "  --rate-key N         requests per minute per API key or user (0 = off, default)\n"
             "  --rate-addr N        requests per minute per client address (default 6000,\n"
             "                       loopback exempt unless set)\n"
+            "  --rate-login N       sign-in attempts per minute per address (default 30,\n"
+            "                       loopback exempt unless set)\n"
             "  --conn-timeout SEC   close connections idle or slow this long (default 30)\n"
             "  --max-header BYTES   request line and headers, else 431 (default 16384)\n"
             "Logs go to standard error and to DATA/kesu.log.\n");
@@ -160,6 +162,23 @@ static int hardening_opts(struct server_opts *o, const char *rate_key, const cha
     return 0;
 }
 
+/* Sign-in attempts per minute per address: 30 unless set (then loopback counts too). */
+static int login_limit(struct server_opts *o, const char *v)
+{
+    char *end;
+    long n;
+    o->rate_login = 30;
+    o->login_loopback = false;
+    if (!v)
+        return 0;
+    n = strtol(v, &end, 10);
+    if (*end || n < 0 || n > 1000000)
+        return cli_fail(-1, "serve", "--rate-login wants attempts per minute (0 = off)");
+    o->rate_login = (int)n;
+    o->login_loopback = true;
+    return 0;
+}
+
 /* Session and lockout settings (minutes and counts; see README "Users, roles and security"). */
 static int auth_settings(struct cli *cli)
 {
@@ -232,6 +251,7 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
                                              {"rate-addr", required_argument, NULL, 'A'},
                                              {"conn-timeout", required_argument, NULL, 'T'},
                                              {"max-header", required_argument, NULL, 'H'},
+                                             {"rate-login", required_argument, NULL, 'L'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     char keyfile[4096];
@@ -253,6 +273,7 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
     const char *rate_addr = cli_setting(cli, "rate_limit_addr", NULL);
     const char *conn_timeout = cli_setting(cli, "conn_timeout", "30");
     const char *max_header = cli_setting(cli, "max_header", "16384");
+    const char *rate_login = cli_setting(cli, "rate_limit_login", NULL);
     char *cert_pem = NULL, *key_pem = NULL;
     struct kerr e;
     sigset_t sigs;
@@ -306,6 +327,9 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
         case 'H':
             max_header = optarg;
             break;
+        case 'L':
+            rate_login = optarg;
+            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -327,7 +351,8 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
     opts.host = host;
     opts.trusted_proxies =
         opts.trusted_proxies ? opts.trusted_proxies : cli_setting(cli, "trusted_proxies", NULL);
-    if (hardening_opts(&opts, rate_key, rate_addr, conn_timeout, max_header) < 0)
+    if (hardening_opts(&opts, rate_key, rate_addr, conn_timeout, max_header) < 0 ||
+        login_limit(&opts, rate_login) < 0)
         return 2;
     if (!tls_cert != !tls_key)
         return cli_fail(2, "serve", "TLS needs both --tls-cert and --tls-key");

@@ -39,6 +39,9 @@ struct server_opts {
     int rate_key;                /* requests per minute per API key or user; 0 = no limit */
     int rate_addr;               /* requests per minute per client address; 0 = no limit */
     bool rate_loopback;          /* the address limit applies to 127.0.0.1 and ::1 too */
+    int rate_login;              /* sign-in attempts per minute per address (each costs an
+                                    Argon2id hash); 0 = no limit */
+    bool login_loopback;         /* the sign-in limit applies to loopback too */
     unsigned conn_timeout;       /* seconds a connection may stay idle or slow (default 30) */
     size_t max_header;           /* bytes of request line and headers (default 16384) */
 };

@@ -38,7 +38,7 @@ struct server {
     struct server_opts opts;
     struct store *store;
     int port;
-    struct ratelimit *rl_key, *rl_addr; /* NULL = no limit */
+    struct ratelimit *rl_key, *rl_addr, *rl_login; /* NULL = no limit */
     int nproxies;
     char proxies[MAX_PROXIES][64]; /* trusted reverse proxies */
     atomic_bool stopping;          /* refuse new work: the server is shutting down */
@@ -441,6 +441,11 @@ static int dispatch(struct req *r)
         }
         strbuf_release(&allow);
         r->route = &routes[i];
+        /* each sign-in costs a deliberately slow hash: fewer per address than other requests */
+        if (strcmp(routes[i].pattern, "/api/v1/auth/login") == 0 && r->srv->rl_login &&
+            (r->opts->login_loopback || !is_loopback(r->client)) &&
+            limited(r, r->srv->rl_login, AUTH_ANON))
+            return REQ_DONE;
         bool keyed =
             routes[i].auth == AUTH_KEY || (routes[i].auth == AUTH_LOCAL && !is_local_peer(r));
         if (keyed && authenticate(r) < 0)
@@ -635,6 +640,7 @@ int server_start(const struct server_opts *opts, struct store *s, struct server 
     }
     srv->rl_key = opts->rate_key > 0 ? ratelimit_new(opts->rate_key) : NULL;
     srv->rl_addr = opts->rate_addr > 0 ? ratelimit_new(opts->rate_addr) : NULL;
+    srv->rl_login = opts->rate_login > 0 ? ratelimit_new(opts->rate_login) : NULL;
     struct MHD_OptionItem tls[] = {
         {opts->tls_cert_pem ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0,
          (void *)opts->tls_cert_pem},
@@ -654,6 +660,7 @@ int server_start(const struct server_opts *opts, struct store *s, struct server 
     if (!srv->d) {
         ratelimit_free(srv->rl_key);
         ratelimit_free(srv->rl_addr);
+        ratelimit_free(srv->rl_login);
         free(srv);
         return kerr_set(err, KERR_IO, "listen_failed", "listen", "cannot listen on %s:%d",
                         opts->host, opts->port);
@@ -691,5 +698,6 @@ void server_stop(struct server *srv)
     MHD_stop_daemon(srv->d);
     ratelimit_free(srv->rl_key);
     ratelimit_free(srv->rl_addr);
+    ratelimit_free(srv->rl_login);
     free(srv);
 }

@@ -237,6 +237,16 @@ class RateLimitTest(ServerTestCase):
         other, _ = srv.create_key_args("other")
         self.assertStatus(srv.get(API + "?limit=1", auth=other), 200)  # its own bucket
 
+    def test_sign_in_limit(self):
+        srv = self.server(extra_args=["--rate-login", "3", "--demo-if-empty", "5"])
+        body = {"username": "agent", "password": "not-the-password"}
+        codes = [srv.post("/api/v1/auth/login", body, auth=False).status for _ in range(5)]
+        self.assertEqual(codes, [401, 401, 401, 429, 429])
+        r = srv.post("/api/v1/auth/login", body, auth=False)
+        self.assertError(r, 429, "rate_limited")
+        self.assertGreaterEqual(int(r.header("Retry-After")), 1)
+        self.assertStatus(srv.get("/api/v1/feedback?limit=1"), 200)  # other requests go on
+
     def test_per_address_limit_and_default_loopback_exemption(self):
         srv = self.server(extra_args=["--rate-addr", "5"])
         # (starting the server already asked /healthz once or more)
