@@ -93,6 +93,7 @@ enum store_job_kind {
     STORE_JOB_RECEIPT,
     STORE_JOB_REJECTION,
     STORE_JOB_AUDIT,
+    STORE_JOB_CALL, /* call(job, tx, now) inside the writer's transaction (store/ files only) */
 };
 
 /* One audit entry: who, when, from where, what, on which object, with what detail. */
@@ -119,6 +120,9 @@ struct store_job {
     const char *receipt, *form;
     /* STORE_JOB_AUDIT */
     const struct store_audit *audit;
+    /* STORE_JOB_CALL: tx is the writer's connection; ctx is the caller's (see store/loop.h) */
+    int (*call)(struct store_job *job, void *tx, int64_t now);
+    void *ctx;
     /* STORE_JOB_REJECTION: see store_note_rejection */
     char rej[5][64];
     /* outcome */
