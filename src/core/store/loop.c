@@ -399,14 +399,19 @@ int loop_transition(struct conn *c, int64_t id, const char *to, const char *note
     if (rc == 0)
         rc = loop_event(c, id, now, actor, "transition", "status", from, to, note, err);
     if (rc == 0) {
+        /* the same entry as any change of a field (PATCH), so readers of the log see one form */
         jsonw_init(&w, &detail);
         jsonw_obj(&w);
-        jsonw_kstr(&w, "from", from);
-        jsonw_kstr(&w, "to", to);
+        jsonw_key(&w, "status");
+        jsonw_arr(&w);
+        jsonw_str(&w, from);
+        jsonw_str(&w, to);
+        jsonw_end(&w);
+        jsonw_kstr(&w, "via", "transition");
         if (note)
             jsonw_kstr(&w, "note", note);
         jsonw_end(&w);
-        rc = loop_audit(c, now, actor, "feedback.transition", id, detail.buf, err);
+        rc = loop_audit(c, now, actor, "feedback.update", id, detail.buf, err);
     }
     for (size_t i = 0; rc == 0 && i < sizeof(transition_hooks) / sizeof(transition_hooks[0]);
          i++) {
