@@ -1,5 +1,5 @@
 /*
- * cmd_sla.c: `kesu sla check | policies | route`: one pass of the SLA
+ * cmd_sla.c: `kesu sla check | policies | route | seed`: one pass of the SLA
  * scheduler now (what `kesu serve` runs every --sla-interval), the SLA
  * policies, and routing the open records that came in before the rules.
  */
@@ -20,7 +20,9 @@ static void usage(FILE *out)
                  "                                   escalation, then the counts\n"
                  "       kesu sla policies           the SLA policies, one per line\n"
                  "       kesu sla route              route open records that have no team yet\n"
-                 "                                   (routing rules, assignment, SLA clock)\n");
+                 "                                   (routing rules, assignment, SLA clock)\n"
+                 "       kesu sla seed               add the demo teams, routing rules and SLA\n"
+                 "                                   policies (what serve --demo-if-empty adds)\n");
 }
 
 static int print_policy(void *arg, int64_t id, const char *json)
@@ -59,7 +61,7 @@ int cmd_sla(struct cli *cli, int argc, char **argv)
         return 2;
     }
     if (strcmp(argv[1], "check") != 0 && strcmp(argv[1], "policies") != 0 &&
-        strcmp(argv[1], "route") != 0) {
+        strcmp(argv[1], "route") != 0 && strcmp(argv[1], "seed") != 0) {
         usage(stderr);
         return 2;
     }
@@ -68,7 +70,7 @@ int cmd_sla(struct cli *cli, int argc, char **argv)
     kerr_clear(&e);
     if (strcmp(argv[1], "check") == 0) {
         struct store_sla_report rep;
-        if (store_sla_pass(s, at / 1000, 2000, &rep, &e) < 0) {
+        if (store_sla_pass(s, at / 1000, 10000, &rep, &e) < 0) {
             rc = cli_fail(1, "sla", "%s", e.message);
         } else {
             for (size_t i = 0; i < rep.nlines; i++)
@@ -84,6 +86,11 @@ int cmd_sla(struct cli *cli, int argc, char **argv)
     } else if (strcmp(argv[1], "policies") == 0) {
         if (store_sla_policies(s, print_policy, NULL, &e) < 0)
             rc = cli_fail(1, "sla", "%s", e.message);
+    } else if (strcmp(argv[1], "seed") == 0) {
+        if (store_loop_seed_demo(s, &e) < 0)
+            rc = cli_fail(1, "sla", "%s", e.message);
+        else
+            printf("sla seed: demo teams, routing rules and SLA policies present\n");
     } else {
         long n = store_route_unrouted(s, &e);
         if (n < 0)

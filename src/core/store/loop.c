@@ -94,6 +94,17 @@ static const char *const loop_sql[LS__COUNT] = {
     [LS_TEAM_CURSOR] = "UPDATE teams SET rr_cursor=rr_cursor+1 WHERE name=?",
     [LS_OPEN_COUNT] = "SELECT count(*) FROM feedback WHERE assignee=? AND status NOT IN "
                       "('closed','closed_unaccepted')",
+    [LS_SLA_SAVE] = "UPDATE case_sla SET ack_due=nullif(?1,0),response_due=nullif(?2,0),"
+                    "resolve_due=nullif(?3,0),paused_since=nullif(?4,0),paused_secs=?5,"
+                    "warned=?6,breached=?7,escalated=?8,met=?9,next_check=nullif(?10,0),"
+                    "updated_at=?11 WHERE feedback_id=?12",
+    [LS_SUPERVISOR] = "SELECT coalesce(supervisor,'') FROM teams WHERE name=?",
+    [LS_ESCALATE] = "UPDATE feedback SET priority=?1,assignee=coalesce(nullif(?2,''),assignee),"
+                    "updated_at=?3 WHERE id=?4",
+    [LS_NOTE_INSERT] = "INSERT INTO case_comments(feedback_id,at,author,internal,body)"
+                       " VALUES(?,?,?,1,?)",
+    [LS_MENTION_LAST] = "INSERT OR IGNORE INTO case_mentions(comment_id,username,feedback_id,at)"
+                        " VALUES(last_insert_rowid(),?,?,?)",
 };
 
 sqlite3_stmt *loop_stmt(struct conn *c, enum loop_stmt id, struct kerr *err)

@@ -331,12 +331,12 @@ static int route_call(struct store_job *job, void *tx, int64_t now)
     snprintf(sql, sizeof sql,
              "SELECT %s FROM feedback f WHERE f.team IS NULL AND f.status NOT IN ('closed',"
              "'closed_unaccepted') AND NOT EXISTS (SELECT 1 FROM case_sla s WHERE "
-             "s.feedback_id=f.id) AND f.id>? ORDER BY f.id LIMIT 2000",
+             "s.feedback_id=f.id) AND f.id>? ORDER BY f.id LIMIT 10000",
              feedback_columns());
     if (!(st = loop_query(c, &job->err, sql, "i", job->id)))
         return KERR_IO;
-    recs = xcalloc(2000, sizeof *recs);
-    while (n < 2000 && sqlite3_step(st) == SQLITE_ROW) {
+    recs = xcalloc(10000, sizeof *recs);
+    while (n < 10000 && sqlite3_step(st) == SQLITE_ROW) {
         record_init(&recs[n]);
         feedback_row(st, 0, &recs[n++]);
     }
@@ -370,7 +370,7 @@ long store_route_unrouted(struct store *s, struct kerr *err)
         }
         got = job.n;
         total += (long)got;
-        if (got < 2000)
+        if (got < 10000)
             return total;
     }
 }

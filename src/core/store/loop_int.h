@@ -22,6 +22,11 @@ enum loop_stmt {
     LS_TEAM_MEMBERS,
     LS_TEAM_CURSOR,
     LS_OPEN_COUNT,
+    LS_SLA_SAVE,
+    LS_SUPERVISOR,
+    LS_ESCALATE,
+    LS_NOTE_INSERT,
+    LS_MENTION_LAST,
     LS__COUNT
 };
 

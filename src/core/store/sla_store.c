@@ -116,17 +116,37 @@ static void read_row(sqlite3_stmt *st, struct sla_row *r)
     text_col(st, 20, r->priority, sizeof r->priority);
 }
 
+/* Steps a cached statement bound by types/values (see loop_exec); 0 or an error. */
+static int step_cached(struct conn *c, enum loop_stmt id, struct kerr *err, const char *types,
+                       ...)
+{
+    sqlite3_stmt *st = loop_stmt(c, id, err);
+    va_list ap;
+    int rc;
+    if (!st)
+        return KERR_IO;
+    va_start(ap, types);
+    for (int i = 0; types[i]; i++) {
+        if (types[i] == 'i') {
+            sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
+        } else {
+            const char *v = va_arg(ap, const char *);
+            sqlite3_bind_text(st, i + 1, v, -1, SQLITE_TRANSIENT);
+        }
+    }
+    va_end(ap);
+    rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_error(c->db, err, "write SLA state");
+    sqlite3_reset(st);
+    return rc;
+}
+
 static int save_clock(struct conn *c, const struct sla_row *r, int64_t now_s, struct kerr *err)
 {
     const struct sla_clock *k = &r->ck;
-    return loop_exec(c, err,
-                     "UPDATE case_sla SET ack_due=nullif(?1,0),response_due=nullif(?2,0),"
-                     "resolve_due=nullif(?3,0),paused_since=nullif(?4,0),paused_secs=?5,"
-                     "warned=?6,breached=?7,escalated=?8,met=?9,next_check=nullif(?10,0),"
-                     "updated_at=?11 WHERE feedback_id=?12",
-                     "iiiiiiiiiiii", k->due[0], k->due[1], k->due[2], k->paused_since,
-                     k->paused_secs, (int64_t)k->warned, (int64_t)k->breached,
-                     (int64_t)k->escalated, (int64_t)k->met, k->next_check, now_s, r->id);
+    return step_cached(c, LS_SLA_SAVE, err, "iiiiiiiiiiii", k->due[0], k->due[1], k->due[2],
+                       k->paused_since, k->paused_secs, (int64_t)k->warned,
+                       (int64_t)k->breached, (int64_t)k->escalated, (int64_t)k->met,
+                       k->next_check, now_s, r->id);
 }
 
 /* Reads case id's row; 1 when found, 0 when the case has no clock, < 0 on error. */
@@ -190,28 +210,31 @@ static void report_line(struct store_sla_report *rep, const char *fmt, ...)
     rep->lines[rep->nlines++] = strbuf_detach(&sb, NULL);
 }
 
-static int escalate(struct conn *c, struct sla_row *r, int k, const char *actor, int64_t now,
+/* The targets in mask breached: the team's supervisor takes the case, its priority goes up
+ * one step, and an internal note mentions the supervisor. Once per look, whatever the
+ * number of targets that breached together. */
+static int escalate(struct conn *c, struct sla_row *r, int mask, const char *actor, int64_t now,
                     struct store_sla_report *rep, struct kerr *err)
 {
-    char supervisor[64] = "", note[160], body[256], detail[400];
+    char supervisor[64] = "", note[200], body[256], detail[400], what[80] = "";
     const char *prio = sla_raise_priority(r->priority[0] ? r->priority : NULL);
     sqlite3_stmt *st;
     int rc = 0;
 
+    for (int k = 0; k < SLA_TARGETS; k++)
+        if (mask & (1 << k))
+            snprintf(what + strlen(what), sizeof what - strlen(what), "%s%s", what[0] ? ", " : "",
+                     sla_target_names[k]);
     if (r->team[0]) {
-        if (!(st = loop_query(c, err, "SELECT coalesce(supervisor,'') FROM teams WHERE name=?",
-                              "t", r->team)))
+        if (!(st = loop_stmt(c, LS_SUPERVISOR, err)))
             return KERR_IO;
+        sqlite3_bind_text(st, 1, r->team, -1, SQLITE_STATIC);
         if (sqlite3_step(st) == SQLITE_ROW)
             text_col(st, 0, supervisor, sizeof supervisor);
-        sqlite3_finalize(st);
+        sqlite3_reset(st);
     }
-    snprintf(note, sizeof note, "%s target of SLA policy %s breached", sla_target_names[k],
-             r->policy);
-    rc = loop_exec(c, err,
-                   "UPDATE feedback SET priority=?1,assignee=coalesce(nullif(?2,''),assignee),"
-                   "updated_at=?3 WHERE id=?4",
-                   "ttii", prio, supervisor, now, r->id);
+    snprintf(note, sizeof note, "SLA policy %s: %s target breached", r->policy, what);
+    rc = step_cached(c, LS_ESCALATE, err, "ttii", prio, supervisor, now, r->id);
     if (rc == 0 && strcmp(prio, r->priority) != 0)
         rc = loop_event(c, r->id, now, actor, "escalation", "priority",
                         r->priority[0] ? r->priority : NULL, prio, note, err);
@@ -221,33 +244,25 @@ static int escalate(struct conn *c, struct sla_row *r, int k, const char *actor,
     if (rc == 0 && supervisor[0]) {
         /* the notification: an internal note that mentions the supervisor */
         snprintf(body, sizeof body, "@%s %s", supervisor, note);
-        rc = loop_exec(c, err,
-                       "INSERT INTO case_comments(feedback_id,at,author,internal,body)"
-                       " VALUES(?,?,?,1,?)",
-                       "iitt", r->id, now, actor, body);
+        rc = step_cached(c, LS_NOTE_INSERT, err, "iitt", r->id, now, actor, body);
         if (rc == 0)
-            rc = loop_exec(c, err,
-                           "INSERT OR IGNORE INTO case_mentions(comment_id,username,feedback_id,at)"
-                           " VALUES(last_insert_rowid(),?,?,?)",
-                           "tii", supervisor, r->id, now);
+            rc = step_cached(c, LS_MENTION_LAST, err, "tii", supervisor, r->id, now);
     }
     if (rc == 0) {
         snprintf(detail, sizeof detail,
-                 "{\"target\":\"%s\",\"policy\":\"%.60s\",\"priority\":[\"%s\",\"%s\"],"
+                 "{\"targets\":\"%s\",\"policy\":\"%.60s\",\"priority\":[\"%s\",\"%s\"],"
                  "\"assignee\":\"%.60s\"}",
-                 sla_target_names[k], r->policy, r->priority, prio, supervisor);
+                 what, r->policy, r->priority, prio, supervisor);
         rc = loop_audit(c, now, actor, "feedback.escalate", r->id, detail, err);
     }
     if (rc == 0) {
         snprintf(r->priority, sizeof r->priority, "%s", prio);
         if (supervisor[0])
             snprintf(r->assignee, sizeof r->assignee, "%s", supervisor);
-        r->ck.escalated |= 1 << k;
-        if (rep)
-            rep->escalations++;
-        report_line(rep, "feedback %" PRId64 ": escalated (%s breached): priority %s%s%s",
-                    r->id, sla_target_names[k], prio, supervisor[0] ? ", assigned to " : "",
-                    supervisor);
+        r->ck.escalated |= mask;
+        rep->escalations++;
+        report_line(rep, "feedback %" PRId64 ": escalated (%s breached): priority %s%s%s", r->id,
+                    what, prio, supervisor[0] ? ", assigned to " : "", supervisor);
     }
     return rc;
 }
@@ -287,10 +302,11 @@ static int look_at(struct conn *c, struct sla_row *r, const char *actor, int64_t
             rep->breaches++;
             report_line(rep, "feedback %" PRId64 ": %s breached (due %s)%s", r->id,
                         sla_target_names[k], due, late ? ", met late" : "");
-            if (rc == 0 && !late && !(r->ck.escalated & bit))
-                rc = escalate(c, r, k, actor, now, rep, err);
         }
     }
+    int mask = ev.breach & ~ev.breach_met_late & ~r->ck.escalated;
+    if (rc == 0 && mask)
+        rc = escalate(c, r, mask, actor, now, rep, err);
     return rc == 0 ? save_clock(c, r, now_s, err) : rc;
 }
 
