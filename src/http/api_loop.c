@@ -506,7 +506,8 @@ static void write_sla(struct jsonw *w, const struct store_case_sla *s)
     jsonw_kstr(w, "calendar", s->calendar);
     jsonw_kstr(w, "started_at", clock_format(s->start * 1000, ts));
     jsonw_kbool(w, "paused", s->paused_since != 0);
-    jsonw_kstr(w, "paused_since", s->paused_since ? clock_format(s->paused_since * 1000, ts) : NULL);
+    jsonw_kstr(w, "paused_since",
+               s->paused_since ? clock_format(s->paused_since * 1000, ts) : NULL);
     jsonw_kint(w, "paused_working_secs", s->paused_secs);
     jsonw_kstr(w, "next_check", s->next_check ? clock_format(s->next_check * 1000, ts) : NULL);
     jsonw_key(w, "targets");
@@ -516,7 +517,8 @@ static void write_sla(struct jsonw *w, const struct store_case_sla *s)
             continue;
         jsonw_key(w, keys[k]);
         jsonw_obj(w);
-        jsonw_kstr(w, "due", s->due[k] == CALENDAR_NEVER ? NULL : clock_format(s->due[k] * 1000, ts));
+        jsonw_kstr(w, "due",
+                   s->due[k] == CALENDAR_NEVER ? NULL : clock_format(s->due[k] * 1000, ts));
         jsonw_kstr(w, "warn_at", s->warn_at[k] ? clock_format(s->warn_at[k] * 1000, ts) : NULL);
         jsonw_kbool(w, "met", s->met & (1 << k));
         jsonw_kbool(w, "warned", s->warned & (1 << k));
@@ -859,7 +861,8 @@ int api_routing_mode_put(struct req *r)
     return submit(r, l, config_done);
 }
 
-/* ---- SLA policies and calendars --------------------------------------------------------------- */
+/* ---- SLA policies and calendars ---------------------------------------------------------------
+ */
 
 static int write_policy(void *arg, int64_t id, const char *json)
 {
@@ -878,8 +881,8 @@ static int write_raw(void *arg, int64_t id, const char *json)
     return 0;
 }
 
-static int list_reply(struct req *r, int (*list)(struct store *, store_json_cb, void *,
-                                                 struct kerr *),
+static int list_reply(struct req *r,
+                      int (*list)(struct store *, store_json_cb, void *, struct kerr *),
                       store_json_cb cb)
 {
     struct strbuf sb = STRBUF_INIT;

@@ -193,8 +193,7 @@ static void calendar_arithmetic(void **state)
          "to the adjusted Saturday"},
         {"2026-02-14T17:00:00+08:00", 2 * 3600, "2026-02-24T10:00:00+08:00",
          "over the Spring Festival"},
-        {"2026-01-05T09:00:00+08:00", 5 * 8 * 3600, "2026-01-09T18:00:00+08:00",
-         "a working week"},
+        {"2026-01-05T09:00:00+08:00", 5 * 8 * 3600, "2026-01-09T18:00:00+08:00", "a working week"},
         {"2026-01-05T12:00:00+08:00", 0, "2026-01-05T12:00:00+08:00", "nothing to add"},
         {"2026-01-05T18:00:00+08:00", 1, "2026-01-06T09:00:01+08:00", "one second after"},
     };
@@ -210,9 +209,9 @@ static void calendar_arithmetic(void **state)
         if (cases[i].secs > 0)
             assert_int_equal(calendar_between(cal, s, d), cases[i].secs);
     }
-    assert_int_equal(calendar_between(cal, at("2026-02-13T09:00:00+08:00"),
-                                      at("2026-02-25T09:00:00+08:00")),
-                     3 * 8 * 3600); /* Fri 13, Sat 14 (worked), Tue 24 */
+    assert_int_equal(
+        calendar_between(cal, at("2026-02-13T09:00:00+08:00"), at("2026-02-25T09:00:00+08:00")),
+        3 * 8 * 3600); /* Fri 13, Sat 14 (worked), Tue 24 */
     assert_int_equal(calendar_between(cal, 100, 50), 0);
     calendar_free(cal);
 }
@@ -248,8 +247,7 @@ static void calendar_errors(void **state)
         struct calendar *cal = (struct calendar *)1;
         struct kerr e;
         kerr_clear(&e);
-        assert_int_equal(calendar_parse(bad[i].json, strlen(bad[i].json), &cal, &e),
-                         KERR_INVALID);
+        assert_int_equal(calendar_parse(bad[i].json, strlen(bad[i].json), &cal, &e), KERR_INVALID);
         assert_null(cal);
         if (strcmp(e.field, bad[i].field) != 0)
             fail_msg("case %zu: field \"%s\", expected \"%s\"", i, e.field, bad[i].field);
@@ -377,13 +375,13 @@ static struct routing_rule rule(int64_t id, const char *json)
 
 static void routing_conditions(void **state)
 {
-    struct routing_rule r = rule(
-        1, "{\"name\":\"r\",\"when\":{\"channel\":[\"web\",\"app\"],\"category\":[\"物流\"],"
-           "\"product\":[\"P1\"],\"region\":[\"华东\"],\"severity\":[\"high\"],"
-           "\"customer_segment\":[\"vip\"],\"keywords\":[\"快递\",\"包裹\"]},"
-           "\"then\":{\"team\":\"logistics\"}}");
+    struct routing_rule r =
+        rule(1, "{\"name\":\"r\",\"when\":{\"channel\":[\"web\",\"app\"],\"category\":[\"物流\"],"
+                "\"product\":[\"P1\"],\"region\":[\"华东\"],\"severity\":[\"high\"],"
+                "\"customer_segment\":[\"vip\"],\"keywords\":[\"快递\",\"包裹\"]},"
+                "\"then\":{\"team\":\"logistics\"}}");
     struct record rec;
-    static const char *const fields[] = {"channel", "category_l2", "product",        "region",
+    static const char *const fields[] = {"channel",  "category_l2",      "product", "region",
                                          "severity", "customer_segment", "text"};
     static const char *const good[] = {"app", "物流", "P1", "华东", "high", "vip", "包裹丢了"};
     static const char *const badv[] = {"email", "质量", "P2", "华北", "low", "普通", "态度差"};
@@ -423,7 +421,8 @@ static void routing_modes(void **state)
         rule(10, "{\"name\":\"a\",\"when\":{\"keywords\":[\"快递\"]},"
                  "\"then\":{\"team\":\"logistics\",\"tags\":[\"物流\"]}}"),
         rule(20, "{\"name\":\"b\",\"when\":{\"customer_segment\":[\"vip\"]},"
-                 "\"then\":{\"priority\":\"p2\",\"sla_policy\":\"vip\",\"tags\":[\"大客户\",\"物流\"]}}"),
+                 "\"then\":{\"priority\":\"p2\",\"sla_policy\":\"vip\",\"tags\":[\"大客户\","
+                 "\"物流\"]}}"),
         rule(30, "{\"name\":\"c\",\"then\":{\"team\":\"kefu\"}}"),
     };
     struct record rec;
@@ -564,9 +563,9 @@ static void store_transitions(void **state)
     struct kerr e;
     struct kinds k = {""};
     struct store_case_op o = {.kind = CASE_OP_TRANSITION, .to = "closed"};
-    static const char *const walk[] = {"acknowledged", "assessed", "assigned", "investigating",
-                                       "responded",    "closed",   "reopened", "investigating",
-                                       "responded"};
+    static const char *const walk[] = {"acknowledged",  "assessed",      "assigned",
+                                       "investigating", "responded",     "closed",
+                                       "reopened",      "investigating", "responded"};
 
     o.id = id;
     assert_int_equal(op(s, &o), KERR_CONFLICT);

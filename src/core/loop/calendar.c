@@ -135,8 +135,8 @@ static int parse_date(const char *s, int32_t *out)
     int y, m, d;
     char tail;
     static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (!s || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || y < 1970 || y > 9999 ||
-        m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+    if (!s || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || y < 1970 || y > 9999 || m < 1 ||
+        m > 12 || d < 1 || d > mdays[m - 1])
         return -1;
     *out = (int32_t)days_from_civil(y, (unsigned)m, (unsigned)d);
     return 0;

@@ -34,8 +34,8 @@ static int str_list(const cJSON *arr, const char *field, char **out, size_t *n, 
             return kerr_set(err, KERR_INVALID, "invalid_value", field,
                             "%s must hold non-empty strings of at most 256 bytes", field);
         if (*n == max)
-            return kerr_set(err, KERR_TOOLARGE, "too_many", field, "%s: at most %zu values",
-                            field, max);
+            return kerr_set(err, KERR_TOOLARGE, "too_many", field, "%s: at most %zu values", field,
+                            max);
         out[(*n)++] = xstrdup(v->valuestring);
     }
     return 0;

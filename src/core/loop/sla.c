@@ -49,8 +49,8 @@ static int copy_opt(const cJSON *j, const char *key, char *out, size_t n, struct
     if (!v || cJSON_IsNull(v))
         return 0;
     if (!cJSON_IsString(v) || strlen(v->valuestring) >= n)
-        return kerr_set(err, KERR_INVALID, "invalid_value", key, "%s must be a string under %zu bytes",
-                        key, n);
+        return kerr_set(err, KERR_INVALID, "invalid_value", key,
+                        "%s must be a string under %zu bytes", key, n);
     snprintf(out, n, "%s", v->valuestring);
     return 0;
 }
@@ -154,8 +154,8 @@ const struct sla_policy *sla_policy_pick(const struct sla_policy *v, size_t n,
 void sla_compute_due(const struct sla_policy *p, const struct calendar *cal, struct sla_clock *c)
 {
     for (int k = 0; k < SLA_TARGETS; k++)
-        c->due[k] = p->target[k] > 0 ? calendar_add(cal, c->start, p->target[k] + c->paused_secs)
-                                     : 0;
+        c->due[k] =
+            p->target[k] > 0 ? calendar_add(cal, c->start, p->target[k] + c->paused_secs) : 0;
 }
 
 int64_t sla_warn_at(const struct sla_policy *p, const struct calendar *cal,

@@ -44,9 +44,9 @@ static int add_comment(struct conn *c, struct store_case_op *op, const char *act
     const char *p;
     if (rc < 0)
         return rc;
-    rc = loop_exec(c, err,
-                   "INSERT INTO case_comments(feedback_id,at,author,internal,body) VALUES(?,?,?,?,?)",
-                   "iitit", op->id, now, actor, (int64_t)op->internal, op->body);
+    rc = loop_exec(
+        c, err, "INSERT INTO case_comments(feedback_id,at,author,internal,body) VALUES(?,?,?,?,?)",
+        "iitit", op->id, now, actor, (int64_t)op->internal, op->body);
     if (rc < 0)
         return rc;
     op->new_id = sqlite3_last_insert_rowid(c->db);
@@ -89,8 +89,7 @@ static int read_text(struct conn *c, const char *sql, int64_t id, char *out, siz
         snprintf(out, n, "%s", (const char *)sqlite3_column_text(st, 0));
     sqlite3_finalize(st);
     if (rc == SQLITE_DONE)
-        return kerr_set(err, KERR_NOTFOUND, "not_found", "id", "no feedback with id %" PRId64,
-                        id);
+        return kerr_set(err, KERR_NOTFOUND, "not_found", "id", "no feedback with id %" PRId64, id);
     return rc == SQLITE_ROW ? 0 : db_error(c->db, err, "read");
 }
 
@@ -128,8 +127,8 @@ static int transfer(struct conn *c, struct store_case_op *op, const char *actor,
                    "WHERE id=?4",
                    "ttii", op->team, op->assigned, now, op->id);
     if (rc == 0)
-        rc = loop_event(c, op->id, now, actor, "transfer", "team", team[0] ? team : NULL,
-                        op->team, op->note, err);
+        rc = loop_event(c, op->id, now, actor, "transfer", "team", team[0] ? team : NULL, op->team,
+                        op->note, err);
     if (rc == 0 && strcmp(assignee, op->assigned) != 0)
         rc = loop_event(c, op->id, now, actor, "assign", "assignee", assignee[0] ? assignee : NULL,
                         op->assigned[0] ? op->assigned : NULL, op->note, err);
@@ -158,8 +157,8 @@ static int subtask_add(struct conn *c, struct store_case_op *op, const char *act
 {
     char status[32], note[200];
     int rc;
-    if ((rc = read_text(c, "SELECT status FROM feedback WHERE id=?", op->id, status,
-                        sizeof status, err)) < 0 ||
+    if ((rc = read_text(c, "SELECT status FROM feedback WHERE id=?", op->id, status, sizeof status,
+                        err)) < 0 ||
         (rc = team_exists(c, op->team, err)) < 0)
         return rc;
     rc = loop_exec(c, err,
@@ -175,8 +174,7 @@ static int subtask_add(struct conn *c, struct store_case_op *op, const char *act
         rc = loop_audit(c, now, actor, "feedback.subtask", op->id, NULL, err);
     /* the case waits on the other department */
     if (rc == 0 && op->wait && strcmp(status, "pending_third_party") != 0)
-        rc = loop_transition(c, op->id, "pending_third_party", note, actor, now, 0, op->from,
-                             err);
+        rc = loop_transition(c, op->id, "pending_third_party", note, actor, now, 0, op->from, err);
     return rc;
 }
 
@@ -282,9 +280,8 @@ static int link_cases(struct conn *c, struct store_case_op *op, const char *acto
     if ((rc = must_exist(c, op->id, "id", err)) < 0 ||
         (rc = must_exist(c, op->other, "related", err)) < 0)
         return rc;
-    rc = loop_exec(c, err,
-                   "INSERT OR IGNORE INTO case_links(a,b,at,actor,note) VALUES(?,?,?,?,?)", "iiitt",
-                   a, b, now, actor, op->note);
+    rc = loop_exec(c, err, "INSERT OR IGNORE INTO case_links(a,b,at,actor,note) VALUES(?,?,?,?,?)",
+                   "iiitt", a, b, now, actor, op->note);
     if (rc < 0 || sqlite3_changes(c->db) == 0)
         return rc; /* linked already: nothing new */
     snprintf(sa, sizeof sa, "%" PRId64, op->id);
@@ -321,8 +318,7 @@ int casework_run(struct conn *c, struct store_case_op *op, const char *actor, in
 /* ---- reads ------------------------------------------------------------------------------ */
 
 static int comments(struct store *s, const char *sql, const char *types, int64_t id,
-                    const char *user, int limit, store_comment_cb cb, void *arg,
-                    struct kerr *err)
+                    const char *user, int limit, store_comment_cb cb, void *arg, struct kerr *err)
 {
     struct conn *c = store_reader(s, err);
     sqlite3_stmt *st;
@@ -360,8 +356,8 @@ int store_case_comments(struct store *s, int64_t id, store_comment_cb cb, void *
                     "i", id, NULL, 0, cb, arg, err);
 }
 
-int store_mentions(struct store *s, const char *username, int limit, store_comment_cb cb,
-                   void *arg, struct kerr *err)
+int store_mentions(struct store *s, const char *username, int limit, store_comment_cb cb, void *arg,
+                   struct kerr *err)
 {
     return comments(s,
                     "SELECT c.id,c.feedback_id,c.at,c.author,c.internal,c.body FROM case_mentions m"

@@ -44,8 +44,7 @@ static void bind_va(sqlite3_stmt *st, const char *types, va_list ap)
     }
 }
 
-sqlite3_stmt *loop_query(struct conn *c, struct kerr *err, const char *sql, const char *types,
-                         ...)
+sqlite3_stmt *loop_query(struct conn *c, struct kerr *err, const char *sql, const char *types, ...)
 {
     sqlite3_stmt *st;
     va_list ap;
@@ -194,8 +193,8 @@ void loop_cache_forget(struct store *s)
 
 static int load_rules(struct conn *c, struct loop_cache *lc, struct kerr *err)
 {
-    sqlite3_stmt *st = loop_query(c, err, "SELECT id,body FROM routing_rules ORDER BY position,id",
-                                  NULL);
+    sqlite3_stmt *st =
+        loop_query(c, err, "SELECT id,body FROM routing_rules ORDER BY position,id", NULL);
     size_t cap = 0;
     int rc;
     if (!st)
@@ -371,15 +370,13 @@ static int conflict(const char *from, const char *to, struct kerr *err)
     for (size_t i = 0; i < n; i++)
         strbuf_addf(&sb, "%s%s", i ? ", " : "", next[i]);
     rc = kerr_set(err, KERR_CONFLICT, "illegal_transition", "to",
-                  "a case cannot go from %s to %s (allowed: %s)", from, to,
-                  n ? sb.buf : "none");
+                  "a case cannot go from %s to %s (allowed: %s)", from, to, n ? sb.buf : "none");
     strbuf_release(&sb);
     return rc;
 }
 
-int loop_transition(struct conn *c, int64_t id, const char *to, const char *note,
-                    const char *actor, int64_t now, unsigned flags, char *from_out,
-                    struct kerr *err)
+int loop_transition(struct conn *c, int64_t id, const char *to, const char *note, const char *actor,
+                    int64_t now, unsigned flags, char *from_out, struct kerr *err)
 {
     char from[32];
     struct strbuf sql = STRBUF_INIT, detail = STRBUF_INIT;
@@ -424,8 +421,7 @@ int loop_transition(struct conn *c, int64_t id, const char *to, const char *note
         jsonw_end(&w);
         rc = loop_audit(c, now, actor, "feedback.update", id, detail.buf, err);
     }
-    for (size_t i = 0; rc == 0 && i < sizeof(transition_hooks) / sizeof(transition_hooks[0]);
-         i++) {
+    for (size_t i = 0; rc == 0 && i < sizeof(transition_hooks) / sizeof(transition_hooks[0]); i++) {
         struct loop_transition_info t = {id, from, to, actor, note, now};
         rc = transition_hooks[i].fn(c, &t, err);
     }
@@ -526,8 +522,8 @@ static int apply_route(struct conn *c, struct record *r, const struct routing_ou
     if (rc == 0 && o->team)
         rc = loop_event(c, r->id, now, "routing", "assign", "team", r->team, o->team, note, err);
     if (rc == 0 && assignee && *assignee)
-        rc = loop_event(c, r->id, now, "routing", "assign", "assignee", r->assignee, assignee,
-                        note, err);
+        rc = loop_event(c, r->id, now, "routing", "assign", "assignee", r->assignee, assignee, note,
+                        err);
     if (rc == 0 && o->priority && (!r->priority || strcmp(r->priority, o->priority) != 0))
         rc = loop_event(c, r->id, now, "routing", "field", "priority", r->priority, o->priority,
                         note, err);
@@ -567,8 +563,7 @@ int loop_on_insert(struct conn *c, struct record *r, const char *actor, int64_t 
     routing_apply(lc->rules, lc->nrules, lc->mode, r, &o);
     if (o.team && !r->assignee && (rc = loop_pick_assignee(c, o.team, assignee, err)) < 0)
         return rc;
-    if ((o.team || o.priority || o.ntags) &&
-        (rc = apply_route(c, r, &o, assignee, now, err)) < 0)
+    if ((o.team || o.priority || o.ntags) && (rc = apply_route(c, r, &o, assignee, now, err)) < 0)
         return rc;
     return sla_start_clock(c, lc, r, o.sla_policy, err);
 }

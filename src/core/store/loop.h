@@ -47,8 +47,8 @@ enum store_case_op_kind {
     CASE_OP_TEAM_PUT,     /* team, title = display name, assignee = supervisor, to = assign mode */
     CASE_OP_MEMBER_ADD,   /* team, assignee = username */
     CASE_OP_MEMBER_REMOVE,
-    CASE_OP_DUTY,         /* assignee = username, wait = on duty */
-    CASE_OP_SLA_PASS,     /* one batch of the scheduler (used by store_sla_pass) */
+    CASE_OP_DUTY,     /* assignee = username, wait = on duty */
+    CASE_OP_SLA_PASS, /* one batch of the scheduler (used by store_sla_pass) */
 };
 
 struct store_sla_report;
@@ -59,9 +59,9 @@ struct store_case_op {
     const char *to, *note, *body, *team, *assignee, *title;
     bool internal, wait;
     /* out */
-    char from[32];  /* TRANSITION: the status before (also on a 409) */
-    int64_t new_id; /* COMMENT, SUBTASK_ADD, RULE_PUT */
-    char assigned[64]; /* TRANSFER: who got the case */
+    char from[32];                   /* TRANSITION: the status before (also on a 409) */
+    int64_t new_id;                  /* COMMENT, SUBTASK_ADD, RULE_PUT */
+    char assigned[64];               /* TRANSFER: who got the case */
     struct store_sla_report *report; /* SLA_PASS */
 };
 
@@ -81,8 +81,8 @@ typedef int (*store_comment_cb)(void *arg, const struct store_comment *c);
 int store_case_comments(struct store *s, int64_t id, store_comment_cb cb, void *arg,
                         struct kerr *err);
 /* Comments mentioning username, newest first (at most limit). */
-int store_mentions(struct store *s, const char *username, int limit, store_comment_cb cb,
-                   void *arg, struct kerr *err);
+int store_mentions(struct store *s, const char *username, int limit, store_comment_cb cb, void *arg,
+                   struct kerr *err);
 
 struct store_subtask {
     int64_t id, feedback_id, due_at, created_at, done_at;
@@ -136,7 +136,7 @@ struct store_sla_report {
     int64_t now;      /* unix seconds the pass looked at */
     int64_t examined; /* cases looked at */
     int64_t warnings, breaches, escalations;
-    size_t nlines;    /* what happened, one line each (the first STORE_SLA_LINES_MAX) */
+    size_t nlines; /* what happened, one line each (the first STORE_SLA_LINES_MAX) */
     char *lines[STORE_SLA_LINES_MAX];
 };
 /*
@@ -155,7 +155,8 @@ void store_sla_report_release(struct store_sla_report *rep);
 
 /* The demo organisation, routing rules and SLA policies (INSERT OR IGNORE). */
 int store_loop_seed_demo(struct store *s, struct kerr *err);
-/* Routes the records that have no team yet (after a seed, or rules added later); returns how many. */
+/* Routes the records that have no team yet (after a seed, or rules added later); returns how many.
+ */
 long store_route_unrouted(struct store *s, struct kerr *err);
 
 #endif

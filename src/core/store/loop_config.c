@@ -42,12 +42,12 @@ static int team_put(struct conn *c, struct store_case_op *op, struct kerr *err)
     if (strcmp(mode, "round_robin") != 0 && strcmp(mode, "least_open") != 0)
         return kerr_set(err, KERR_INVALID, "invalid_value", "assign_mode",
                         "assign_mode is round_robin or least_open");
-    return loop_exec(c, err,
-                     "INSERT INTO teams(name,display_name,supervisor,assign_mode) VALUES(?1,?2,?3,?4)"
-                     " ON CONFLICT(name) DO UPDATE SET display_name=?2,supervisor=?3,"
-                     "assign_mode=?4",
-                     "tttt", op->team, op->title && *op->title ? op->title : op->team,
-                     op->assignee, mode);
+    return loop_exec(
+        c, err,
+        "INSERT INTO teams(name,display_name,supervisor,assign_mode) VALUES(?1,?2,?3,?4)"
+        " ON CONFLICT(name) DO UPDATE SET display_name=?2,supervisor=?3,"
+        "assign_mode=?4",
+        "tttt", op->team, op->title && *op->title ? op->title : op->team, op->assignee, mode);
 }
 
 static int need_team(struct conn *c, const char *team, struct kerr *err)
@@ -58,9 +58,9 @@ static int need_team(struct conn *c, const char *team, struct kerr *err)
         return KERR_IO;
     rc = sqlite3_step(st);
     sqlite3_finalize(st);
-    return rc == SQLITE_ROW ? 0
-                            : kerr_set(err, KERR_NOTFOUND, "not_found", "team",
-                                       "no team called %.60s", team);
+    return rc == SQLITE_ROW
+               ? 0
+               : kerr_set(err, KERR_NOTFOUND, "not_found", "team", "no team called %.60s", team);
 }
 
 int loop_config_run(struct conn *c, struct store_case_op *op, const char *actor, int64_t now,
@@ -136,7 +136,10 @@ int loop_config_run(struct conn *c, struct store_case_op *op, const char *actor,
     if (rc == 0) {
         struct store_audit a = {now, actor, NULL, "loop.config", "config", detail};
         snprintf(detail, sizeof detail, "{\"op\":%d,\"name\":\"%.60s\"}", (int)op->kind,
-                 op->team ? op->team : op->assignee ? op->assignee : op->to ? op->to : "");
+                 op->team       ? op->team
+                 : op->assignee ? op->assignee
+                 : op->to       ? op->to
+                                : "");
         for (char *q = detail; *q; q++)
             if (*q == '\\')
                 *q = '/';
@@ -164,11 +167,10 @@ int store_teams(struct store *s, store_team_cb cb, void *arg, struct kerr *err)
         return KERR_IO;
     }
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct store_team t = {(const char *)sqlite3_column_text(st, 0),
-                               (const char *)sqlite3_column_text(st, 1),
-                               (const char *)sqlite3_column_text(st, 2),
-                               (const char *)sqlite3_column_text(st, 3),
-                               sqlite3_column_int64(st, 4)};
+        struct store_team t = {
+            (const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1),
+            (const char *)sqlite3_column_text(st, 2), (const char *)sqlite3_column_text(st, 3),
+            sqlite3_column_int64(st, 4)};
         if (cb(arg, &t))
             break;
     }
@@ -199,11 +201,10 @@ int store_team_members(struct store *s, const char *team, store_member_cb cb, vo
         goto out;
     }
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct store_member m = {(const char *)sqlite3_column_text(st, 0),
-                                 (const char *)sqlite3_column_text(st, 1),
-                                 (const char *)sqlite3_column_text(st, 2),
-                                 sqlite3_column_int(st, 3) != 0, sqlite3_column_int(st, 4) != 0,
-                                 sqlite3_column_int64(st, 5)};
+        struct store_member m = {
+            (const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1),
+            (const char *)sqlite3_column_text(st, 2), sqlite3_column_int(st, 3) != 0,
+            sqlite3_column_int(st, 4) != 0,           sqlite3_column_int64(st, 5)};
         if (cb(arg, &m))
             break;
     }
@@ -229,8 +230,8 @@ int store_routing_rules(struct store *s, store_json_cb cb, void *arg, char mode[
             snprintf(mode, 8, "%s", (const char *)sqlite3_column_text(st, 0));
         sqlite3_finalize(st);
     }
-    if (!(st = loop_query(c, err, "SELECT id,body FROM routing_rules ORDER BY position,id",
-                          NULL))) {
+    if (!(st =
+              loop_query(c, err, "SELECT id,body FROM routing_rules ORDER BY position,id", NULL))) {
         store_reader_put(s, c);
         return KERR_IO;
     }
@@ -266,12 +267,14 @@ static const char *const demo_rules[] = {
     "{\"name\":\"食品与安全 → 质量部\",\"position\":10,\"when\":{\"keywords\":[\"变质\",\"异物\","
     "\"过期\",\"拉肚子\",\"安全隐患\",\"漏电\",\"起火\"]},\"then\":{\"team\":\"quality\","
     "\"priority\":\"p1\",\"sla_policy\":\"urgent\",\"tags\":[\"安全\"]}}",
-    "{\"name\":\"物流 → 物流部\",\"position\":20,\"when\":{\"keywords\":[\"快递\",\"物流\",\"包裹\","
+    "{\"name\":\"物流 → "
+    "物流部\",\"position\":20,\"when\":{\"keywords\":[\"快递\",\"物流\",\"包裹\","
     "\"配送\",\"签收\"]},\"then\":{\"team\":\"logistics\",\"tags\":[\"物流\"]}}",
     "{\"name\":\"门店 → 门店运营\",\"position\":30,\"when\":{\"channel\":[\"store\"]},"
     "\"then\":{\"team\":\"store_ops\",\"tags\":[\"门店\"]}}",
     "{\"name\":\"产品故障 → 产品部\",\"position\":40,\"when\":{\"keywords\":[\"故障\",\"死机\","
-    "\"坏了\",\"无法开机\",\"闪退\",\"断网\"]},\"then\":{\"team\":\"product\",\"tags\":[\"产品\"]}}",
+    "\"坏了\",\"无法开机\",\"闪退\",\"断网\"]},\"then\":{\"team\":\"product\",\"tags\":[\"产品\"]}"
+    "}",
     "{\"name\":\"大客户优先\",\"position\":50,\"when\":{\"customer_segment\":[\"钻石会员\","
     "\"企业客户\"]},\"then\":{\"team\":\"kefu\",\"priority\":\"p2\",\"sla_policy\":\"vip\","
     "\"tags\":[\"大客户\"]}}",

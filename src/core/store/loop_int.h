@@ -58,8 +58,7 @@ const struct sla_policy *loop_policy(struct loop_cache *lc, const char *name);
  */
 int loop_exec(struct conn *c, struct kerr *err, const char *sql, const char *types, ...);
 /* Prepares sql and binds (as loop_exec); the caller steps and finalizes. NULL on error. */
-sqlite3_stmt *loop_query(struct conn *c, struct kerr *err, const char *sql, const char *types,
-                         ...);
+sqlite3_stmt *loop_query(struct conn *c, struct kerr *err, const char *sql, const char *types, ...);
 int loop_event(struct conn *c, int64_t id, int64_t at, const char *actor, const char *kind,
                const char *field, const char *before, const char *after, const char *note,
                struct kerr *err);
@@ -77,9 +76,8 @@ typedef int (*loop_transition_hook)(struct conn *c, const struct loop_transition
 /* Flags of loop_transition. */
 enum { LT_SYSTEM = 1 /* not checked against the table (a merge closes a duplicate) */ };
 /* THE transition commit (see store/loop.h). from_out: the status before (at least 32 bytes). */
-int loop_transition(struct conn *c, int64_t id, const char *to, const char *note,
-                    const char *actor, int64_t now, unsigned flags, char *from_out,
-                    struct kerr *err);
+int loop_transition(struct conn *c, int64_t id, const char *to, const char *note, const char *actor,
+                    int64_t now, unsigned flags, char *from_out, struct kerr *err);
 
 /* Who in team gets the next case (round robin or least open cases, among members on duty);
  * out "" when the team has nobody on duty or is not a known team. */

@@ -117,8 +117,7 @@ static void read_row(sqlite3_stmt *st, struct sla_row *r)
 }
 
 /* Steps a cached statement bound by types/values (see loop_exec); 0 or an error. */
-static int step_cached(struct conn *c, enum loop_stmt id, struct kerr *err, const char *types,
-                       ...)
+static int step_cached(struct conn *c, enum loop_stmt id, struct kerr *err, const char *types, ...)
 {
     sqlite3_stmt *st = loop_stmt(c, id, err);
     va_list ap;
@@ -144,9 +143,8 @@ static int save_clock(struct conn *c, const struct sla_row *r, int64_t now_s, st
 {
     const struct sla_clock *k = &r->ck;
     return step_cached(c, LS_SLA_SAVE, err, "iiiiiiiiiiii", k->due[0], k->due[1], k->due[2],
-                       k->paused_since, k->paused_secs, (int64_t)k->warned,
-                       (int64_t)k->breached, (int64_t)k->escalated, (int64_t)k->met,
-                       k->next_check, now_s, r->id);
+                       k->paused_since, k->paused_secs, (int64_t)k->warned, (int64_t)k->breached,
+                       (int64_t)k->escalated, (int64_t)k->met, k->next_check, now_s, r->id);
 }
 
 /* Reads case id's row; 1 when found, 0 when the case has no clock, < 0 on error. */
