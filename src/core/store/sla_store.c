@@ -214,7 +214,7 @@ static void report_line(struct store_sla_report *rep, const char *fmt, ...)
 static int escalate(struct conn *c, struct sla_row *r, int mask, const char *actor, int64_t now,
                     struct store_sla_report *rep, struct kerr *err)
 {
-    char supervisor[64] = "", note[200], body[256], detail[400], what[80] = "";
+    char supervisor[64] = "", note[200], body[300], detail[400], what[80] = "";
     const char *prio = sla_raise_priority(r->priority[0] ? r->priority : NULL);
     sqlite3_stmt *st;
     int rc = 0;
