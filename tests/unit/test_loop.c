@@ -8,6 +8,8 @@
  */
 #include "unit.h"
 
+#include <sqlite3.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -735,6 +737,69 @@ static void store_routing_and_round_robin(void **state)
     assert_int_equal(sla.due[0] - sla.start, 30 * 60); /* 24x7, 30 minutes */
 }
 
+/* Assignment skips members off duty; least_open picks the member with the fewest open cases. */
+static void store_duty_and_least_open(void **state)
+{
+    struct store *s = *state;
+    struct kerr e;
+    struct record r;
+    struct store_case_op o;
+    char path[128];
+    sqlite3 *db;
+
+    assert_int_equal(store_loop_seed_demo(s, &e), 0);
+    snprintf(path, sizeof path, "%s/kesu.db", dir);
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    assert_int_equal(sqlite3_exec(db,
+                                  "INSERT INTO users(username,display_name,role,created_at,"
+                                  "updated_at) VALUES('agent','坐席一','agent',0,0),"
+                                  "('agent2','坐席二','agent',0,0)",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    memset(&o, 0, sizeof o);
+    o.kind = CASE_OP_DUTY;
+    o.assignee = "agent";
+    o.wait = false;
+    assert_int_equal(op(s, &o), 0);
+    o.assignee = "nobody";
+    assert_int_equal(op(s, &o), KERR_NOTFOUND);
+    for (int i = 0; i < 3; i++) {
+        int64_t id = add_record(s, "服务态度差", NULL);
+        record_init(&r);
+        assert_int_equal(store_feedback_get(s, id, &r, &e), 0);
+        assert_string_equal(r.assignee, "agent2"); /* agent is off duty */
+        record_release(&r);
+    }
+    /* least open: agent (back on duty) has none, agent2 has three */
+    o.assignee = "agent";
+    o.wait = true;
+    assert_int_equal(op(s, &o), 0);
+    memset(&o, 0, sizeof o);
+    o.kind = CASE_OP_TEAM_PUT;
+    o.team = "kefu";
+    o.title = "客服部";
+    o.assignee = "supervisor";
+    o.to = "least_open";
+    assert_int_equal(op(s, &o), 0);
+    o.to = "random";
+    assert_int_equal(op(s, &o), KERR_INVALID);
+    for (int i = 0; i < 4; i++) {
+        int64_t id = add_record(s, "服务态度差", NULL);
+        record_init(&r);
+        assert_int_equal(store_feedback_get(s, id, &r, &e), 0);
+        /* agent takes the first three (0, 1, 2 open vs 3), then the tie goes to agent */
+        assert_string_equal(r.assignee, "agent");
+        record_release(&r);
+    }
+    int64_t id = add_record(s, "服务态度差", NULL);
+    record_init(&r);
+    assert_int_equal(store_feedback_get(s, id, &r, &e), 0);
+    assert_string_equal(r.assignee, "agent2"); /* 4 open vs 3 */
+    record_release(&r);
+}
+
 /* The scheduler across a restart: state is all in the database, nothing twice. */
 static void sla_scheduler_restart(void **state)
 {
@@ -820,6 +885,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(store_collaboration, setup, teardown),
         cmocka_unit_test_setup_teardown(store_mentions_parsed, setup, teardown),
         cmocka_unit_test_setup_teardown(store_routing_and_round_robin, setup, teardown),
+        cmocka_unit_test_setup_teardown(store_duty_and_least_open, setup, teardown),
         cmocka_unit_test_setup_teardown(sla_scheduler_restart, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
