@@ -73,8 +73,9 @@ imported without rules, then:
 Routing covers, per record: the rule match (6 demo rules, first match), assignment within
 the team (round robin over the members on duty), the timeline events, tags and the SLA
 clock (policy, calendar cn-2026 or 24x7, due times), committed durably in transactions of
-2,000 records. The worst-case pass writes, per case, an sla_breach event per target, two
-escalation events, an internal note mentioning the supervisor, an audit entry (hash chain)
+10,000 records (the scheduler inside \`kesu serve\` takes 2,000 a transaction, so intake
+never waits long behind it). The worst-case pass writes, per case, an sla_breach event per target, two
+escalation events (one escalation for the targets that breached together), an internal note mentioning the supervisor, an audit entry (hash chain)
 and the new clock state.
 MD
 note "wrote $OUT"
