@@ -75,12 +75,13 @@ int cmd_sla(struct cli *cli, int argc, char **argv)
         } else {
             for (size_t i = 0; i < rep.nlines; i++)
                 printf("%s\n", rep.lines[i]);
-            if (rep.warnings + rep.breaches + rep.escalations > (int64_t)rep.nlines)
+            if (rep.warnings + rep.breaches + rep.escalations + rep.subtasks_overdue >
+                (int64_t)rep.nlines)
                 printf("... (only the first %d lines are shown)\n", STORE_SLA_LINES_MAX);
             printf("sla check: %lld cases looked at, %lld warnings, %lld breaches, %lld "
-                   "escalations\n",
+                   "escalations, %lld sub-tasks overdue\n",
                    (long long)rep.examined, (long long)rep.warnings, (long long)rep.breaches,
-                   (long long)rep.escalations);
+                   (long long)rep.escalations, (long long)rep.subtasks_overdue);
         }
         store_sla_report_release(&rep);
     } else if (strcmp(argv[1], "policies") == 0) {

@@ -866,6 +866,31 @@ static void sla_scheduler_restart(void **state)
     assert_int_equal(store_case_sla(s, id, &sla, &e), 0);
     assert_true(sla.paused_since > 0);
     assert_true(sla.met & SLA_ACK);
+    /* a sub-task past its due time is reported once, across a restart */
+    memset(&o, 0, sizeof o);
+    o.kind = CASE_OP_SUBTASK_ADD;
+    o.id = id;
+    o.team = "logistics";
+    o.title = "追查包裹";
+    o.due = (t0 + 200) * 1000;
+    assert_int_equal(op(s, &o), 0);
+    assert_int_equal(store_sla_pass(s, t0 + 150, 100, &rep, &e), 0);
+    assert_int_equal(rep.subtasks_overdue, 0);
+    store_sla_report_release(&rep);
+    assert_int_equal(store_sla_pass(s, t0 + 250, 100, &rep, &e), 0);
+    assert_int_equal(rep.subtasks_overdue, 1);
+    assert_int_equal(rep.nlines, 1);
+    assert_non_null(strstr(rep.lines[0], "追查包裹"));
+    store_sla_report_release(&rep);
+    store_close(s);
+    assert_int_equal(store_open(dir, &s, &e), 0);
+    *state = s;
+    assert_int_equal(store_sla_pass(s, t0 + 300, 100, &rep, &e), 0);
+    assert_int_equal(rep.subtasks_overdue, 0);
+    store_sla_report_release(&rep);
+    int n = 0;
+    assert_int_equal(store_mentions(s, "supervisor", 100, count_comments, &n, &e), 0);
+    assert_int_equal(n, 2); /* the escalation and the overdue sub-task */
 }
 
 int main(void)

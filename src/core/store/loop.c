@@ -587,6 +587,8 @@ static int case_call(struct store_job *job, void *tx, int64_t now)
         return casework_run(c, op, job->actor, now, &job->err);
     case CASE_OP_SLA_PASS:
         return sla_batch(c, op, job->actor, now, &job->err);
+    case CASE_OP_SUBTASKS_DUE:
+        return sla_subtasks_batch(c, op, job->actor, now, &job->err);
     default:
         return loop_config_run(c, op, job->actor, now, &job->err);
     }

@@ -47,8 +47,9 @@ enum store_case_op_kind {
     CASE_OP_TEAM_PUT,     /* team, title = display name, assignee = supervisor, to = assign mode */
     CASE_OP_MEMBER_ADD,   /* team, assignee = username */
     CASE_OP_MEMBER_REMOVE,
-    CASE_OP_DUTY,     /* assignee = username, wait = on duty */
-    CASE_OP_SLA_PASS, /* one batch of the scheduler (used by store_sla_pass) */
+    CASE_OP_DUTY,         /* assignee = username, wait = on duty */
+    CASE_OP_SLA_PASS,     /* one batch of the scheduler (used by store_sla_pass) */
+    CASE_OP_SUBTASKS_DUE, /* one batch of overdue sub-tasks (used by store_sla_pass) */
 };
 
 struct store_sla_report;
@@ -136,7 +137,8 @@ struct store_sla_report {
     int64_t now;      /* unix seconds the pass looked at */
     int64_t examined; /* cases looked at */
     int64_t warnings, breaches, escalations;
-    size_t nlines; /* what happened, one line each (the first STORE_SLA_LINES_MAX) */
+    int64_t subtasks_overdue; /* sub-tasks past their due time, reported on their case */
+    size_t nlines;            /* what happened, one line each (the first STORE_SLA_LINES_MAX) */
     char *lines[STORE_SLA_LINES_MAX];
 };
 /*
@@ -145,8 +147,11 @@ struct store_sla_report {
  * transaction: warnings (timeline sla_warning), breaches (sla_breach) and
  * escalations (the team's supervisor takes the case, its priority goes up
  * one step, an internal note mentions the supervisor; timeline escalation,
- * audit entry). All state is in case_sla, so a pass after a restart never
- * warns or escalates twice. Free the report's lines with
+ * audit entry); then every open sub-task past its due time is reported once
+ * on its case (timeline sla_warning, field subtask, and an internal note
+ * mentioning the supervisor of the sub-task's team). All state is in
+ * case_sla and case_subtasks, so a pass after a restart never warns or
+ * escalates twice. Free the report's lines with
  * store_sla_report_release.
  */
 int store_sla_pass(struct store *s, int64_t now, int batch, struct store_sla_report *rep,

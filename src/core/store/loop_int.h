@@ -93,6 +93,8 @@ int loop_config_run(struct conn *c, struct store_case_op *op, const char *actor,
 int sla_on_transition(struct conn *c, const struct loop_transition_info *t, struct kerr *err);
 int sla_batch(struct conn *c, struct store_case_op *op, const char *actor, int64_t now,
               struct kerr *err);
+int sla_subtasks_batch(struct conn *c, struct store_case_op *op, const char *actor, int64_t now,
+                       struct kerr *err);
 int sla_start_clock(struct conn *c, struct loop_cache *lc, const struct record *r,
                     const char *policy_name, struct kerr *err);
 

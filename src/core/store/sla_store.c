@@ -337,6 +337,50 @@ int sla_batch(struct conn *c, struct store_case_op *op, const char *actor, int64
     return rc;
 }
 
+/* Open sub-tasks past their due time, not yet reported: one event and note each. */
+int sla_subtasks_batch(struct conn *c, struct store_case_op *op, const char *actor, int64_t now,
+                       struct kerr *err)
+{
+    int64_t now_ms = op->due ? op->due * 1000 : now;
+    sqlite3_stmt *st = loop_query(c, err,
+                                  "SELECT t.id,t.feedback_id,t.team,t.title,t.due_at,"
+                                  "coalesce(m.supervisor,'') FROM case_subtasks t LEFT JOIN teams m"
+                                  " ON m.name=t.team WHERE t.status='open' AND t.overdue_at IS "
+                                  "NULL AND t.due_at<=? ORDER BY t.due_at LIMIT ?",
+                                  "ii", now_ms, op->other);
+    int64_t n = 0;
+    int rc = 0;
+    if (!st)
+        return KERR_IO;
+    while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+        int64_t sid = sqlite3_column_int64(st, 0), fid = sqlite3_column_int64(st, 1);
+        char team[64], title[200], sup[64], due[CLOCK_FMT_MAX], note[400], body[480];
+        text_col(st, 2, team, sizeof team);
+        text_col(st, 3, title, sizeof title);
+        text_col(st, 5, sup, sizeof sup);
+        clock_format(sqlite3_column_int64(st, 4), due);
+        snprintf(note, sizeof note, "sub-task %" PRId64 " for %s overdue: %s", sid, team, title);
+        rc = loop_event(c, fid, now_ms, actor, "sla_warning", "subtask", NULL, due, note, err);
+        if (rc == 0 && sup[0]) {
+            snprintf(body, sizeof body, "@%s %s", sup, note);
+            rc = step_cached(c, LS_NOTE_INSERT, err, "iitt", fid, now_ms, actor, body);
+            if (rc == 0)
+                rc = step_cached(c, LS_MENTION_LAST, err, "tii", sup, fid, now_ms);
+        }
+        if (rc == 0)
+            rc = loop_exec(c, err, "UPDATE case_subtasks SET overdue_at=? WHERE id=?", "ii", now_ms,
+                           sid);
+        if (rc == 0) {
+            n++;
+            op->report->subtasks_overdue++;
+            report_line(op->report, "feedback %" PRId64 ": %s (due %s)", fid, note, due);
+        }
+    }
+    sqlite3_finalize(st);
+    op->new_id = n;
+    return rc;
+}
+
 int store_sla_pass(struct store *s, int64_t now, int batch, struct store_sla_report *rep,
                    struct kerr *err)
 {
@@ -349,6 +393,19 @@ int store_sla_pass(struct store *s, int64_t now, int batch, struct store_sla_rep
         int rc;
         memset(&op, 0, sizeof op);
         op.kind = CASE_OP_SLA_PASS;
+        op.due = rep->now;
+        op.other = batch;
+        op.report = rep;
+        if ((rc = store_case_run(s, &op, "sla-scheduler", err)) < 0)
+            return rc;
+        if (op.new_id < batch)
+            break;
+    }
+    for (;;) {
+        struct store_case_op op;
+        int rc;
+        memset(&op, 0, sizeof op);
+        op.kind = CASE_OP_SUBTASKS_DUE;
         op.due = rep->now;
         op.other = batch;
         op.report = rep;

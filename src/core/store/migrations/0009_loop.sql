@@ -35,10 +35,12 @@ CREATE TABLE case_subtasks (
     created_by TEXT NOT NULL,
     done_at INTEGER,
     done_by TEXT,
-    result TEXT
+    result TEXT,
+    overdue_at INTEGER            -- when the SLA scheduler reported it overdue (unix ms)
 );
 CREATE INDEX case_subtasks_feedback ON case_subtasks(feedback_id);
 CREATE INDEX case_subtasks_team ON case_subtasks(team, status);
+CREATE INDEX case_subtasks_due ON case_subtasks(due_at) WHERE status='open' AND overdue_at IS NULL;
 
 -- Related cases (kept once, a < b).
 CREATE TABLE case_links (
