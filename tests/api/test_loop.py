@@ -259,6 +259,24 @@ class LoopWalkTest(ServerTestCase):
         self.assertEqual(self.ok(s.get(API + "/sla/calendars"))["items"][0]["name"], "shop")
 
 
+    def test_device_faults_open_a_routed_case(self):
+        s = self.s
+        self.ok(s.post(API + "/routing/rules", {
+            "name": "设备故障 → 产品部", "position": 0, "when": {"channel": ["iot"]},
+            "then": {"team": "product", "tags": ["设备"]}}), 201)
+        t0 = int(time.time()) - 600
+        fid = None
+        for i in range(3):
+            r = self.ok(s.post(API + "/devices/events", {
+                "device_id": "SN-LOOP", "model": "X5", "fault_code": "E21", "at": t0 + 60 * i}),
+                201)
+            fid = r["items"][0]["feedback_id"] or fid
+        self.assertIsNotNone(fid, "three faults open a complaint")
+        j = self.ok(s.get(FB + "/%d" % fid))
+        self.assertEqual((j["channel"], j["team"], j["assignee"]), ("iot", "product", "product1"))
+        self.assertEqual(self.ok(s.get(FB + "/%d/case" % fid))["tags"], ["设备"])
+
+
 class SlaCliTest(ServerTestCase):
     def test_sla_check_prints_what_it_did(self):
         from kesu_server import run_cli
