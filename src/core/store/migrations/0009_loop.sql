@@ -94,5 +94,9 @@ ALTER TABLE case_sla ADD COLUMN escalated INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE case_sla ADD COLUMN met INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX case_sla_next_check ON case_sla(next_check) WHERE next_check IS NOT NULL;
 
--- Open cases per assignee, for least-open assignment.
-CREATE INDEX feedback_assignee_status ON feedback(assignee, status) WHERE assignee IS NOT NULL;
+-- Open cases per assignee, for least-open assignment and the team lists: only open cases are
+-- in it, so counting costs what an agent has open, not everything ever assigned.
+CREATE INDEX feedback_assignee_open ON feedback(assignee)
+    WHERE status NOT IN ('closed','closed_unaccepted');
+CREATE INDEX feedback_team_open ON feedback(team)
+    WHERE status NOT IN ('closed','closed_unaccepted');
