@@ -800,6 +800,43 @@ static void store_duty_and_least_open(void **state)
     record_release(&r);
 }
 
+/* Reopening: the resolution clock goes on where the closing stopped it. */
+static void sla_reopen_resumes_resolution(void **state)
+{
+    struct store *s = *state;
+    struct kerr e;
+    struct store_case_op o;
+    struct store_case_sla before, after;
+    char path[128], sql[200];
+    sqlite3 *db;
+    static const char *const walk[] = {"acknowledged", "assessed", "investigating", "responded",
+                                       "closed"};
+
+    memset(&o, 0, sizeof o);
+    o.kind = CASE_OP_POLICY_PUT;
+    o.body = "{\"name\":\"r\",\"calendar\":\"24x7\",\"ack\":100,\"resolve\":1000}";
+    assert_int_equal(op(s, &o), 0);
+    int64_t id = add_record(s, "又坏了", NULL);
+    for (size_t i = 0; i < sizeof walk / sizeof walk[0]; i++)
+        assert_int_equal(go(s, id, walk[i], NULL), 0);
+    assert_int_equal(store_case_sla(s, id, &before, &e), 0);
+    assert_true(before.met & SLA_RESOLVE);
+    /* as if it was closed 5,000 s ago */
+    snprintf(path, sizeof path, "%s/kesu.db", dir);
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    snprintf(sql, sizeof sql, "UPDATE feedback SET closed_at=closed_at-5000000 WHERE id=%lld",
+             (long long)id);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    assert_int_equal(go(s, id, "reopened", "换货后仍坏"), 0);
+    assert_int_equal(store_case_sla(s, id, &after, &e), 0);
+    assert_false(after.met & SLA_RESOLVE);
+    assert_true(after.met & SLA_ACK);
+    assert_in_range(after.paused_secs, 5000, 5002);
+    assert_int_equal(after.due[2] - before.due[2], after.paused_secs);
+}
+
 /* The scheduler across a restart: state is all in the database, nothing twice. */
 static void sla_scheduler_restart(void **state)
 {
@@ -911,6 +948,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(store_mentions_parsed, setup, teardown),
         cmocka_unit_test_setup_teardown(store_routing_and_round_robin, setup, teardown),
         cmocka_unit_test_setup_teardown(store_duty_and_least_open, setup, teardown),
+        cmocka_unit_test_setup_teardown(sla_reopen_resumes_resolution, setup, teardown),
         cmocka_unit_test_setup_teardown(sla_scheduler_restart, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

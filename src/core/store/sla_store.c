@@ -74,6 +74,7 @@ struct sla_row {
     char policy[64], calendar[64];
     struct sla_clock ck;
     int64_t met_at[SLA_TARGETS];
+    int64_t closed_at; /* the last closing, unix seconds (0: never closed) */
     char status[32], team[64], assignee[64], priority[8];
 };
 
@@ -110,7 +111,8 @@ static void read_row(sqlite3_stmt *st, struct sla_row *r)
     text_col(st, 17, r->status, sizeof r->status);
     r->met_at[0] = sqlite3_column_int64(st, 14) / 1000;
     r->met_at[1] = sqlite3_column_int64(st, 15) / 1000;
-    r->met_at[2] = lifecycle_is_closed(r->status) ? sqlite3_column_int64(st, 16) / 1000 : 0;
+    r->closed_at = sqlite3_column_int64(st, 16) / 1000;
+    r->met_at[2] = lifecycle_is_closed(r->status) ? r->closed_at : 0;
     text_col(st, 18, r->team, sizeof r->team);
     text_col(st, 19, r->assignee, sizeof r->assignee);
     text_col(st, 20, r->priority, sizeof r->priority);
@@ -164,7 +166,8 @@ static int load_row(struct conn *c, int64_t id, struct sla_row *r, struct kerr *
     return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : db_error(c->db, err, "read SLA");
 }
 
-/* The transition hook: waiting for the customer or a third party stops the clock. */
+/* The transition hook: waiting for the customer or a third party stops the clock; a reopened
+ * case's resolution clock goes on from where the closing stopped it. */
 int sla_on_transition(struct conn *c, const struct loop_transition_info *t, struct kerr *err)
 {
     struct sla_row r;
@@ -186,6 +189,18 @@ int sla_on_transition(struct conn *c, const struct loop_transition_info *t, stru
             r.ck.paused_since = 0;
         else
             sla_resume(p, cal, &r.ck, now_s);
+    } else if (strcmp(t->to, "reopened") == 0 && r.closed_at && !r.ck.paused_since) {
+        /* the resolution clock resumes where it stopped: the time closed does not count */
+        if (!(lc = loop_cache_get(c, err)))
+            return KERR_IO;
+        if ((p = loop_policy(lc, r.policy)) && (cal = calendar_or_24x7(c, r.calendar))) {
+            r.ck.paused_secs += calendar_between(cal, r.closed_at, now_s);
+            r.ck.met &= ~SLA_RESOLVE;
+            if (!(r.ck.breached & SLA_RESOLVE))
+                r.ck.warned &= ~SLA_RESOLVE;
+            sla_compute_due(p, cal, &r.ck);
+        }
+        r.ck.next_check = now_s;
     } else if (!r.ck.paused_since) {
         r.ck.next_check = now_s; /* a target may just have been met: look at it soon */
     }
