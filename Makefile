@@ -45,6 +45,7 @@ LDLIBS += $(PKG_LIBS) -lm
 CORE_SRC := $(sort $(shell find src/core -name '*.c') $(wildcard src/http/*.c))
 FRONT_SRC := $(sort $(wildcard src/cli/*.c)) src/main.c
 MIGRATIONS := $(sort $(wildcard src/core/store/migrations/*.sql))
+CALENDARS := $(sort $(wildcard docs/calendars/*.json))
 GEN_SRC := $(BUILD)/gen/embedded.c
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/embedded.o
 FRONT_OBJ := $(FRONT_SRC:%.c=$(BUILD)/%.o)
@@ -53,9 +54,9 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 all: $(BUILD)/kesu
 
-$(BUILD)/gen/embedded.c: scripts/embed.sh $(MIGRATIONS) docs/openapi.json
+$(BUILD)/gen/embedded.c: scripts/embed.sh $(MIGRATIONS) docs/openapi.json $(CALENDARS)
 	@mkdir -p $(dir $@)
-	scripts/embed.sh $(MIGRATIONS) docs/openapi.json > $@.tmp && mv $@.tmp $@
+	scripts/embed.sh $(MIGRATIONS) docs/openapi.json $(CALENDARS) > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)

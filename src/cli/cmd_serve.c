@@ -21,6 +21,8 @@
 #include "intake/pipeline.h"
 #include "http/http.h"
 #include "intake/mailwatch.h"
+#include "loop/sla_sched.h"
+#include "store/loop.h"
 #include "secure/apikey.h"
 #include "secure/auth.h"
 #include "store/db.h"
@@ -31,7 +33,7 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: kesu serve [--listen ADDR:PORT] [--threads N] [--max-body BYTES]\n"
             "                  [--demo-if-empty N] [--port-file FILE]\n"
-            "                  [--watch-maildir DIR [--maildir-scan SEC]]\n\n"
+            "                  [--watch-maildir DIR [--maildir-scan SEC]] [--sla-interval SEC]\n\n"
             "Serves the API on ADDR:PORT (default 127.0.0.1:8080; port 0 picks a free one).\n"
             "  --listen ADDR:PORT   listen address (setting listen)\n"
             "  --threads N          HTTP worker threads (setting threads; default: CPUs)\n"
@@ -51,6 +53,8 @@ static void usage(FILE *out)
             "                       loopback exempt unless set)\n"
             "  --conn-timeout SEC   close connections idle or slow this long (default 30)\n"
             "  --max-header BYTES   request line and headers, else 431 (default 16384)\n"
+            "  --sla-interval SEC   run the SLA scheduler every SEC seconds (setting\n"
+            "                       sla_interval; default 30; 0 turns it off)\n"
             "Logs go to standard error and to DATA/kesu.log.\n");
 }
 
@@ -252,6 +256,7 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
                                              {"conn-timeout", required_argument, NULL, 'T'},
                                              {"max-header", required_argument, NULL, 'H'},
                                              {"rate-login", required_argument, NULL, 'L'},
+                                             {"sla-interval", required_argument, NULL, 'S'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     char keyfile[4096];
@@ -275,6 +280,8 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
     const char *max_header = cli_setting(cli, "max_header", "16384");
     const char *rate_login = cli_setting(cli, "rate_limit_login", NULL);
     char *cert_pem = NULL, *key_pem = NULL;
+    double sla_sec = strtod(cli_setting(cli, "sla_interval", "30"), NULL);
+    struct sla_sched *sla = NULL;
     struct kerr e;
     sigset_t sigs;
     int c, sig, rc = 1;
@@ -330,6 +337,9 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
         case 'L':
             rate_login = optarg;
             break;
+        case 'S':
+            sla_sec = strtod(optarg, NULL);
+            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -346,6 +356,8 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
     if (!(scan_sec >= 0.1 && scan_sec <= 86400))
         return cli_fail(2, "serve", "--maildir-scan must lie between 0.1 and 86400 seconds");
     wopts.scan_interval_ms = (int)(scan_sec * 1000);
+    if (!(sla_sec == 0 || (sla_sec >= 0.1 && sla_sec <= 86400)))
+        return cli_fail(2, "serve", "--sla-interval must be 0 (off) or 0.1 to 86400 seconds");
     if (opts.max_body < 1024)
         return cli_fail(2, "serve", "--max-body must be at least 1024");
     opts.host = host;
@@ -377,6 +389,10 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
     snprintf(logpath, sizeof(logpath), "%s/kesu.log", cli->data_dir);
     if (log_open(logpath) < 0)
         log_warn("cannot open %s: %s", logpath, strerror(errno));
+    if (demo > 0 && store_loop_seed_demo(s, &e) < 0) {
+        cli_fail(1, "serve", "demo organisation: %s", e.message);
+        goto out;
+    }
     if (demo > 0) {
         int64_t n = 0;
         store_feedback_channel_counts(s, count_one, &n);
@@ -411,6 +427,10 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
         cli_fail(1, "serve", "--watch-maildir: %s", e.message);
         goto out;
     }
+    if (sla_sec > 0 && sla_sched_start(s, (int)(sla_sec * 1000), &sla, &e) < 0) {
+        cli_fail(1, "serve", "%s", e.message);
+        goto out;
+    }
     if (port_file) {
         FILE *f = fopen(port_file, "w");
         if (f) {
@@ -431,6 +451,7 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
     log_info("signal %d: shutting down", sig);
     rc = 0;
 out:
+    sla_sched_stop(sla);
     mail_watch_stop(watch);
     server_stop(srv);
     store_close(s);

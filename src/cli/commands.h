@@ -71,6 +71,7 @@ int cmd_user(struct cli *cli, int argc, char **argv);
 int cmd_qr(struct cli *cli, int argc, char **argv);
 int cmd_quality(struct cli *cli, int argc, char **argv);
 int cmd_reveal(struct cli *cli, int argc, char **argv);
+int cmd_sla(struct cli *cli, int argc, char **argv);
 int cmd_audit(struct cli *cli, int argc, char **argv);
 int cmd_migrate(struct cli *cli, int argc, char **argv);
 int cmd_version(struct cli *cli, int argc, char **argv);

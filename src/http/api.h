@@ -77,5 +77,39 @@ int api_roles_put(struct req *r);
 int api_apikeys_list(struct req *r);
 int api_apikeys_create(struct req *r);
 int api_apikeys_revoke(struct req *r);
+/* 200 (or status) with record id and its timeline. */
+int reply_record(struct req *r, unsigned status, int64_t id);
+
+/* api_loop.c: lifecycle, collaboration, teams, routing rules, SLA */
+/* 409 {"error":{...,"from","to","allowed":[...]}}; from NULL: read the case's status now. */
+int reply_illegal_transition(struct req *r, int64_t id, const char *from, const char *to,
+                             const struct kerr *e);
+int api_transition_post(struct req *r);
+int api_transition_get(struct req *r);
+int api_comment_post(struct req *r);
+int api_comments_get(struct req *r);
+int api_mentions_get(struct req *r);
+int api_transfer_post(struct req *r);
+int api_subtask_post(struct req *r);
+int api_subtask_done(struct req *r);
+int api_merge_post(struct req *r);
+int api_link_post(struct req *r);
+int api_case_get(struct req *r);
+int api_case_sla_get(struct req *r);
+int api_teams_get(struct req *r);
+int api_teams_post(struct req *r);
+int api_team_members_get(struct req *r);
+int api_team_members_post(struct req *r);
+int api_team_member_delete(struct req *r);
+int api_user_duty_post(struct req *r);
+int api_rules_get(struct req *r);
+int api_rules_post(struct req *r);
+int api_rule_put(struct req *r);
+int api_rule_delete(struct req *r);
+int api_routing_mode_put(struct req *r);
+int api_sla_policies_get(struct req *r);
+int api_sla_policies_post(struct req *r);
+int api_sla_calendars_get(struct req *r);
+int api_sla_calendars_post(struct req *r);
 
 #endif

@@ -86,7 +86,7 @@ static void write_record(struct strbuf *sb, const struct record *rec)
     record_to_json(rec, &w);
 }
 
-static int reply_record(struct req *r, unsigned status, int64_t id)
+int reply_record(struct req *r, unsigned status, int64_t id)
 {
     struct record rec;
     struct kerr e;
@@ -464,6 +464,10 @@ static void patch_free(void *arg)
 
 static int patch_done(struct req *r)
 {
+    if (r->job.rc == KERR_CONFLICT && strcmp(r->job.err.code, "illegal_transition") == 0) {
+        struct patch_state *ps = r->state;
+        return reply_illegal_transition(r, r->job.id, NULL, ps->p.values.status, &r->job.err);
+    }
     if (r->job.rc < 0)
         return reply_kerr(r, r->job.rc, &r->job.err);
     return reply_record(r, 200, r->job.id);

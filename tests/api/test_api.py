@@ -23,6 +23,9 @@ CHANNELS = ["web", "qr", "app", "email", "hotline", "sms", "store", "survey", "e
 STATUSES = ["received", "acknowledged", "assessed", "assigned", "investigating", "responded",
             "closed", "closed_unaccepted", "reopened", "pending_customer",
             "pending_third_party"]
+# the shortest legal walk from received to closed (src/core/loop/lifecycle.c)
+LIFECYCLE_TO_CLOSED = ["acknowledged", "assessed", "assigned", "investigating", "responded",
+                       "closed"]
 CST = datetime.timezone(datetime.timedelta(hours=8))
 
 
@@ -819,6 +822,8 @@ class ListTest(ApiCase):
             "status": "acknowledged", "severity": "high", "assignee": "李四", "team": "售后",
             "category_l1": "物流", "category_l2": "配送延迟"})
         self.assertStatus(pr, 200)
+        for st in LIFECYCLE_TO_CLOSED[:-1]:
+            self.assertStatus(self.srv.patch(API + "/%d" % c["id"], {"status": st}), 200)
         pr = self.srv.patch(API + "/%d" % c["id"], {"status": "closed", "severity": "low",
                                                     "category_l3": "配送延迟"})
         self.assertStatus(pr, 200)
@@ -1046,27 +1051,37 @@ class PatchTest(ApiCase):
         self.assertEqual(j["text"], rec["text"])
         self.assertGreaterEqual(parse_time(j["updated_at"]), parse_time(rec["updated_at"]))
         ev = self.timeline(rec["id"])
-        self.assertEqual([e["kind"] for e in ev], ["created", "field_changed"])
+        self.assertEqual([e["kind"] for e in ev], ["created", "transition"])
         self.assertEqual((ev[1]["field"], ev[1]["before"], ev[1]["after"], ev[1]["note"]),
                          ("status", "received", "acknowledged", "已电话联系"), ev[1])
         self.assertRegex(ev[1]["actor"], r"^apikey:\d+:test$")
         self.assertRegex(ev[1]["at"], RFC3339_CN)
-        j = self.patch(rec["id"], {"status": "closed"})
+        # a status change goes through the lifecycle table: no closing an unanswered case
+        r = self.srv.patch(API + "/%d" % rec["id"], {"status": "closed"})
+        self.assertStatus(r, 409)
+        self.assertEqual(r.json["error"]["allowed"], ["assessed"])
+        for st in LIFECYCLE_TO_CLOSED[1:]:
+            j = self.patch(rec["id"], {"status": st})
         self.assertRegex(j.get("closed_at", ""), RFC3339_CN)
         self.assertEqual(j["acknowledged_at"], self.srv.get(
             API + "/%d" % rec["id"]).json["acknowledged_at"])
         ev = self.timeline(rec["id"])
-        self.assertEqual(len(ev), 3)
-        self.assertEqual((ev[2]["before"], ev[2]["after"]), ("acknowledged", "closed"))
-        self.assertNotIn("note", ev[2])
+        self.assertEqual(len(ev), 1 + len(LIFECYCLE_TO_CLOSED))
+        self.assertEqual((ev[-1]["before"], ev[-1]["after"]), ("responded", "closed"))
+        self.assertNotIn("note", ev[-1])
 
-    def test_every_status_is_accepted(self):
+    def test_every_status_is_reached(self):
         rec = self.create()
-        for st in STATUSES[1:] + STATUSES[:1]:
+        walk = ["acknowledged", "assessed", "assigned", "investigating", "pending_customer",
+                "investigating", "pending_third_party", "investigating", "responded", "closed",
+                "reopened", "investigating", "responded"]
+        for st in walk:
             with self.subTest(status=st):
                 self.assertEqual(self.patch(rec["id"], {"status": st})["status"], st)
-        self.assertEqual(len(self.timeline(rec["id"])), 1 + len(STATUSES))
-        j = self.srv.get(API + "/%d" % rec["id"]).json
+        j = self.patch(rec["id"], {"status": "closed_unaccepted", "note": "已告知可向消协投诉"})
+        self.assertEqual(j["status"], "closed_unaccepted")
+        self.assertEqual(set(STATUSES), set(walk) | {"received", "closed_unaccepted"})
+        self.assertEqual(len(self.timeline(rec["id"])), 2 + len(walk))
         for stamp in ("acknowledged_at", "assigned_at", "responded_at", "closed_at",
                       "reopened_at"):
             self.assertRegex(j.get(stamp, ""), RFC3339_CN, "%s not set after all statuses" %
@@ -1094,6 +1109,8 @@ class PatchTest(ApiCase):
 
     def test_status_assigned_sets_assigned_at(self):
         rec = self.create()
+        for st in ("acknowledged", "assessed"):
+            self.assertNotIn("assigned_at", self.patch(rec["id"], {"status": st}))
         j = self.patch(rec["id"], {"status": "assigned"})
         self.assertRegex(j.get("assigned_at", ""), RFC3339_CN)
 
@@ -1152,6 +1169,8 @@ class PatchTest(ApiCase):
     def test_patched_record_is_listed_with_new_values(self):
         tag = uniq("pl")
         rec = self.create(product=tag)
+        for st in LIFECYCLE_TO_CLOSED[:3]:
+            self.patch(rec["id"], {"status": st})
         self.patch(rec["id"], {"status": "investigating", "team": "T1"})
         j = self.list("product=%s&status=investigating&team=T1" % tag)
         self.assertEqual([it["id"] for it in j["items"]], [rec["id"]])

@@ -192,7 +192,9 @@ class DeviceTest(ChannelCase):
         self.assertEqual(len(ev), 5)
         self.assertTrue(all(e["feedback_id"] == fid for e in ev), ev)
         # once closed, new faults count afresh
-        self.assertStatus(self.srv.patch("/api/v1/feedback/%d" % fid, {"status": "closed"}), 200)
+        for st in ("acknowledged", "assessed", "assigned", "investigating", "responded",
+                   "closed"):  # the lifecycle's shortest walk to closed
+            self.assertStatus(self.srv.patch("/api/v1/feedback/%d" % fid, {"status": st}), 200)
         r = self.post({"device_id": "SN-A1", "fault_code": "E21", "at": t0 + 500})
         self.assertIsNone(r.json["items"][0]["feedback_id"])
 
@@ -264,8 +266,9 @@ class FormTest(ChannelCase):
         s = self.srv.get("/f/status/" + receipt, auth=False)
         self.assertStatus(s, 200)
         self.assertIn("已受理", s.body.decode())
-        self.assertStatus(self.srv.patch("/api/v1/feedback/%d" % r.json["id"],
-                                          {"status": "investigating"}), 200)
+        for st in ("acknowledged", "assessed", "investigating"):
+            self.assertStatus(self.srv.patch("/api/v1/feedback/%d" % r.json["id"],
+                                              {"status": st}), 200)
         s = self.srv.get("/f/status/" + receipt, auth=False, headers={"Accept": "application/json"})
         self.assertEqual(s.json["status"], "investigating")
         self.assertNotIn("空调", s.body.decode())

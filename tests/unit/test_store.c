@@ -113,6 +113,8 @@ static int count_events(void *arg, const struct store_event *ev)
     int *n = arg;
     if (*n == 0)
         assert_string_equal(ev->kind, "created");
+    else if (strcmp(ev->field, "status") == 0)
+        assert_string_equal(ev->kind, "transition"); /* through the lifecycle table */
     else
         assert_string_equal(ev->kind, "field_changed");
     (*n)++;

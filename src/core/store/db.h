@@ -93,6 +93,7 @@ enum store_job_kind {
     STORE_JOB_RECEIPT,
     STORE_JOB_REJECTION,
     STORE_JOB_AUDIT,
+    STORE_JOB_CALL, /* call(job, tx, now) inside the writer's transaction (store/ files only) */
 };
 
 /* One audit entry: who, when, from where, what, on which object, with what detail. */
@@ -120,6 +121,9 @@ struct store_job {
     /* STORE_JOB_AUDIT; with id > 0 and action "pii.reveal" also a pii_reveal event on record
      * id's timeline, its note patch->note (the reason) when patch is set */
     const struct store_audit *audit;
+    /* STORE_JOB_CALL: tx is the writer's connection; ctx is the caller's (see store/loop.h) */
+    int (*call)(struct store_job *job, void *tx, int64_t now);
+    void *ctx;
     /* STORE_JOB_REJECTION: see store_note_rejection */
     char rej[5][64];
     /* outcome */

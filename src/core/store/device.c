@@ -80,6 +80,8 @@ static int open_case(struct conn *c, const struct store_device_event *ev,
     r.updated_at = r.recorded_at;
     r.status = xstrdup("received");
     rc = feedback_insert_one(c, &r, actor, &ins, err);
+    if (rc == 0 && ins.created)
+        rc = loop_on_insert(c, &r, actor, clock_now_ms(), err); /* routed like any new case */
     record_release(&r);
     if (rc < 0)
         return rc;

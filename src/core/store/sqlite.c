@@ -435,6 +435,8 @@ void store_close(struct store *s)
         pthread_join(s->checkpointer, NULL);
     for (int i = 0; i < s->nidle; i++)
         conn_close(s->idle[i]);
+    loop_cache_free(s->loop); /* its statements live on the writer's connection */
+    s->loop = NULL;
     if (s->wconn) {
         conn_exec(s->wconn, "PRAGMA wal_checkpoint(TRUNCATE)", NULL);
         conn_close(s->wconn);

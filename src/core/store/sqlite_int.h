@@ -106,6 +106,9 @@ struct store {
     int64_t audit_id;
     unsigned char audit_head[32];
 
+    /* the closed loop's writer-side caches (loop.c), under wlock */
+    struct loop_cache *loop;
+
     atomic_uint_fast64_t commits, jobs, records, search_indexed, syncs;
     atomic_int_fast64_t queue_depth;
     atomic_int_fast64_t max_id;     /* highest committed record id (writer, indexer) */
@@ -159,6 +162,16 @@ int feedback_add_event(struct conn *c, int64_t id, int64_t at, const char *actor
                        const char *note, struct kerr *err);
 int feedback_patch(struct conn *c, int64_t id, struct store_patch *p, const char *actor,
                    int64_t now, struct kerr *err);
+
+/* loop.c (store/loop.h): a status change through the lifecycle table, and what happens to a
+ * record just inserted (routing, assignment, SLA clock); both in the writer's transaction. */
+struct loop_cache;
+int loop_patch_status(struct conn *c, int64_t id, const char *to, const char *note,
+                      const char *actor, int64_t now, struct kerr *err);
+int loop_on_insert(struct conn *c, struct record *r, const char *actor, int64_t now,
+                   struct kerr *err);
+void loop_cache_free(struct loop_cache *lc);
+void loop_cache_forget(struct store *s);
 
 /* writer.c: runs jobs in one transaction on the writer connection, durably; wlock held. */
 void writer_run_batch(struct store *s, struct store_job *jobs);

@@ -34,6 +34,27 @@
 #define COMMIT_DELAY_WANT_JOBS 48
 #define COMMIT_DELAY_US        500
 
+/* A PATCH: a change of status goes through the lifecycle table (loop.c) like every other
+ * transition; the other fields are plain field changes. */
+static int run_patch(struct conn *c, struct store_job *j, int64_t now)
+{
+    struct store_patch rest = *j->patch;
+    const char *to = NULL;
+    int rc;
+    rest.n = 0;
+    for (size_t i = 0; i < j->patch->n; i++) {
+        if (strcmp(j->patch->fields[i]->name, "status") == 0)
+            to = j->patch->values.status;
+        else
+            rest.fields[rest.n++] = j->patch->fields[i];
+    }
+    if (to && (rc = loop_patch_status(c, j->id, to, j->patch->note, j->actor, now, &j->err)) < 0)
+        return rc;
+    if (rest.n == 0)
+        return 0;
+    return feedback_patch(c, j->id, &rest, j->actor, now, &j->err);
+}
+
 static int run_job(struct store *s, struct conn *c, struct store_job *j, int64_t now)
 {
     int rc = 0;
@@ -41,11 +62,15 @@ static int run_job(struct store *s, struct conn *c, struct store_job *j, int64_t
     if (j->kind == STORE_JOB_INSERT) {
         for (size_t i = 0; i < j->n && rc == 0; i++) {
             rc = feedback_insert_one(c, &j->recs[i], j->actor, &j->results[i], &j->err);
+            if (rc == 0 && j->results[i].created)
+                rc = loop_on_insert(c, &j->recs[i], j->actor, now, &j->err);
             if (rc < 0 && j->err.index < 0)
                 j->err.index = (long)i;
         }
     } else if (j->kind == STORE_JOB_PATCH) {
-        rc = feedback_patch(c, j->id, j->patch, j->actor, now, &j->err);
+        rc = run_patch(c, j, now);
+    } else if (j->kind == STORE_JOB_CALL) {
+        rc = j->call(j, c, now);
     } else if (j->kind == STORE_JOB_DEVICE) {
         for (size_t i = 0; i < j->n && rc == 0; i++) {
             rc = device_event_apply(c, &j->dev[i], j->rule, j->actor, now, &j->dres[i], &j->err);
@@ -71,6 +96,8 @@ static int run_job(struct store *s, struct conn *c, struct store_job *j, int64_t
         rc = feedback_insert_one(c, &j->recs[0], j->actor, &j->results[0], &j->err);
         if (rc == 0 && j->results[0].created)
             rc = receipt_insert(c, j->receipt, j->form, j->results[0].id, &j->err);
+        if (rc == 0 && j->results[0].created)
+            rc = loop_on_insert(c, &j->recs[0], j->actor, now, &j->err);
     }
     return rc;
 }
@@ -168,6 +195,7 @@ static int run_batch(struct store *s, struct store_job *jobs)
             conn_step(c, ST_ROLLBACK_TO, NULL);
             dedup_forget(s); /* it may hold records just rolled back */
             s->audit_loaded = false;
+            loop_cache_forget(s);
         }
         conn_step(c, ST_RELEASE, NULL);
     }
@@ -175,6 +203,7 @@ static int run_batch(struct store *s, struct store_job *jobs)
         conn_step(c, ST_ROLLBACK, NULL);
         dedup_forget(s);
         s->audit_loaded = false;
+        loop_cache_forget(s);
         goto fail_all;
     }
     atomic_fetch_add(&s->commits, 1);
