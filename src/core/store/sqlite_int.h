@@ -61,6 +61,9 @@ struct conn {
     struct store *s;
     sqlite3 *db;
     sqlite3_stmt *stmt[ST__COUNT];
+    /* ST_INSERT parameters now bound to a value (not NULL): a record leaves most of its
+     * fields absent, and binding NULL again over NULL costs more than the test */
+    unsigned char insert_bound[128];
 };
 
 #define STORE_POOL_MAX 32
