@@ -37,6 +37,12 @@ static void utf8_rejects_bad_sequences(void **state)
     assert_int_equal(utf8_invalid_at("\xc0\xaf", 2), 0);     /* overlong */
     assert_int_equal(utf8_invalid_at("\xed\xa0\x80", 3), 0); /* surrogate */
     assert_int_equal(utf8_invalid_at("\xe6\x8a", 2), 0);     /* truncated */
+    /* inside a run of three-byte characters (the run loop), at each kind of fault */
+    assert_int_equal(utf8_invalid_at("投诉\xed\xa0\x80投", 12), 6);  /* surrogate */
+    assert_int_equal(utf8_invalid_at("投诉\xe0\x80\x80投", 12), 6);  /* overlong */
+    assert_int_equal(utf8_invalid_at("投诉\xe6\x8a投", 11), 6);      /* cut short */
+    assert_int_equal(utf8_invalid_at("投诉\xe6\x8a", 8), 6);         /* cut at the end */
+    assert_int_equal(utf8_invalid_at("投诉\xef\xbc\x81\xed\x9f\xbf", 12), -1); /* ！ U+D7FF */
     assert_int_equal(utf8_count("投诉ab", strlen("投诉ab")), 4);
 }
 
