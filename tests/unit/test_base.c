@@ -1,8 +1,10 @@
 /* Unit tests for core/base: strbuf, utf8, jsonw, clock, json. */
 #include "unit.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cjson/cJSON.h>
 
@@ -104,6 +106,33 @@ static void clock_parses_and_formats(void **state)
     assert_string_equal(clock_format(ms, out), "2026-11-22T13:45:00.250+08:00");
     assert_int_equal(clock_parse("2026-11-22", 10, &ms), 0);
     assert_string_equal(clock_format(ms, out), "2026-11-22T00:00:00+08:00");
+    /* the hand-written formatter agrees with localtime_r + snprintf, east and west of UTC */
+    for (int zone = 0; zone < 2; zone++) {
+        uint64_t x = 88172645463325252ULL;
+        assert_int_equal(clock_set_zone(zone ? "America/New_York" : "Asia/Shanghai"), 0);
+        for (int i = 0; i < 20000; i++) {
+            char ref[64];
+            struct tm tm;
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            int64_t v = (int64_t)(x % 8000000000000ULL) - 1000000000000LL; /* 1938..2223 */
+            if (i % 3 == 0)
+                v -= v % 1000; /* whole seconds */
+            time_t sec = (time_t)(v >= 0 ? v / 1000 : (v - 999) / 1000);
+            int frac = (int)(v - (int64_t)sec * 1000);
+            localtime_r(&sec, &tm);
+            long off = tm.tm_gmtoff / 60;
+            char sign = off < 0 ? '-' : '+';
+            off = off < 0 ? -off : off;
+            char fs[8] = "";
+            if (frac)
+                snprintf(fs, sizeof fs, ".%03d", frac);
+            snprintf(ref, sizeof ref, "%04d-%02d-%02dT%02d:%02d:%02d%s%c%02ld:%02ld",
+                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+                     tm.tm_sec, fs, sign, off / 60, off % 60);
+            assert_string_equal(clock_format(v, out), ref);
+        }
+    }
+    assert_int_equal(clock_set_zone("Asia/Shanghai"), 0);
     assert_int_equal(clock_parse("2026-02-30T00:00:00Z", 20, &ms), -1);
     assert_int_equal(clock_parse("2026-11-22T25:00:00Z", 20, &ms), -1);
     assert_int_equal(clock_parse("yesterday", 9, &ms), -1);
