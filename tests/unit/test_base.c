@@ -1,6 +1,7 @@
 /* Unit tests for core/base: strbuf, utf8, jsonw, clock, json. */
 #include "unit.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +67,57 @@ static void jsonw_nests_and_escapes(void **state)
     jsonw_end(&w);
     assert_string_equal(sb.buf, "{\"a\":\"x\\\"y\\n\\u0001\",\"b\":[1,2.5,null],\"c\":true}");
     strbuf_release(&sb);
+}
+
+/* The escaper's eight-byte skip: every special byte at every position of strings of many
+ * lengths gives what a byte-at-a-time reference gives; integers at the extremes. */
+static void json_escape_matches_reference(void **state)
+{
+    static const unsigned char specials[] = {'"', '\\', '\n', 0x01, 0x1f, 0x7f, 'a', 0xe6};
+    (void)state;
+    for (size_t len = 0; len < 40; len++)
+        for (size_t pos = 0; pos < len || (len == 0 && pos == 0); pos++)
+            for (size_t k = 0; k < sizeof specials; k++) {
+                char in[40];
+                struct strbuf got = STRBUF_INIT, want = STRBUF_INIT;
+                for (size_t i = 0; i < len; i++)
+                    in[i] = (char)('A' + i % 26);
+                if (len)
+                    in[pos] = (char)specials[k];
+                json_escape(&got, in, len);
+                strbuf_addch(&want, '"');
+                for (size_t i = 0; i < len; i++) {
+                    unsigned char c = (unsigned char)in[i];
+                    if (c == '"' || c == '\\')
+                        strbuf_addf(&want, "\\%c", c);
+                    else if (c == '\n')
+                        strbuf_addstr(&want, "\\n");
+                    else if (c < 0x20 || c == 0x7f)
+                        strbuf_addf(&want, "\\u%04x", c);
+                    else
+                        strbuf_addch(&want, (char)c);
+                }
+                strbuf_addch(&want, '"');
+                assert_string_equal(got.buf, want.buf);
+                strbuf_release(&got);
+                strbuf_release(&want);
+                if (len == 0)
+                    break;
+            }
+    {
+        struct strbuf sb = STRBUF_INIT;
+        struct jsonw w;
+        jsonw_init(&w, &sb);
+        jsonw_arr(&w);
+        jsonw_int(&w, 0);
+        jsonw_int(&w, -7);
+        jsonw_int(&w, INT64_MAX);
+        jsonw_int(&w, INT64_MIN);
+        jsonw_double(&w, -42.0);
+        jsonw_end(&w);
+        assert_string_equal(sb.buf, "[0,-7,9223372036854775807,-9223372036854775808,-42]");
+        strbuf_release(&sb);
+    }
 }
 
 static void clock_reads_what_exports_write(void **state)
@@ -164,7 +216,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(strbuf_grows_and_caps),   cmocka_unit_test(utf8_rejects_bad_sequences),
-        cmocka_unit_test(jsonw_nests_and_escapes), cmocka_unit_test(clock_parses_and_formats),
+        cmocka_unit_test(jsonw_nests_and_escapes), cmocka_unit_test(json_escape_matches_reference), cmocka_unit_test(clock_parses_and_formats),
         cmocka_unit_test(json_checks_edges),       cmocka_unit_test(clock_reads_what_exports_write),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
