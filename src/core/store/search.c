@@ -30,7 +30,7 @@ int search_open(struct store *s, struct kerr *err)
         return rc;
     rc = conn_exec(c,
                    "CREATE VIRTUAL TABLE IF NOT EXISTS s.fts USING fts5(title, text,"
-                   " tokenize='kesu_cjk', content='', columnsize=0);"
+                   " tokenize='kesu_cjk', columnsize=0);"
                    "CREATE TABLE IF NOT EXISTS s.search_state(k TEXT PRIMARY KEY, v INTEGER);"
                    "INSERT OR IGNORE INTO s.search_state VALUES('indexed_to', 0);"
                    "INSERT INTO s.fts(fts, rank) VALUES('automerge', 8);"
