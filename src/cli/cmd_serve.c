@@ -17,6 +17,7 @@
 #include <sodium.h>
 
 #include "cli/commands.h"
+#include "lifecycle/lifecycle.h"
 #include "intake/channels.h"
 #include "intake/pipeline.h"
 #include "http/http.h"
@@ -130,6 +131,7 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
     struct channels_conf *channels = NULL;
     struct pipeline *pipeline = NULL;
     struct mail_watch *watch = NULL;
+    struct lifecycle_sched *lsched = NULL;
     struct mail_watch_opts wopts = {0};
     double scan_sec = 10;
     struct kerr e;
@@ -227,6 +229,14 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
         cli_fail(1, "serve", "--watch-maildir: %s", e.message);
         goto out;
     }
+    {
+        /* retention and archive on a schedule (DATA/retention.conf `every`) */
+        struct lifecycle_conf lconf;
+        if (cli_lifecycle_conf(cli, &lconf) < 0 || lifecycle_sched_start(s, &lconf, &lsched) < 0) {
+            cli_fail(1, "serve", "cannot start the retention schedule");
+            goto out;
+        }
+    }
     if (port_file) {
         FILE *f = fopen(port_file, "w");
         if (f) {
@@ -247,6 +257,7 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
     log_info("signal %d: shutting down", sig);
     rc = 0;
 out:
+    lifecycle_sched_stop(lsched);
     mail_watch_stop(watch);
     server_stop(srv);
     store_close(s);

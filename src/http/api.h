@@ -52,4 +52,7 @@ int api_feedback_list(struct req *r);
 int api_feedback_get(struct req *r);
 int api_feedback_patch(struct req *r);
 
+/* api_lifecycle.c */
+int api_customer_erase(struct req *r);
+
 #endif

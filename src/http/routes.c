@@ -34,6 +34,8 @@ const struct route routes[] = {
     {"GET", "/api/v1/quality", api_quality, AUTH_KEY, "quality:read",
      "Data-quality report of intake per channel and period"},
     {"GET", "/api/v1/qr", api_qr, AUTH_KEY, "feedback:read", "A QR code (SVG or PNG) for a link"},
+    {"POST", "/api/v1/customers/{id}/erase", api_customer_erase, AUTH_KEY, "system:admin",
+     "Erase a customer's personal data everywhere (PIPL request)"},
     {"GET", "/f/status/{receipt}", api_form_status, AUTH_NONE, NULL,
      "Public: the status behind a form receipt"},
     {"GET", "/f/{form}", api_form_get, AUTH_NONE, NULL, "Public: the feedback form"},

@@ -108,6 +108,10 @@ struct store {
     int64_t audit_id;
     unsigned char audit_head[32];
 
+    /* held by the indexer while it indexes and by erasure while it removes records from the
+     * index, so that nothing is indexed from text read before it was erased (lifecycle.c) */
+    pthread_mutex_t index_lock;
+
     atomic_uint_fast64_t commits, jobs, records, search_indexed, syncs;
     atomic_int_fast64_t queue_depth;
     atomic_int_fast64_t max_id;     /* highest committed record id (writer, indexer) */
