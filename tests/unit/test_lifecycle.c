@@ -232,6 +232,45 @@ static void archive_and_erase_on_a_store(void **state)
     }
 }
 
+/* Audit retention: the oldest entries go, the chain still verifies from its anchor, and an
+ * entry deleted afterwards is still found. */
+static void audit_prune_keeps_a_verifiable_chain(void **state)
+{
+    char dir[] = "/tmp/kesu-auditp-XXXXXX", cmd[256];
+    struct store *s;
+    struct store_audit_check chk;
+    struct kerr e;
+    int64_t now = clock_now_ms(), pruned = -1;
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    kerr_clear(&e);
+    assert_int_equal(store_open(dir, &s, &e), 0);
+    for (int i = 0; i < 5; i++) {
+        struct store_audit a = {i < 3 ? now - (10 - i) * LIFECYCLE_DAY_MS : now, "test", "unit",
+                                "test.entry", "x", NULL};
+        assert_int_equal(store_audit(s, &a, &e), 0);
+    }
+    struct store_audit pa = {0, "test", "unit", "retention.audit", "audit_log", NULL};
+    assert_int_equal(store_audit_prune(s, now - LIFECYCLE_DAY_MS, &pa, &pruned, &e), 0);
+    assert_int_equal(pruned, 3);
+    assert_int_equal(store_audit_verify(s, &chk, &e), 0);
+    assert_int_equal(chk.bad_id, 0);
+    assert_int_equal(chk.entries, 3); /* two kept and the prune's own entry */
+    /* nothing older left: a second run removes nothing */
+    assert_int_equal(store_audit_prune(s, now - LIFECYCLE_DAY_MS, &pa, &pruned, &e), 0);
+    assert_int_equal(pruned, 0);
+    store_close(s);
+    /* deleting a kept entry is still detected */
+    snprintf(cmd, sizeof cmd, "sqlite3 '%s/kesu.db' 'DELETE FROM audit_log WHERE id=5'", dir);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(store_open(dir, &s, &e), 0);
+    assert_int_equal(store_audit_verify(s, &chk, &e), 0);
+    assert_int_equal(chk.bad_id, 6);
+    store_close(s);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -239,6 +278,7 @@ int main(void)
         cmocka_unit_test(archive_frames_round_trip),
         cmocka_unit_test(durations_and_the_retention_file),
         cmocka_unit_test(archive_and_erase_on_a_store),
+        cmocka_unit_test(audit_prune_keeps_a_verifiable_chain),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
