@@ -473,11 +473,8 @@ int lifecycle_retention_run(struct store *s, const struct lifecycle_conf *conf, 
         out->deleted_archived = changes_count(&cs);
         changes_release(&cs);
     }
-    if (rc == 0 && conf->archive_ms) {
-        struct store_audit a = {0, who->actor, who->origin, "archive.move", "archive", NULL};
-        (void)a;
+    if (rc == 0 && conf->archive_ms)
         rc = lifecycle_archive(s, now_ms - conf->archive_ms, who, &out->archive, err);
-    }
     if (rc == 0 && conf->audit_ms) {
         struct store_audit a = {0, who->actor, who->origin, "retention.audit", "audit_log", NULL};
         rc = store_audit_prune(s, now_ms - conf->audit_ms, &a, &out->audit_pruned, err);
