@@ -295,15 +295,31 @@ class LifecycleTest(ServerTestCase):
                               "text": "门店投诉 %d：排队太久" % i}).json["id"] for i in range(6)]
         age_closed(srv.data, ids[:4], 200)
         age_closed(srv.data, ids[4:5], 30)  # closed recently: stays hot
+        c = db(os.path.join(srv.data, "kesu.db"))
+        with c:
+            # a hot record that is a duplicate of ids[1] keeps it hot
+            c.execute("UPDATE feedback SET duplicate_of=? WHERE id=?", (ids[1], ids[5]))
+            # per-case rows of other tables go with the record, copied into the archive
+            c.execute("INSERT INTO case_sla(feedback_id, policy, updated_at) VALUES(?, 'std', 1)",
+                      (ids[3],))
+            c.execute("INSERT INTO surveys(feedback_id, channel, sent_at, csat) VALUES(?, 'link',"
+                      " 1, 4)", (ids[3],))
+        c.close()
         p = self.kesu(srv.data, "archive", "--older-than", "6m")
         self.assertEqual(p.returncode, 0, p.stderr)
-        self.assertIn("archived 4 records", p.stdout)
+        self.assertIn("archived 3 records", p.stdout)
+        self.assertIn("1 kept", p.stdout)
         c = db(os.path.join(srv.data, "kesu.db"))
         hot = {r[0] for r in c.execute("SELECT id FROM feedback")}
         idx = c.execute("SELECT id, file, offset, length FROM archive_index ORDER BY id").fetchall()
+        sla = c.execute("SELECT count(*) FROM case_sla").fetchone()[0]
         c.close()
-        self.assertEqual(hot, set(ids[4:]))
-        self.assertEqual([r[0] for r in idx], ids[:4])
+        self.assertEqual(hot, {ids[1], ids[4], ids[5]})
+        self.assertEqual([r[0] for r in idx], [ids[0], ids[2], ids[3]])
+        self.assertEqual(sla, 0)
+        r = srv.get(API + "/%d" % ids[3]).json
+        self.assertEqual(r["related"]["case_sla"][0]["policy"], "std")
+        self.assertEqual(r["related"]["surveys"][0]["csat"], 4)
         # readable by id, with the timeline
         r = srv.get(API + "/%d" % ids[2])
         self.assertEqual(r.status, 200, r.describe())
@@ -317,7 +333,7 @@ class LifecycleTest(ServerTestCase):
         self.assertEqual(p.returncode, 0, p.stderr)
         with open(out, encoding="utf-8") as f:
             exported = [json.loads(l) for l in f]
-        self.assertEqual(sorted(e["id"] for e in exported), ids[:4])
+        self.assertEqual(sorted(e["id"] for e in exported), [ids[0], ids[2], ids[3]])
         # an index row altered to point outside the archive directory is refused, never read
         secret = os.path.join(srv.tmp, "secret.kza")
         with open(secret, "wb") as f:
@@ -327,9 +343,9 @@ class LifecycleTest(ServerTestCase):
             c.execute("UPDATE archive_index SET file='../secret.kza', offset=0, length=20"
                       " WHERE id=?", (ids[0],))
             c.execute("UPDATE archive_index SET file='/etc/passwd', offset=0, length=20"
-                      " WHERE id=?", (ids[1],))
+                      " WHERE id=?", (ids[2],))
         c.close()
-        for i in ids[:2]:
+        for i in (ids[0], ids[2]):
             r = srv.get(API + "/%d" % i)
             self.assertEqual(r.status, 500, r.describe())
             self.assertEqual(r.error()["code"], "archive_error")

@@ -157,6 +157,11 @@ static int record_json(struct store *s, const struct record *r, int64_t now, str
     jsonw_arr(&w);
     rc = store_feedback_events(s, r->id, write_event, &w, err);
     jsonw_end(&w);
+    jsonw_key(&w, "related");
+    if (rc == 0)
+        rc = store_feedback_related(s, r->id, &w, err);
+    else
+        jsonw_null(&w);
     jsonw_kstr(&w, "archived_at", clock_format(now, ts));
     jsonw_end(&w);
     return rc;
@@ -168,6 +173,7 @@ int lifecycle_archive(struct store *s, int64_t before, const struct lifecycle_ac
                       struct lifecycle_archive_result *out, struct kerr *err)
 {
     int rc = 0;
+    int64_t after = 0;
     memset(out, 0, sizeof(*out));
     for (;;) {
         struct store_ids ids = {0};
@@ -178,7 +184,7 @@ int lifecycle_archive(struct store *s, int64_t before, const struct lifecycle_ac
         int64_t moved = 0, now = clock_now_ms();
         char file[128];
 
-        if ((rc = store_archive_candidates(s, before, ARCHIVE_CHUNK, &ids, err)) < 0 ||
+        if ((rc = store_archive_candidates(s, before, after, ARCHIVE_CHUNK, &ids, err)) < 0 ||
             ids.n == 0) {
             store_ids_release(&ids);
             break;
@@ -224,8 +230,9 @@ int lifecycle_archive(struct store *s, int64_t before, const struct lifecycle_ac
         if (moved > 0)
             snprintf(out->file, sizeof out->file, "%s", file);
         bool short_chunk = ids.n < ARCHIVE_CHUNK;
+        after = ids.v[ids.n - 1]; /* records kept (still referenced) are not taken again */
         store_ids_release(&ids);
-        if (rc < 0 || short_chunk || moved == 0)
+        if (rc < 0 || short_chunk)
             break;
     }
     return rc;
@@ -332,6 +339,16 @@ static char *erase_json(const char *json, size_t len, int64_t now)
         return NULL;
     for (size_t i = 0; i < sizeof gone / sizeof gone[0]; i++)
         cJSON_DeleteItemFromObjectCaseSensitive(j, gone[i]);
+    {
+        cJSON *rel = cJSON_GetObjectItemCaseSensitive(j, "related"), *sv, *row;
+        sv = rel ? cJSON_GetObjectItemCaseSensitive(rel, "surveys") : NULL;
+        cJSON_ArrayForEach(row, sv)
+        {
+            cJSON_DeleteItemFromObjectCaseSensitive(row, "customer_id");
+            cJSON_DeleteItemFromObjectCaseSensitive(row, "comment");
+            cJSON_DeleteItemFromObjectCaseSensitive(row, "answers");
+        }
+    }
     cJSON_DeleteItemFromObjectCaseSensitive(j, "text");
     cJSON_AddStringToObject(j, "text", ERASED_TEXT);
     cJSON_DeleteItemFromObjectCaseSensitive(j, "pii_erased_at");

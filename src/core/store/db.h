@@ -285,8 +285,12 @@ int store_audit_prune(struct store *s, int64_t before, const struct store_audit 
                       int64_t *pruned, struct kerr *err);
 
 /* Cold archive. Records closed before a time, oldest id first (at most limit). */
-int store_archive_candidates(struct store *s, int64_t closed_before, int limit,
+int store_archive_candidates(struct store *s, int64_t closed_before, int64_t after_id, int limit,
                              struct store_ids *out, struct kerr *err);
+/* The rows of other tables that belong to record id (SLA state, surveys, form receipts, device
+ * events) as one JSON object {"table":[{column:value,...}],...}; archived with the record. */
+struct jsonw;
+int store_feedback_related(struct store *s, int64_t id, struct jsonw *w, struct kerr *err);
 struct store_archive_entry {
     int64_t id;
     const char *customer_id; /* of the record, for erasure later (hashed) */

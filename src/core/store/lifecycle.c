@@ -191,8 +191,25 @@ static int erase_call(struct conn *c, void *arg, struct kerr *err)
         return rc;
     snprintf(sql, sizeof sql, "UPDATE feedback SET " ERASE_SET " WHERE id=?2");
     for (size_t i = 0; i < j->ids.n; i++)
-        if ((rc = exec_id(c->db, sql, now, j->ids.v[i], err)) < 0)
+        if ((rc = exec_id(c->db, sql, now, j->ids.v[i], err)) < 0 ||
+            (rc = exec_id(c->db,
+                          "UPDATE surveys SET customer_id=NULL,comment=NULL,answers=NULL"
+                          " WHERE feedback_id=?",
+                          j->ids.v[i], 0, err)) < 0)
             return rc;
+    if (j->customer_id) {
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(c->db,
+                               "UPDATE surveys SET customer_id=NULL,comment=NULL,answers=NULL"
+                               " WHERE customer_id=?",
+                               -1, &st, NULL) != SQLITE_OK)
+            return db_error(c->db, err, "prepare survey erasure");
+        sqlite3_bind_text(st, 1, j->customer_id, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_error(c->db, err, "erase surveys");
+        sqlite3_finalize(st);
+        if (rc < 0)
+            return rc;
+    }
     if (j->customer_id) {
         char key[STORE_CUSTOMER_KEY_LEN];
         sqlite3_stmt *st;
@@ -289,6 +306,81 @@ int store_erase_closed_before(struct store *s, int64_t closed_before,
     return erase(s, &j, records, err);
 }
 
+/* ---- what refers to a record ---------------------------------------------------------- */
+
+/* Per-case rows of other tables that go (or, for device events, let go) with a record when it
+ * is archived or deleted; the archive keeps a copy of them (store_feedback_related). */
+static const char *const related_tables[] = {"case_sla", "surveys", "form_receipts",
+                                             "device_events"};
+
+static int delete_dependents(struct conn *c, int64_t id)
+{
+    static const char *const sql[] = {
+        "DELETE FROM case_sla WHERE feedback_id=?",
+        "DELETE FROM surveys WHERE feedback_id=?",
+        "DELETE FROM form_receipts WHERE feedback_id=?",
+        "UPDATE device_events SET feedback_id=NULL WHERE feedback_id=?",
+        "DELETE FROM feedback_events WHERE feedback_id=?",
+    };
+    for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++)
+        if (exec_id(c->db, sql[i], id, 0, NULL) < 0)
+            return -1;
+    return 0;
+}
+
+int store_feedback_related(struct store *s, int64_t id, struct jsonw *w, struct kerr *err)
+{
+    struct conn *c = store_reader(s, err);
+    int rc = 0;
+    if (!c)
+        return KERR_IO;
+    jsonw_obj(w);
+    for (size_t t = 0; t < sizeof related_tables / sizeof related_tables[0] && rc == 0; t++) {
+        char sql[128];
+        sqlite3_stmt *st;
+        int step;
+        snprintf(sql, sizeof sql, "SELECT * FROM %s WHERE feedback_id=?", related_tables[t]);
+        if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
+            continue; /* a schema without that table */
+        sqlite3_bind_int64(st, 1, id);
+        bool any = false;
+        while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+            if (!any) {
+                jsonw_key(w, related_tables[t]);
+                jsonw_arr(w);
+                any = true;
+            }
+            jsonw_obj(w);
+            for (int i = 0; i < sqlite3_column_count(st); i++) {
+                jsonw_key(w, sqlite3_column_name(st, i));
+                switch (sqlite3_column_type(st, i)) {
+                case SQLITE_NULL:
+                    jsonw_null(w);
+                    break;
+                case SQLITE_INTEGER:
+                    jsonw_int(w, sqlite3_column_int64(st, i));
+                    break;
+                case SQLITE_FLOAT:
+                    jsonw_double(w, sqlite3_column_double(st, i));
+                    break;
+                default:
+                    jsonw_strn(w, (const char *)sqlite3_column_text(st, i),
+                               (size_t)sqlite3_column_bytes(st, i));
+                }
+            }
+            jsonw_end(w);
+        }
+        if (any)
+            jsonw_end(w);
+        if (step != SQLITE_DONE)
+            rc = db_error(c->db, err, "read related rows");
+        sqlite3_finalize(st);
+    }
+    jsonw_end(w);
+    store_reader_put(s, c);
+    return rc;
+}
+
 /* ---- deletion of old closed records --------------------------------------------- */
 
 struct delete_job {
@@ -306,7 +398,7 @@ static int delete_record(struct conn *c, int64_t id, bool *gone, struct kerr *er
     *gone = false;
     if ((rc = conn_exec(c, "SAVEPOINT del", err)) < 0)
         return rc;
-    if (exec_id(c->db, "DELETE FROM feedback_events WHERE feedback_id=?", id, 0, NULL) == 0 &&
+    if (delete_dependents(c, id) == 0 &&
         exec_id(c->db, "DELETE FROM feedback WHERE id=?", id, 0, NULL) == 0) {
         *gone = true;
     } else {
@@ -323,7 +415,8 @@ static int delete_call(struct conn *c, void *arg, struct kerr *err)
                          "SELECT id FROM feedback WHERE closed_at IS NOT NULL AND closed_at<?"
                          " AND status IN ('closed','closed_unaccepted')",
                          NULL, j->closed_before, &cand, err);
-    for (size_t i = 0; i < cand.n && rc == 0; i++) {
+    /* newest first: a duplicate goes before the original it points to */
+    for (size_t i = cand.n; i-- > 0 && rc == 0;) {
         bool gone;
         if ((rc = delete_record(c, cand.v[i], &gone, err)) == 0) {
             if (gone)
@@ -374,7 +467,7 @@ int store_delete_closed_before(struct store *s, int64_t closed_before,
 
 /* ---- cold archive ------------------------------------------------------------ */
 
-int store_archive_candidates(struct store *s, int64_t closed_before, int limit,
+int store_archive_candidates(struct store *s, int64_t closed_before, int64_t after_id, int limit,
                              struct store_ids *out, struct kerr *err)
 {
     struct conn *c = store_reader(s, err);
@@ -383,8 +476,9 @@ int store_archive_candidates(struct store *s, int64_t closed_before, int limit,
     if (!c)
         return KERR_IO;
     if (sqlite3_prepare_v2(c->db,
-                           "SELECT id FROM feedback WHERE closed_at IS NOT NULL AND closed_at<?"
-                           " AND status IN ('closed','closed_unaccepted') ORDER BY id LIMIT ?",
+                           "SELECT id FROM feedback WHERE closed_at IS NOT NULL AND closed_at<?1"
+                           " AND status IN ('closed','closed_unaccepted') AND id>?3"
+                           " ORDER BY id LIMIT ?2",
                            -1, &st, NULL) != SQLITE_OK) {
         rc = db_error(c->db, err, "prepare archive candidates");
         store_reader_put(s, c);
@@ -392,6 +486,7 @@ int store_archive_candidates(struct store *s, int64_t closed_before, int limit,
     }
     sqlite3_bind_int64(st, 1, closed_before);
     sqlite3_bind_int(st, 2, limit);
+    sqlite3_bind_int64(st, 3, after_id);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
         store_ids_add(out, sqlite3_column_int64(st, 0));
     rc = rc == SQLITE_DONE ? 0 : db_error(c->db, err, "read archive candidates");
@@ -423,7 +518,7 @@ static int archive_call(struct conn *c, void *arg, struct kerr *err)
                            " FROM feedback WHERE id=?1",
                            -1, &ins, NULL) != SQLITE_OK)
         return db_error(c->db, err, "prepare archive index");
-    for (size_t i = 0; i < j->n && rc == 0; i++) {
+    for (size_t i = j->n; i-- > 0 && rc == 0;) { /* newest first, as delete_call */
         struct store_archive_entry *e = &j->e[i];
         bool gone = false;
         char key[STORE_CUSTOMER_KEY_LEN];
@@ -442,9 +537,7 @@ static int archive_call(struct conn *c, void *arg, struct kerr *err)
         }
         int step = sqlite3_step(ins);
         sqlite3_reset(ins);
-        if (step == SQLITE_DONE && sqlite3_changes(c->db) == 1 &&
-            exec_id(c->db, "DELETE FROM feedback_events WHERE feedback_id=?", e->id, 0, NULL) ==
-                0 &&
+        if (step == SQLITE_DONE && sqlite3_changes(c->db) == 1 && delete_dependents(c, e->id) == 0 &&
             exec_id(c->db, "DELETE FROM feedback WHERE id=?", e->id, 0, NULL) == 0)
             gone = true;
         if (!gone) {
