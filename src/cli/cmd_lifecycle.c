@@ -245,8 +245,10 @@ int cmd_archive(struct cli *cli, int argc, char **argv)
         struct lifecycle_archive_result r;
         char actor[96];
         if (ms < 0)
-            return cli_fail(2, "archive", "--older-than: \"%s\" is not a duration such as 6m, "
-                            "90d or 1y", argv[2]);
+            return cli_fail(2, "archive",
+                            "--older-than: \"%s\" is not a duration such as 6m, "
+                            "90d or 1y",
+                            argv[2]);
         if (cli_open_store(cli, &s) < 0)
             return 1;
         open_log(cli);
@@ -279,7 +281,8 @@ int cmd_archive(struct cli *cli, int argc, char **argv)
         strbuf_release(&sb);
         return 0;
     }
-    if (strcmp(argv[1], "export") == 0 && (argc == 2 || (argc == 4 && strcmp(argv[2], "--out") == 0))) {
+    if (strcmp(argv[1], "export") == 0 &&
+        (argc == 2 || (argc == 4 && strcmp(argv[2], "--out") == 0))) {
         FILE *f = argc == 4 ? fopen(argv[3], "w") : stdout;
         if (!f)
             return cli_fail(1, "archive", "cannot write %s", argv[3]);
@@ -294,6 +297,7 @@ int cmd_archive(struct cli *cli, int argc, char **argv)
             return cli_fail(1, "archive", "cannot write %s", argv[3]);
         return rc < 0 ? cli_fail(1, "archive", "%s", e.message) : 0;
     }
-    return cli_fail(2, "archive", "usage: kesu archive --older-than DURATION | get ID | export "
+    return cli_fail(2, "archive",
+                    "usage: kesu archive --older-than DURATION | get ID | export "
                     "[--out FILE]");
 }

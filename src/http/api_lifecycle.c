@@ -11,7 +11,8 @@
 #include "lifecycle/lifecycle.h"
 #include "base/banned.h"
 
-/* POST /api/v1/customers/{id}/erase {"reason": "..."} -> 200 {"customer_id","records","archived"} */
+/* POST /api/v1/customers/{id}/erase {"reason": "..."} -> 200 {"customer_id","records","archived"}
+ */
 int api_customer_erase(struct req *r)
 {
     const char *customer = r->params[0];

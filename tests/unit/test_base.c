@@ -41,10 +41,10 @@ static void utf8_rejects_bad_sequences(void **state)
     assert_int_equal(utf8_invalid_at("\xed\xa0\x80", 3), 0); /* surrogate */
     assert_int_equal(utf8_invalid_at("\xe6\x8a", 2), 0);     /* truncated */
     /* inside a run of three-byte characters (the run loop), at each kind of fault */
-    assert_int_equal(utf8_invalid_at("投诉\xed\xa0\x80投", 12), 6);  /* surrogate */
-    assert_int_equal(utf8_invalid_at("投诉\xe0\x80\x80投", 12), 6);  /* overlong */
-    assert_int_equal(utf8_invalid_at("投诉\xe6\x8a投", 11), 6);      /* cut short */
-    assert_int_equal(utf8_invalid_at("投诉\xe6\x8a", 8), 6);         /* cut at the end */
+    assert_int_equal(utf8_invalid_at("投诉\xed\xa0\x80投", 12), 6);            /* surrogate */
+    assert_int_equal(utf8_invalid_at("投诉\xe0\x80\x80投", 12), 6);            /* overlong */
+    assert_int_equal(utf8_invalid_at("投诉\xe6\x8a投", 11), 6);                /* cut short */
+    assert_int_equal(utf8_invalid_at("投诉\xe6\x8a", 8), 6);                   /* cut at the end */
     assert_int_equal(utf8_invalid_at("投诉\xef\xbc\x81\xed\x9f\xbf", 12), -1); /* ！ U+D7FF */
     assert_int_equal(utf8_count("投诉ab", strlen("投诉ab")), 4);
 }
@@ -179,8 +179,8 @@ static void clock_parses_and_formats(void **state)
             if (frac)
                 snprintf(fs, sizeof fs, ".%03d", frac);
             snprintf(ref, sizeof ref, "%04d-%02d-%02dT%02d:%02d:%02d%s%c%02ld:%02ld",
-                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                     tm.tm_sec, fs, sign, off / 60, off % 60);
+                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                     fs, sign, off / 60, off % 60);
             assert_string_equal(clock_format(v, out), ref);
         }
     }
@@ -215,9 +215,13 @@ static void json_checks_edges(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(strbuf_grows_and_caps),   cmocka_unit_test(utf8_rejects_bad_sequences),
-        cmocka_unit_test(jsonw_nests_and_escapes), cmocka_unit_test(json_escape_matches_reference), cmocka_unit_test(clock_parses_and_formats),
-        cmocka_unit_test(json_checks_edges),       cmocka_unit_test(clock_reads_what_exports_write),
+        cmocka_unit_test(strbuf_grows_and_caps),
+        cmocka_unit_test(utf8_rejects_bad_sequences),
+        cmocka_unit_test(jsonw_nests_and_escapes),
+        cmocka_unit_test(json_escape_matches_reference),
+        cmocka_unit_test(clock_parses_and_formats),
+        cmocka_unit_test(json_checks_edges),
+        cmocka_unit_test(clock_reads_what_exports_write),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,9 +19,9 @@
 
 static void archive_names_admit_bare_names_only(void **state)
 {
-    static const char *const bad[] = {"../../etc/passwd", "/etc/passwd", "a/../b.kza", "..kza",
-                                      ".hidden.kza",      "a.kza/",      "a b.kza",    "a.zip",
-                                      "a..b.kza",         "",            "x/y.kza",    "a\\b.kza"};
+    static const char *const bad[] = {
+        "../../etc/passwd", "/etc/passwd", "a/../b.kza", "..kza", ".hidden.kza", "a.kza/",
+        "a b.kza",          "a.zip",       "a..b.kza",   "",      "x/y.kza",     "a\\b.kza"};
     char path[512];
     struct kerr e;
     (void)state;
@@ -246,8 +246,12 @@ static void audit_prune_keeps_a_verifiable_chain(void **state)
     kerr_clear(&e);
     assert_int_equal(store_open(dir, &s, &e), 0);
     for (int i = 0; i < 5; i++) {
-        struct store_audit a = {i < 3 ? now - (10 - i) * LIFECYCLE_DAY_MS : now, "test", "unit",
-                                "test.entry", "x", NULL};
+        struct store_audit a = {i < 3 ? now - (10 - i) * LIFECYCLE_DAY_MS : now,
+                                "test",
+                                "unit",
+                                "test.entry",
+                                "x",
+                                NULL};
         assert_int_equal(store_audit(s, &a, &e), 0);
     }
     struct store_audit pa = {0, "test", "unit", "retention.audit", "audit_log", NULL};

@@ -158,8 +158,7 @@ static int fsync_path(const char *path)
     return rc;
 }
 
-int bundle_backup(struct store *s, const char *out_path, struct bundle_info *info,
-                  struct kerr *err)
+int bundle_backup(struct store *s, const char *out_path, struct bundle_info *info, struct kerr *err)
 {
     const char *data = store_data_dir(s);
     char tmp[4200], p1[4400], p2[4400], part[4400];
@@ -361,8 +360,8 @@ int bundle_restore(const char *data_dir, const char *in_path, bool force, struct
     if (!j || !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(j, "format")) ||
         strcmp(cJSON_GetObjectItemCaseSensitive(j, "format")->valuestring, FORMAT) != 0 ||
         !cJSON_IsArray(files)) {
-        rc = kerr_set(err, KERR_INVALID, "bad_backup", "from", "%s: unknown backup format",
-                      in_path);
+        rc =
+            kerr_set(err, KERR_INVALID, "bad_backup", "from", "%s: unknown backup format", in_path);
         goto out;
     }
     /* every member is in the manifest, every manifest name is admissible */
@@ -427,7 +426,8 @@ int bundle_restore(const char *data_dir, const char *in_path, bool force, struct
     {
         const char *name = cJSON_GetObjectItemCaseSensitive(f, "name")->valuestring;
         snprintf(path, sizeof path, "%s/%s", tmp, name);
-        if ((rc = extract(z, name, path, (int64_t)cJSON_GetObjectItemCaseSensitive(f, "size")->valuedouble,
+        if ((rc = extract(z, name, path,
+                          (int64_t)cJSON_GetObjectItemCaseSensitive(f, "size")->valuedouble,
                           cJSON_GetObjectItemCaseSensitive(f, "sha256")->valuestring, err)) < 0)
             break;
         info->files++;

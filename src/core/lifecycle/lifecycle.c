@@ -328,10 +328,9 @@ static bool in_ids(const struct store_ids *ids, int64_t id)
 /* The record JSON with its personal data erased (the same fields as the hot erasure). */
 static char *erase_json(const char *json, size_t len, int64_t now)
 {
-    static const char *const gone[] = {"customer_id", "customer_name", "phone", "email",
-                                       "order_no",    "title",         "clean_text", "keywords",
-                                       "attachments", "extra",         "pii_vault",
-                                       "idempotency_key"};
+    static const char *const gone[] = {
+        "customer_id", "customer_name", "phone",       "email", "order_no",  "title",
+        "clean_text",  "keywords",      "attachments", "extra", "pii_vault", "idempotency_key"};
     char ts[CLOCK_FMT_MAX];
     cJSON *j = cJSON_ParseWithLength(json, len);
     char *out;
@@ -396,8 +395,8 @@ static int rewrite_file(struct store *s, const struct change *ch, bool drop, str
             m[i].dropped = true;
             continue;
         }
-        rc = archive_read(store_data_dir(s), fe.v[i].file, fe.v[i].offset, fe.v[i].length, &sb,
-                          err);
+        rc =
+            archive_read(store_data_dir(s), fe.v[i].file, fe.v[i].offset, fe.v[i].length, &sb, err);
         if (rc == 0 && hit) {
             char *e = erase_json(sb.buf, sb.len, now);
             if (!e) {
@@ -439,8 +438,8 @@ static int rewrite_all(struct store *s, const struct changes *cs, bool drop, str
 /* ---- erasure ------------------------------------------------------------------------ */
 
 int lifecycle_erase_customer(struct store *s, const char *customer_id, const char *reason,
-                             const struct lifecycle_actor *who,
-                             struct lifecycle_erase_result *out, struct kerr *err)
+                             const struct lifecycle_actor *who, struct lifecycle_erase_result *out,
+                             struct kerr *err)
 {
     char key[STORE_CUSTOMER_KEY_LEN], object[64];
     struct changes cs = {0};
@@ -551,8 +550,7 @@ int lifecycle_sched_start(struct store *s, const struct lifecycle_conf *conf,
 {
     struct lifecycle_sched *ls;
     *out = NULL;
-    if (!conf->every_ms ||
-        !(conf->pii_ms || conf->closed_ms || conf->archive_ms || conf->audit_ms))
+    if (!conf->every_ms || !(conf->pii_ms || conf->closed_ms || conf->archive_ms || conf->audit_ms))
         return 0;
     ls = xcalloc(1, sizeof(*ls));
     ls->s = s;

@@ -30,7 +30,7 @@
 
 struct lifecycle_conf {
     int64_t closed_ms, pii_ms, audit_ms, archive_ms; /* 0 = not configured */
-    int64_t every_ms;                               /* 0 = no schedule */
+    int64_t every_ms;                                /* 0 = no schedule */
 };
 
 /* Parses a duration ("3y", "6m", "30d", "2w", "12h"); -1 when it is not one. */
@@ -60,8 +60,8 @@ struct lifecycle_erase_result {
     int64_t records, archived;
 };
 int lifecycle_erase_customer(struct store *s, const char *customer_id, const char *reason,
-                             const struct lifecycle_actor *who,
-                             struct lifecycle_erase_result *out, struct kerr *err);
+                             const struct lifecycle_actor *who, struct lifecycle_erase_result *out,
+                             struct kerr *err);
 
 struct lifecycle_retention_result {
     int64_t pii_erased, pii_erased_archived, deleted, deleted_archived, kept, audit_pruned;

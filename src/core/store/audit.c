@@ -180,8 +180,7 @@ int store_audit_verify(struct store *s, struct store_audit_check *out, struct ke
             if (sqlite3_step(an) == SQLITE_ROW) {
                 const char *hex = (const char *)sqlite3_column_text(an, 1);
                 want_id = sqlite3_column_int64(an, 0);
-                if (!hex ||
-                    sodium_hex2bin(prev, HASH_LEN, hex, strlen(hex), NULL, NULL, NULL) != 0)
+                if (!hex || sodium_hex2bin(prev, HASH_LEN, hex, strlen(hex), NULL, NULL, NULL) != 0)
                     memset(prev, 0xff, HASH_LEN); /* a damaged anchor breaks the chain */
             }
             sqlite3_finalize(an);

@@ -272,8 +272,7 @@ int store_erase_customer(struct store *s, const char *customer_id, const char *r
                          int64_t archived, const struct store_audit *audit, int64_t *records,
                          struct kerr *err);
 int store_erase_closed_before(struct store *s, int64_t closed_before,
-                              const struct store_audit *audit, int64_t *records,
-                              struct kerr *err);
+                              const struct store_audit *audit, int64_t *records, struct kerr *err);
 /* Deletes closed records closed before a time, with their timelines; a record others refer to
  * (duplicate_of, ...) stays (*kept). */
 int store_delete_closed_before(struct store *s, int64_t closed_before,
@@ -299,9 +298,8 @@ struct store_archive_entry {
 };
 /* Indexes the entries (written to archive file `file`) and removes them from the hot tables,
  * in one transaction with the audit entry; *moved counts them. */
-int store_archive_commit(struct store *s, const char *file, struct store_archive_entry *e,
-                         size_t n, const struct store_audit *audit, int64_t *moved,
-                         struct kerr *err);
+int store_archive_commit(struct store *s, const char *file, struct store_archive_entry *e, size_t n,
+                         const struct store_audit *audit, int64_t *moved, struct kerr *err);
 struct store_archive_ref {
     int64_t id;
     char file[128];
@@ -312,10 +310,10 @@ int store_archive_find(struct store *s, int64_t id, struct store_archive_ref *ou
                        struct kerr *err);
 enum store_archive_select {
     STORE_ARCHIVE_ALL,
-    STORE_ARCHIVE_FILE,           /* key: the file name */
-    STORE_ARCHIVE_CUSTOMER,       /* key: store_customer_key */
-    STORE_ARCHIVE_CLOSED_BEFORE,  /* before */
-    STORE_ARCHIVE_PII_BEFORE,     /* before, not yet erased */
+    STORE_ARCHIVE_FILE,          /* key: the file name */
+    STORE_ARCHIVE_CUSTOMER,      /* key: store_customer_key */
+    STORE_ARCHIVE_CLOSED_BEFORE, /* before */
+    STORE_ARCHIVE_PII_BEFORE,    /* before, not yet erased */
 };
 typedef int (*store_archive_ref_cb)(void *arg, const struct store_archive_ref *r);
 int store_archive_refs(struct store *s, enum store_archive_select what, const char *key,

@@ -26,9 +26,9 @@
 /* What erasure leaves of a record: statistics (channel, product, store, region, categories,
  * severity, sentiment, rating, status, times) stay; whatever speaks of the person goes. */
 #define ERASED_TEXT "[已删除]"
-#define ERASE_SET                                                                              \
-    "customer_id=NULL,customer_name=NULL,phone=NULL,email=NULL,order_no=NULL,title=NULL,"   \
-    "text='" ERASED_TEXT "',clean_text=NULL,keywords=NULL,attachments=NULL,extra=NULL,"      \
+#define ERASE_SET                                                                                  \
+    "customer_id=NULL,customer_name=NULL,phone=NULL,email=NULL,order_no=NULL,title=NULL,"          \
+    "text='" ERASED_TEXT "',clean_text=NULL,keywords=NULL,attachments=NULL,extra=NULL,"            \
     "pii_vault=NULL,idempotency_key=NULL,pii_erased_at=?1,updated_at=?1"
 
 void store_customer_key(const char *customer_id, char out[STORE_CUSTOMER_KEY_LEN])
@@ -92,8 +92,7 @@ static int exec_id(sqlite3 *db, const char *sql, int64_t a, int64_t b, struct ke
 
 /* ---- backup ------------------------------------------------------------- */
 
-int store_backup_db(struct store *s, const char *main_out, const char *search_out,
-                    struct kerr *err)
+int store_backup_db(struct store *s, const char *main_out, const char *search_out, struct kerr *err)
 {
     struct conn *c;
     sqlite3_stmt *st;
@@ -297,8 +296,7 @@ int store_erase_customer(struct store *s, const char *customer_id, const char *r
 }
 
 int store_erase_closed_before(struct store *s, int64_t closed_before,
-                              const struct store_audit *audit, int64_t *records,
-                              struct kerr *err)
+                              const struct store_audit *audit, int64_t *records, struct kerr *err)
 {
     struct erase_job j = {0};
     j.closed_before = closed_before;
@@ -537,7 +535,8 @@ static int archive_call(struct conn *c, void *arg, struct kerr *err)
         }
         int step = sqlite3_step(ins);
         sqlite3_reset(ins);
-        if (step == SQLITE_DONE && sqlite3_changes(c->db) == 1 && delete_dependents(c, e->id) == 0 &&
+        if (step == SQLITE_DONE && sqlite3_changes(c->db) == 1 &&
+            delete_dependents(c, e->id) == 0 &&
             exec_id(c->db, "DELETE FROM feedback WHERE id=?", e->id, 0, NULL) == 0)
             gone = true;
         if (!gone) {
@@ -569,9 +568,8 @@ static int archive_call(struct conn *c, void *arg, struct kerr *err)
     return rc;
 }
 
-int store_archive_commit(struct store *s, const char *file, struct store_archive_entry *e,
-                         size_t n, const struct store_audit *audit, int64_t *moved,
-                         struct kerr *err)
+int store_archive_commit(struct store *s, const char *file, struct store_archive_entry *e, size_t n,
+                         const struct store_audit *audit, int64_t *moved, struct kerr *err)
 {
     struct archive_job j = {file, e, n, audit, {0}};
     int rc;
@@ -585,8 +583,7 @@ int store_archive_commit(struct store *s, const char *file, struct store_archive
     return rc;
 }
 
-int store_archive_find(struct store *s, int64_t id, struct store_archive_ref *out,
-                       struct kerr *err)
+int store_archive_find(struct store *s, int64_t id, struct store_archive_ref *out, struct kerr *err)
 {
     struct conn *c = store_reader(s, err);
     sqlite3_stmt *st;
@@ -621,7 +618,8 @@ int store_archive_refs(struct store *s, enum store_archive_select what, const ch
                        int64_t before, store_archive_ref_cb cb, void *arg, struct kerr *err)
 {
     static const char *const sql[] = {
-        [STORE_ARCHIVE_ALL] = "SELECT id,file,offset,length FROM archive_index ORDER BY file,offset",
+        [STORE_ARCHIVE_ALL] =
+            "SELECT id,file,offset,length FROM archive_index ORDER BY file,offset",
         [STORE_ARCHIVE_FILE] =
             "SELECT id,file,offset,length FROM archive_index WHERE file=?1 ORDER BY offset",
         [STORE_ARCHIVE_CUSTOMER] = "SELECT id,file,offset,length FROM archive_index"
