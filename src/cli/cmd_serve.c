@@ -17,6 +17,7 @@
 #include <sodium.h>
 
 #include "cli/commands.h"
+#include "lifecycle/lifecycle.h"
 #include "intake/channels.h"
 #include "intake/pipeline.h"
 #include "http/http.h"
@@ -270,6 +271,7 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
     struct channels_conf *channels = NULL;
     struct pipeline *pipeline = NULL;
     struct mail_watch *watch = NULL;
+    struct lifecycle_sched *lsched = NULL;
     struct mail_watch_opts wopts = {0};
     double scan_sec = 10;
     const char *tls_cert = cli_setting(cli, "tls_cert", NULL);
@@ -431,6 +433,14 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
         cli_fail(1, "serve", "%s", e.message);
         goto out;
     }
+    {
+        /* retention and archive on a schedule (DATA/retention.conf `every`) */
+        struct lifecycle_conf lconf;
+        if (cli_lifecycle_conf(cli, &lconf) < 0 || lifecycle_sched_start(s, &lconf, &lsched) < 0) {
+            cli_fail(1, "serve", "cannot start the retention schedule");
+            goto out;
+        }
+    }
     if (port_file) {
         FILE *f = fopen(port_file, "w");
         if (f) {
@@ -452,6 +462,7 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
     rc = 0;
 out:
     sla_sched_stop(sla);
+    lifecycle_sched_stop(lsched);
     mail_watch_stop(watch);
     server_stop(srv);
     store_close(s);

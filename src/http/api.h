@@ -112,4 +112,7 @@ int api_sla_policies_post(struct req *r);
 int api_sla_calendars_get(struct req *r);
 int api_sla_calendars_post(struct req *r);
 
+/* api_lifecycle.c */
+int api_customer_erase(struct req *r);
+
 #endif

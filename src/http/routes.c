@@ -112,6 +112,8 @@ const struct route routes[] = {
      "Create an API key with scopes and an expiry; the key is shown once"},
     {"DELETE", "/api/v1/apikeys/{id}", api_apikeys_revoke, AUTH_KEY, "users:manage",
      "Revoke an API key (effective within 5 s)"},
+    {"POST", "/api/v1/customers/{id}/erase", api_customer_erase, AUTH_KEY, "system:admin",
+     "Erase a customer's personal data everywhere (PIPL request)"},
     {"GET", "/f/status/{receipt}", api_form_status, AUTH_NONE, NULL,
      "Public: the status behind a form receipt"},
     {"GET", "/f/{form}", api_form_get, AUTH_NONE, NULL, "Public: the feedback form"},

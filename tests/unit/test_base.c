@@ -1,8 +1,11 @@
 /* Unit tests for core/base: strbuf, utf8, jsonw, clock, json. */
 #include "unit.h"
 
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cjson/cJSON.h>
 
@@ -37,6 +40,12 @@ static void utf8_rejects_bad_sequences(void **state)
     assert_int_equal(utf8_invalid_at("\xc0\xaf", 2), 0);     /* overlong */
     assert_int_equal(utf8_invalid_at("\xed\xa0\x80", 3), 0); /* surrogate */
     assert_int_equal(utf8_invalid_at("\xe6\x8a", 2), 0);     /* truncated */
+    /* inside a run of three-byte characters (the run loop), at each kind of fault */
+    assert_int_equal(utf8_invalid_at("投诉\xed\xa0\x80投", 12), 6);            /* surrogate */
+    assert_int_equal(utf8_invalid_at("投诉\xe0\x80\x80投", 12), 6);            /* overlong */
+    assert_int_equal(utf8_invalid_at("投诉\xe6\x8a投", 11), 6);                /* cut short */
+    assert_int_equal(utf8_invalid_at("投诉\xe6\x8a", 8), 6);                   /* cut at the end */
+    assert_int_equal(utf8_invalid_at("投诉\xef\xbc\x81\xed\x9f\xbf", 12), -1); /* ！ U+D7FF */
     assert_int_equal(utf8_count("投诉ab", strlen("投诉ab")), 4);
 }
 
@@ -58,6 +67,57 @@ static void jsonw_nests_and_escapes(void **state)
     jsonw_end(&w);
     assert_string_equal(sb.buf, "{\"a\":\"x\\\"y\\n\\u0001\",\"b\":[1,2.5,null],\"c\":true}");
     strbuf_release(&sb);
+}
+
+/* The escaper's eight-byte skip: every special byte at every position of strings of many
+ * lengths gives what a byte-at-a-time reference gives; integers at the extremes. */
+static void json_escape_matches_reference(void **state)
+{
+    static const unsigned char specials[] = {'"', '\\', '\n', 0x01, 0x1f, 0x7f, 'a', 0xe6};
+    (void)state;
+    for (size_t len = 0; len < 40; len++)
+        for (size_t pos = 0; pos < len || (len == 0 && pos == 0); pos++)
+            for (size_t k = 0; k < sizeof specials; k++) {
+                char in[40];
+                struct strbuf got = STRBUF_INIT, want = STRBUF_INIT;
+                for (size_t i = 0; i < len; i++)
+                    in[i] = (char)('A' + i % 26);
+                if (len)
+                    in[pos] = (char)specials[k];
+                json_escape(&got, in, len);
+                strbuf_addch(&want, '"');
+                for (size_t i = 0; i < len; i++) {
+                    unsigned char c = (unsigned char)in[i];
+                    if (c == '"' || c == '\\')
+                        strbuf_addf(&want, "\\%c", c);
+                    else if (c == '\n')
+                        strbuf_addstr(&want, "\\n");
+                    else if (c < 0x20 || c == 0x7f)
+                        strbuf_addf(&want, "\\u%04x", c);
+                    else
+                        strbuf_addch(&want, (char)c);
+                }
+                strbuf_addch(&want, '"');
+                assert_string_equal(got.buf, want.buf);
+                strbuf_release(&got);
+                strbuf_release(&want);
+                if (len == 0)
+                    break;
+            }
+    {
+        struct strbuf sb = STRBUF_INIT;
+        struct jsonw w;
+        jsonw_init(&w, &sb);
+        jsonw_arr(&w);
+        jsonw_int(&w, 0);
+        jsonw_int(&w, -7);
+        jsonw_int(&w, INT64_MAX);
+        jsonw_int(&w, INT64_MIN);
+        jsonw_double(&w, -42.0);
+        jsonw_end(&w);
+        assert_string_equal(sb.buf, "[0,-7,9223372036854775807,-9223372036854775808,-42]");
+        strbuf_release(&sb);
+    }
 }
 
 static void clock_reads_what_exports_write(void **state)
@@ -98,6 +158,33 @@ static void clock_parses_and_formats(void **state)
     assert_string_equal(clock_format(ms, out), "2026-11-22T13:45:00.250+08:00");
     assert_int_equal(clock_parse("2026-11-22", 10, &ms), 0);
     assert_string_equal(clock_format(ms, out), "2026-11-22T00:00:00+08:00");
+    /* the hand-written formatter agrees with localtime_r + snprintf, east and west of UTC */
+    for (int zone = 0; zone < 2; zone++) {
+        uint64_t x = 88172645463325252ULL;
+        assert_int_equal(clock_set_zone(zone ? "America/New_York" : "Asia/Shanghai"), 0);
+        for (int i = 0; i < 20000; i++) {
+            char ref[64];
+            struct tm tm;
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            int64_t v = (int64_t)(x % 8000000000000ULL) - 1000000000000LL; /* 1938..2223 */
+            if (i % 3 == 0)
+                v -= v % 1000; /* whole seconds */
+            time_t sec = (time_t)(v >= 0 ? v / 1000 : (v - 999) / 1000);
+            int frac = (int)(v - (int64_t)sec * 1000);
+            localtime_r(&sec, &tm);
+            long off = tm.tm_gmtoff / 60;
+            char sign = off < 0 ? '-' : '+';
+            off = off < 0 ? -off : off;
+            char fs[8] = "";
+            if (frac)
+                snprintf(fs, sizeof fs, ".%03d", frac);
+            snprintf(ref, sizeof ref, "%04d-%02d-%02dT%02d:%02d:%02d%s%c%02ld:%02ld",
+                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                     fs, sign, off / 60, off % 60);
+            assert_string_equal(clock_format(v, out), ref);
+        }
+    }
+    assert_int_equal(clock_set_zone("Asia/Shanghai"), 0);
     assert_int_equal(clock_parse("2026-02-30T00:00:00Z", 20, &ms), -1);
     assert_int_equal(clock_parse("2026-11-22T25:00:00Z", 20, &ms), -1);
     assert_int_equal(clock_parse("yesterday", 9, &ms), -1);
@@ -128,9 +215,13 @@ static void json_checks_edges(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(strbuf_grows_and_caps),   cmocka_unit_test(utf8_rejects_bad_sequences),
-        cmocka_unit_test(jsonw_nests_and_escapes), cmocka_unit_test(clock_parses_and_formats),
-        cmocka_unit_test(json_checks_edges),       cmocka_unit_test(clock_reads_what_exports_write),
+        cmocka_unit_test(strbuf_grows_and_caps),
+        cmocka_unit_test(utf8_rejects_bad_sequences),
+        cmocka_unit_test(jsonw_nests_and_escapes),
+        cmocka_unit_test(json_escape_matches_reference),
+        cmocka_unit_test(clock_parses_and_formats),
+        cmocka_unit_test(json_checks_edges),
+        cmocka_unit_test(clock_reads_what_exports_write),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

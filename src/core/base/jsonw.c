@@ -1,5 +1,6 @@
 /* jsonw: streaming JSON writer. */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -60,6 +61,9 @@ void jsonw_key(struct jsonw *w, const char *key)
     w->after_key = true;
 }
 
+#define ONES  0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+
 void json_escape(struct strbuf *sb, const char *s, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
@@ -68,6 +72,27 @@ void json_escape(struct strbuf *sb, const char *s, size_t len)
     strbuf_grow(sb, len + 2);
     strbuf_addch(sb, '"');
     for (size_t i = 0; i < len; i++) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        /* skip eight bytes at a time while none needs escaping (SWAR: a quote, a backslash,
+         * DEL or a control byte); the lowest flagged byte is the first such */
+        while (i + 8 <= len) {
+            uint64_t w, q, b, d, m;
+            memcpy(&w, s + i, 8);
+            q = w ^ (ONES * '"');
+            b = w ^ (ONES * '\\');
+            d = w ^ (ONES * 0x7f);
+            m = (((q - ONES) & ~q) | ((b - ONES) & ~b) | ((d - ONES) & ~d) |
+                 ((w - ONES * 0x20) & ~w)) &
+                HIGHS;
+            if (m) {
+                i += (unsigned)__builtin_ctzll(m) >> 3;
+                break;
+            }
+            i += 8;
+        }
+        if (i >= len)
+            break;
+#endif
         unsigned char c = (unsigned char)s[i];
         if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f)
             continue;
@@ -114,10 +139,24 @@ void jsonw_str(struct jsonw *w, const char *s)
     jsonw_strn(w, s, strlen(s));
 }
 
+/* Decimal digits of v (no printf: a reply writes many integers). */
+static void add_int(struct strbuf *sb, int64_t v)
+{
+    char buf[24], *p = buf + sizeof buf;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--p = '-';
+    strbuf_add(sb, p, (size_t)(buf + sizeof buf - p));
+}
+
 void jsonw_int(struct jsonw *w, int64_t v)
 {
     sep(w);
-    strbuf_addf(w->sb, "%lld", (long long)v);
+    add_int(w->sb, v);
 }
 
 void jsonw_double(struct jsonw *w, double v)
@@ -126,7 +165,7 @@ void jsonw_double(struct jsonw *w, double v)
     if (!isfinite(v))
         strbuf_add(w->sb, "null", 4);
     else if (v == (double)(long long)v && fabs(v) < 1e15)
-        strbuf_addf(w->sb, "%lld", (long long)v);
+        add_int(w->sb, (int64_t)v);
     else
         strbuf_addf(w->sb, "%.6g", v);
 }

@@ -58,11 +58,17 @@ long utf8_invalid_at(const char *s, size_t len)
             i++;
             continue;
         }
-        /* the common case in Chinese text: a three-byte sequence outside the surrogates */
-        if (p[i] >= 0xE1 && p[i] <= 0xEC && i + 3 <= len && (p[i + 1] & 0xC0) == 0x80 &&
-            (p[i + 2] & 0xC0) == 0x80) {
-            i += 3;
-            continue;
+        /* the common case in Chinese text: runs of three-byte sequences outside the
+         * surrogates (lead E1..EC, or EE..EF), taken without going back to the ASCII test */
+        if (p[i] >= 0xE1 && i + 3 <= len) {
+            size_t j = i;
+            while (j + 3 <= len && (unsigned)(p[j] - 0xE1) <= 0x0E && p[j] != 0xED &&
+                   (p[j + 1] & 0xC0) == 0x80 && (p[j + 2] & 0xC0) == 0x80)
+                j += 3;
+            if (j > i) {
+                i = j;
+                continue;
+            }
         }
         int n = utf8_decode(p + i, len - i, &cp);
         if (cp < 0)

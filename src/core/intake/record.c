@@ -230,13 +230,20 @@ static int rating_word(const char *s, size_t len, double *out)
 int record_set(struct record *r, const struct record_field *f, const char *val, size_t len,
                struct kerr *err)
 {
-    double d;
-    int64_t t;
     long bad = utf8_invalid_at(val, len);
 
     if (bad >= 0)
         return kerr_set(err, KERR_INVALID, "invalid_utf8", f->name,
                         "%s is not valid UTF-8 (byte %ld)", f->name, bad);
+    return record_set_utf8(r, f, val, len, err);
+}
+
+int record_set_utf8(struct record *r, const struct record_field *f, const char *val, size_t len,
+                    struct kerr *err)
+{
+    double d;
+    int64_t t;
+
     if (len == 0)
         return 0;
     switch (f->kind) {

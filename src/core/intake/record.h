@@ -132,6 +132,9 @@ void record_copy(struct record *dst, const struct record *src);
  */
 int record_set(struct record *r, const struct record_field *f, const char *val, size_t len,
                struct kerr *err);
+/* record_set for a value already known to be valid UTF-8 (the caller checked it). */
+int record_set_utf8(struct record *r, const struct record_field *f, const char *val, size_t len,
+                    struct kerr *err);
 
 /*
  * Fills r from a JSON object of input fields (plus "attachments" and

@@ -172,6 +172,20 @@ int store_audit_verify(struct store *s, struct store_audit_check *out, struct ke
         return rc;
     }
     sqlite3_bind_int64(st, 1, 0);
+    /* after retention removed the oldest entries, the chain starts at the anchor */
+    {
+        sqlite3_stmt *an;
+        if (sqlite3_prepare_v2(c->db, "SELECT first_id,prev FROM audit_anchor WHERE k=1", -1, &an,
+                               NULL) == SQLITE_OK) {
+            if (sqlite3_step(an) == SQLITE_ROW) {
+                const char *hex = (const char *)sqlite3_column_text(an, 1);
+                want_id = sqlite3_column_int64(an, 0);
+                if (!hex || sodium_hex2bin(prev, HASH_LEN, hex, strlen(hex), NULL, NULL, NULL) != 0)
+                    memset(prev, 0xff, HASH_LEN); /* a damaged anchor breaks the chain */
+            }
+            sqlite3_finalize(an);
+        }
+    }
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct store_audit a;
         int64_t id = sqlite3_column_int64(st, 0);

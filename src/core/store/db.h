@@ -95,6 +95,7 @@ enum store_job_kind {
     STORE_JOB_AUDIT,
     STORE_JOB_CALL, /* call(job, tx, now) inside the writer's transaction (store/ files only) */
 };
+struct conn;
 
 /* One audit entry: who, when, from where, what, on which object, with what detail. */
 struct store_audit {
@@ -265,6 +266,95 @@ typedef int (*store_audit_cb)(void *arg, int64_t id, const struct store_audit *a
 /* Entries from id `after` on (0 = all), oldest first. */
 int store_audit_list(struct store *s, int64_t after, store_audit_cb cb, void *arg,
                      struct kerr *err);
+
+/* ---- data lifecycle (lifecycle.c; files in src/core/lifecycle) ---------------------- */
+
+/* The data directory the store was opened in. */
+const char *store_data_dir(const struct store *s);
+
+/* A keyed-by-purpose hash of a customer id (32 hex digits): erasure records and the archive
+ * index name customers by it, never by the id itself. */
+#define STORE_CUSTOMER_KEY_LEN 33
+void store_customer_key(const char *customer_id, char out[STORE_CUSTOMER_KEY_LEN]);
+
+struct store_ids {
+    int64_t *v;
+    size_t n, cap;
+};
+void store_ids_add(struct store_ids *ids, int64_t id);
+void store_ids_release(struct store_ids *ids);
+
+/* Consistent copies of kesu.db and search.db (VACUUM INTO, online: writes go on). */
+int store_backup_db(struct store *s, const char *main_out, const char *search_out,
+                    struct kerr *err);
+
+/*
+ * Erases the personal data of every record of customer_id (or of every closed record closed
+ * before a time): customer id, name, phone, e-mail, order number, title, text, cleaned text,
+ * keywords, attachments, extra and the sealed vault; statistics stay. Removes the records from
+ * the search index and leaves no copy in free pages or WAL files. audit (without detail) is
+ * appended in the same transaction with the counts; archived is what the caller erases from
+ * archive files. *records: how many hot records were erased.
+ */
+int store_erase_customer(struct store *s, const char *customer_id, const char *reason,
+                         int64_t archived, const struct store_audit *audit, int64_t *records,
+                         struct kerr *err);
+int store_erase_closed_before(struct store *s, int64_t closed_before,
+                              const struct store_audit *audit, int64_t *records, struct kerr *err);
+/* Deletes closed records closed before a time, with their timelines; a record others refer to
+ * (duplicate_of, ...) stays (*kept). */
+int store_delete_closed_before(struct store *s, int64_t closed_before,
+                               const struct store_audit *audit, int64_t *deleted, int64_t *kept,
+                               struct kerr *err);
+/* Removes audit entries older than before (the newest always stays); verify then starts
+ * from the kept chain's anchor. */
+int store_audit_prune(struct store *s, int64_t before, const struct store_audit *audit,
+                      int64_t *pruned, struct kerr *err);
+
+/* Cold archive. Records closed before a time, oldest id first (at most limit). */
+int store_archive_candidates(struct store *s, int64_t closed_before, int64_t after_id, int limit,
+                             struct store_ids *out, struct kerr *err);
+/* The rows of other tables that belong to record id (SLA state, surveys, form receipts, device
+ * events) as one JSON object {"table":[{column:value,...}],...}; archived with the record. */
+struct jsonw;
+int store_feedback_related(struct store *s, int64_t id, struct jsonw *w, struct kerr *err);
+struct store_archive_entry {
+    int64_t id;
+    const char *customer_id; /* of the record, for erasure later (hashed) */
+    int64_t offset, length;  /* its frame in the archive file */
+    bool moved;              /* out: indexed and removed from the hot tables */
+};
+/* Indexes the entries (written to archive file `file`) and removes them from the hot tables,
+ * in one transaction with the audit entry; *moved counts them. */
+int store_archive_commit(struct store *s, const char *file, struct store_archive_entry *e, size_t n,
+                         const struct store_audit *audit, int64_t *moved, struct kerr *err);
+struct store_archive_ref {
+    int64_t id;
+    char file[128];
+    int64_t offset, length;
+};
+/* KERR_NOTFOUND when id is not archived. */
+int store_archive_find(struct store *s, int64_t id, struct store_archive_ref *out,
+                       struct kerr *err);
+enum store_archive_select {
+    STORE_ARCHIVE_ALL,
+    STORE_ARCHIVE_FILE,          /* key: the file name */
+    STORE_ARCHIVE_CUSTOMER,      /* key: store_customer_key */
+    STORE_ARCHIVE_CLOSED_BEFORE, /* before */
+    STORE_ARCHIVE_PII_BEFORE,    /* before, not yet erased */
+};
+typedef int (*store_archive_ref_cb)(void *arg, const struct store_archive_ref *r);
+int store_archive_refs(struct store *s, enum store_archive_select what, const char *key,
+                       int64_t before, store_archive_ref_cb cb, void *arg, struct kerr *err);
+/* An archive file rewritten: each entry of old_file now at new_file (offset, length), erased,
+ * or dropped from the archive. */
+struct store_archive_move {
+    int64_t id;
+    bool dropped, erased;
+    int64_t offset, length;
+};
+int store_archive_relocate(struct store *s, const char *old_file, const char *new_file,
+                           const struct store_archive_move *m, size_t n, struct kerr *err);
 
 /* ---- data quality ---------------------------------------------------------- */
 

@@ -34,13 +34,20 @@ const char *feedback_columns(void)
     return columns_buf;
 }
 
-/* Binds field f of r at parameter idx. */
-static void bind_field(sqlite3_stmt *st, int idx, struct record *r, const struct record_field *f)
+/* Binds field f of r at parameter idx. bound (may be NULL): whether idx holds a value now; an
+ * absent field whose parameter is NULL already is left alone. */
+static void bind_field(sqlite3_stmt *st, int idx, struct record *r, const struct record_field *f,
+                       unsigned char *bound)
 {
     if (!record_has(r, f)) {
-        sqlite3_bind_null(st, idx);
+        if (!bound || *bound)
+            sqlite3_bind_null(st, idx);
+        if (bound)
+            *bound = 0;
         return;
     }
+    if (bound)
+        *bound = 1;
     switch (f->kind) {
     case RF_TIME:
     case RF_INT:
@@ -135,7 +142,8 @@ int feedback_insert_one(struct conn *c, struct record *r, const char *actor,
     if (c->s && dedup_check(c->s, c, r, err) < 0)
         return KERR_IO;
     for (size_t i = 0; i < record_nfields; i++)
-        bind_field(st, (int)i + 1, r, &record_fields[i]);
+        bind_field(st, (int)i + 1, r, &record_fields[i],
+                   i < sizeof c->insert_bound ? &c->insert_bound[i] : NULL);
     if (sqlite3_step(st) != SQLITE_DONE)
         return db_error(c->db, err, "insert feedback");
     if (sqlite3_changes(c->db) == 1) {
@@ -267,7 +275,7 @@ int feedback_patch(struct conn *c, int64_t id, struct store_patch *p, const char
     }
     sqlite3_bind_int64(st, 1, now);
     for (int i = 0; i < nchanged; i++)
-        bind_field(st, i + 2, &p->values, changed[i]);
+        bind_field(st, i + 2, &p->values, changed[i], NULL);
     sqlite3_bind_int64(st, nchanged + 2, id);
     if (sqlite3_step(st) != SQLITE_DONE)
         rc = db_error(c->db, err, "update feedback");

@@ -30,9 +30,11 @@ int search_open(struct store *s, struct kerr *err)
         return rc;
     rc = conn_exec(c,
                    "CREATE VIRTUAL TABLE IF NOT EXISTS s.fts USING fts5(title, text,"
-                   " tokenize='kesu_cjk');"
+                   " tokenize='kesu_cjk', columnsize=0);"
                    "CREATE TABLE IF NOT EXISTS s.search_state(k TEXT PRIMARY KEY, v INTEGER);"
-                   "INSERT OR IGNORE INTO s.search_state VALUES('indexed_to', 0);",
+                   "INSERT OR IGNORE INTO s.search_state VALUES('indexed_to', 0);"
+                   "INSERT INTO s.fts(fts, rank) VALUES('automerge', 8);"
+                   "INSERT INTO s.fts(fts, rank) VALUES('hashsize', 33554432);",
                    err);
     conn_close(c);
     return rc;
@@ -107,8 +109,14 @@ long store_search_catch_up(struct store *s, struct kerr *err)
     long total = 0, n;
     if (conn_open(s, &c, CONN_INDEXER, err) < 0)
         return KERR_IO;
-    while ((n = search_step(s, c, 20000, err)) > 0)
+    for (;;) {
+        pthread_mutex_lock(&s->index_lock);
+        n = search_step(s, c, 20000, err);
+        pthread_mutex_unlock(&s->index_lock);
+        if (n <= 0)
+            break;
         total += n;
+    }
     conn_close(c);
     return n < 0 ? n : total;
 }
@@ -153,7 +161,9 @@ void *search_main(void *arg)
             log_warn("search indexer: cannot lower its priority");
     }
     for (;;) {
+        pthread_mutex_lock(&s->index_lock);
         long n = search_step(s, c, INDEX_BATCH, &err);
+        pthread_mutex_unlock(&s->index_lock);
         if (n < 0)
             log_warn("search indexer: %s", err.message);
         if (n == INDEX_BATCH) {

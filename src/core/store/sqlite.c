@@ -187,6 +187,10 @@ int conn_open(struct store *s, struct conn **out, enum conn_kind kind, struct ke
                         " PRAGMA cache_size=-32768;"
                         " PRAGMA mmap_size=268435456; PRAGMA temp_store=MEMORY;");
     /* The writer's commits are made durable by wal_sync() (writer.c); others sync fully. */
+    /* What is deleted or overwritten is zeroed in the file, not left in free space:
+     * erasure (lifecycle.c) relies on it */
+    if (kind != CONN_READER)
+        strbuf_addstr(&sql, " PRAGMA secure_delete=ON;");
     strbuf_addstr(&sql, kind == CONN_WRITER ? " PRAGMA synchronous=NORMAL;"
                                             : " PRAGMA synchronous=FULL;");
     if (kind == CONN_READER)
@@ -360,6 +364,7 @@ int store_open(const char *dir, struct store **out, struct kerr *err)
     strbuf_addf(&p, "%s/search.db", dir);
     s->search_path = strbuf_detach(&p, NULL);
     pthread_mutex_init(&s->wlock, NULL);
+    pthread_mutex_init(&s->index_lock, NULL);
     pthread_mutex_init(&s->plock, NULL);
     pthread_mutex_init(&s->qlock, NULL);
     pthread_cond_init(&s->qcond, NULL);
@@ -442,6 +447,7 @@ void store_close(struct store *s)
         conn_close(s->wconn);
     }
     pthread_mutex_destroy(&s->wlock);
+    pthread_mutex_destroy(&s->index_lock);
     pthread_mutex_destroy(&s->plock);
     pthread_mutex_destroy(&s->qlock);
     pthread_cond_destroy(&s->qcond);

@@ -62,6 +62,9 @@ struct conn {
     struct store *s;
     sqlite3 *db;
     sqlite3_stmt *stmt[ST__COUNT];
+    /* ST_INSERT parameters now bound to a value (not NULL): a record leaves most of its
+     * fields absent, and binding NULL again over NULL costs more than the test */
+    unsigned char insert_bound[128];
 };
 
 #define STORE_POOL_MAX 32
@@ -108,6 +111,9 @@ struct store {
 
     /* the closed loop's writer-side caches (loop.c), under wlock */
     struct loop_cache *loop;
+    /* held by the indexer while it indexes and by erasure while it removes records from the
+     * index, so that nothing is indexed from text read before it was erased (lifecycle.c) */
+    pthread_mutex_t index_lock;
 
     atomic_uint_fast64_t commits, jobs, records, search_indexed, syncs;
     atomic_int_fast64_t queue_depth;
