@@ -17,6 +17,7 @@
 #include "base/xmalloc.h"
 #include "cli/commands.h"
 #include "intake/channels.h"
+#include "intake/nlp.h"
 #include "intake/pipeline.h"
 #include "store/db.h"
 #include "base/banned.h"
@@ -169,6 +170,31 @@ int cli_open_pipeline(struct cli *cli, struct pipeline **out)
     kerr_clear(&e);
     if (pipeline_open(path, out, &e) < 0)
         return cli_fail(-1, "pipeline", "%s", e.message);
+    if (strcmp(cli_setting(cli, "nlp", "on"), "off") != 0) {
+        struct nlp *n;
+        if (cli_open_nlp(cli, &n) < 0) {
+            pipeline_free(*out);
+            *out = NULL;
+            return -1;
+        }
+        pipeline_set_nlp(*out, n);
+    }
+    return 0;
+}
+
+int cli_open_nlp(struct cli *cli, struct nlp **out)
+{
+    struct nlp_opts o = {0};
+    struct kerr e;
+    o.data_dir = cli->data_dir;
+    o.seg_dict = cli_setting(cli, "seg_dict", NULL);
+    o.taxonomy_path = cli_setting(cli, "taxonomy", NULL);
+    o.idf_path = cli_setting(cli, "idf", NULL);
+    o.sentiment_zh = cli_setting(cli, "sentiment_zh", NULL);
+    o.sentiment_en = cli_setting(cli, "sentiment_en", NULL);
+    kerr_clear(&e);
+    if (nlp_open(&o, out, &e) < 0)
+        return cli_fail(-1, "nlp", "%s (set nlp = off to run without text analysis)", e.message);
     return 0;
 }
 

@@ -56,6 +56,9 @@ struct channels_conf;
 int cli_load_channels(struct cli *cli, struct channels_conf **out);
 /* The intake pipeline with the field-encryption keyring DATA/keys/field.key. -1 after a message. */
 int cli_open_pipeline(struct cli *cli, struct pipeline **out);
+/* Loads the text-analysis stages (dictionary, models, taxonomy) with the settings. */
+struct nlp;
+int cli_open_nlp(struct cli *cli, struct nlp **out);
 
 int cmd_serve(struct cli *cli, int argc, char **argv);
 int cmd_import(struct cli *cli, int argc, char **argv);
