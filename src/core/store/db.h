@@ -93,6 +93,7 @@ enum store_job_kind {
     STORE_JOB_RECEIPT,
     STORE_JOB_REJECTION,
     STORE_JOB_AUDIT,
+    STORE_JOB_ANALYSIS, /* text-analysis results of stored records (kesu reclassify) */
 };
 
 /* One audit entry: who, when, from where, what, on which object, with what detail. */
@@ -284,6 +285,28 @@ struct store_stats {
     uint64_t search_indexed; /* records indexed by this process */
 };
 void store_stats(struct store *s, struct store_stats *st);
+
+/* ---- text analysis (store/nlp.c) ------------------------------------------- */
+
+/*
+ * STORE_JOB_ANALYSIS: recs[0..n) are stored records (id set) with new
+ * analysis results (categories, category_rules, severity, severity_reasons,
+ * sentiment, keywords). A category or severity whose source is "manual" in
+ * the database is kept, whatever the record says. No timeline entries.
+ */
+
+struct store_kw_filter {
+    int64_t since, until; /* received_at in [since, until) */
+    const char *category; /* any level; NULL = all */
+    const char *channel;  /* NULL = all */
+};
+typedef int (*store_kw_cb)(void *arg, const char *word, int64_t n);
+/*
+ * Counts, per keyword, the records matching f whose keywords hold it (cb per
+ * word, in no order), and the records matching f into *records.
+ */
+int store_keyword_counts(struct store *s, const struct store_kw_filter *f, store_kw_cb cb,
+                         void *arg, int64_t *records, struct kerr *err);
 
 /* Indexes everything not yet searchable, now (CLI, tests). Returns rows indexed or < 0. */
 long store_search_catch_up(struct store *s, struct kerr *err);

@@ -254,6 +254,15 @@ int feedback_patch(struct conn *c, int64_t id, struct store_patch *p, const char
         if (stamp)
             strbuf_addf(&sql, ",%s=coalesce(%s,?1)", stamp, stamp);
     }
+    /* a person's category or severity: kept by later analysis (store/nlp.c) */
+    for (int i = 0; i < nchanged; i++)
+        if (strncmp(changed[i]->name, "category_l", 10) == 0) {
+            strbuf_addstr(&sql, ",category_source='manual',category_confidence=1");
+            break;
+        }
+    for (int i = 0; i < nchanged; i++)
+        if (strcmp(changed[i]->name, "severity") == 0)
+            strbuf_addstr(&sql, ",severity_source='manual'");
     strbuf_addstr(&sql, " WHERE id=?");
     if (sqlite3_prepare_v2(c->db, sql.buf, -1, &st, NULL) != SQLITE_OK) {
         rc = db_error(c->db, err, "prepare update");

@@ -153,6 +153,8 @@ void dedup_forget(struct store *s);
 void dedup_free(struct dedup *d);
 /* Appends an audit entry in the writer's current transaction (audit.c). */
 int audit_append(struct conn *c, const struct store_audit *a, struct kerr *err);
+/* store/nlp.c: writes records' analysis results (STORE_JOB_ANALYSIS). */
+int feedback_set_analysis(struct conn *c, const struct record *recs, size_t n, struct kerr *err);
 int feedback_patch(struct conn *c, int64_t id, struct store_patch *p, const char *actor,
                    int64_t now, struct kerr *err);
 

@@ -54,6 +54,8 @@ static int run_job(struct store *s, struct conn *c, struct store_job *j, int64_t
         }
     } else if (j->kind == STORE_JOB_AUDIT) {
         rc = audit_append(c, j->audit, &j->err);
+    } else if (j->kind == STORE_JOB_ANALYSIS) {
+        rc = feedback_set_analysis(c, j->recs, j->n, &j->err);
     } else if (j->kind == STORE_JOB_REJECTION) {
         sqlite3_stmt *st = conn_stmt(c, ST_REJECT_ADD);
         if (!st)
