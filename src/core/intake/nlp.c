@@ -300,9 +300,10 @@ static void set_str(char **field, const char *v)
     *field = v ? xstrdup(v) : NULL;
 }
 
-static bool is_manual(const char *source)
+/* A result set by a person or brought by the record (manual, import): analysis keeps it. */
+static bool is_kept(const char *source)
 {
-    return source && strcmp(source, "manual") == 0;
+    return source && strcmp(source, "rule") != 0 && strcmp(source, "model") != 0;
 }
 
 /* Sentiment: fills the record and returns P(negative) (or -1). */
@@ -353,7 +354,7 @@ static void category(const struct tax_set *ts, struct record *r, const char *tex
     free(r->category_rules);
     r->category_rules = c.nfired ? strbuf_detach(&sb, NULL) : NULL;
     strbuf_release(&sb);
-    if (is_manual(r->category_source))
+    if (is_kept(r->category_source))
         return;
     if (c.depth)
         source = "rule";
@@ -395,7 +396,7 @@ static void severity(const struct tax_set *ts, struct record *r, const char *tex
     free(r->severity_reasons);
     r->severity_reasons = s.nreasons ? strbuf_detach(&sb, NULL) : NULL;
     strbuf_release(&sb);
-    if (is_manual(r->severity_source))
+    if (is_kept(r->severity_source))
         return;
     set_str(&r->severity, tax_level_name(s.level));
     set_str(&r->severity_source, "rule");

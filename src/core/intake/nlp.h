@@ -17,7 +17,8 @@
  *      negative sentiment; severity_reasons lists why.
  *
  * A category or severity set by a person (category_source / severity_source
- * "manual") is never replaced. The text analysed is the title and
+ * "manual") or brought by the record (an import's own categories: "import";
+ * a category given without a source becomes "manual") is never replaced. The text analysed is the title and
  * clean_text (or text).
  *
  * The taxonomy can be replaced while records are analysed (nlp_taxonomy_set,

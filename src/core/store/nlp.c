@@ -28,8 +28,13 @@ static void bind_num_or_null(sqlite3_stmt *st, int i, double v)
         sqlite3_bind_double(st, i, v);
 }
 
-#define KEEP_CAT(col, n) col "=CASE WHEN category_source='manual' THEN " col " ELSE ?" #n " END"
-#define KEEP_SEV(col, n) col "=CASE WHEN severity_source='manual' THEN " col " ELSE ?" #n " END"
+/* results a person set, or the record brought (manual, import), are kept */
+#define KEEP_CAT(col, n)                                                                           \
+    col "=CASE WHEN coalesce(category_source,'rule') IN ('rule','model') THEN ?" #n " ELSE " col   \
+        " END"
+#define KEEP_SEV(col, n)                                                                           \
+    col "=CASE WHEN coalesce(severity_source,'rule') IN ('rule','model') THEN ?" #n " ELSE " col   \
+        " END"
 
 int feedback_set_analysis(struct conn *c, const struct record *recs, size_t n, struct kerr *err)
 {
