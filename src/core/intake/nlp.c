@@ -38,7 +38,15 @@ struct tax_set {
     size_t len;
 };
 
+/* Working memory of one thread, kept between records (pthread key, freed at thread exit). */
+struct nlp_scratch {
+    struct linear_ctx lc;
+    struct kw_scratch kw;
+};
+
 struct nlp {
+    pthread_key_t key;
+    bool have_key;
     struct segdict *dict;
     struct linear_model *sent_zh, *sent_en;
     struct kw_idf *idf;
@@ -147,6 +155,26 @@ static int load_idf(struct nlp *n, const struct nlp_opts *o, struct kerr *err)
     return 0;
 }
 
+static void scratch_free(void *p)
+{
+    struct nlp_scratch *sc = p;
+    if (!sc)
+        return;
+    linear_ctx_release(&sc->lc);
+    kw_scratch_release(&sc->kw);
+    free(sc);
+}
+
+static struct nlp_scratch *scratch(struct nlp *n)
+{
+    struct nlp_scratch *sc = pthread_getspecific(n->key);
+    if (!sc) {
+        sc = xcalloc(1, sizeof(*sc));
+        pthread_setspecific(n->key, sc);
+    }
+    return sc;
+}
+
 int nlp_open(const struct nlp_opts *o, struct nlp **out, struct kerr *err)
 {
     struct nlp *n = xcalloc(1, sizeof(*n));
@@ -158,6 +186,11 @@ int nlp_open(const struct nlp_opts *o, struct nlp **out, struct kerr *err)
     int rc = 0;
 
     pthread_rwlock_init(&n->lock, NULL);
+    if (pthread_key_create(&n->key, scratch_free) != 0) {
+        rc = kerr_set(err, KERR_INTERNAL, "internal", "nlp", "cannot create a thread key");
+        goto fail;
+    }
+    n->have_key = true;
     if (o->seg_dict)
         src.dict = o->seg_dict;
     snprintf(cache, sizeof cache, "%s/cache", o->data_dir);
@@ -207,6 +240,11 @@ void nlp_free(struct nlp *n)
 {
     if (!n)
         return;
+    if (n->have_key) { /* this thread's scratch; other threads freed theirs at exit */
+        scratch_free(pthread_getspecific(n->key));
+        pthread_setspecific(n->key, NULL);
+        pthread_key_delete(n->key);
+    }
     tax_set_free(n->cur);
     linear_free(n->sent_zh);
     linear_free(n->sent_en);
@@ -310,14 +348,13 @@ static bool is_kept(const char *source)
 static double sentiment(struct nlp *n, struct record *r, const char *text, size_t len)
 {
     struct linear_model *m = has_han(text, len) ? n->sent_zh : n->sent_en;
-    struct linear_ctx ctx = {0};
+    struct linear_ctx *ctx = &scratch(n)->lc;
     struct linear_pred top[8];
     double pneg = 0, ppos = 0, score;
     int got, ineu;
     if (!m || !len)
         return -1;
-    got = linear_predict(m, &ctx, text, len, top, 8);
-    linear_ctx_release(&ctx);
+    got = linear_predict(m, ctx, text, len, top, 8);
     for (int i = 0; i < got; i++) {
         const char *l = linear_label(m, top[i].label);
         if (strcmp(l, "negative") == 0)
@@ -338,7 +375,8 @@ static double sentiment(struct nlp *n, struct record *r, const char *text, size_
     return pneg;
 }
 
-static void category(const struct tax_set *ts, struct record *r, const char *text, size_t len)
+static void category(struct nlp *n, const struct tax_set *ts, struct record *r, const char *text,
+                     size_t len)
 {
     struct tax_category c;
     struct strbuf sb = STRBUF_INIT;
@@ -359,11 +397,9 @@ static void category(const struct tax_set *ts, struct record *r, const char *tex
     if (c.depth)
         source = "rule";
     else if (ts->model && len) {
-        struct linear_ctx ctx = {0};
         struct linear_pred top;
         struct tax_category mc;
-        linear_predict(ts->model, &ctx, text, len, &top, 1);
-        linear_ctx_release(&ctx);
+        linear_predict(ts->model, &scratch(n)->lc, text, len, &top, 1);
         if (top.score >= taxonomy_model_min(ts->tax) &&
             taxonomy_find(ts->tax, linear_label(ts->model, top.label), &mc)) {
             memcpy(c.level, mc.level, sizeof c.level);
@@ -404,17 +440,15 @@ static void severity(const struct tax_set *ts, struct record *r, const char *tex
 
 static void keywords(struct nlp *n, struct record *r, const char *text, size_t len)
 {
-    struct kw_scratch sc = {0};
     struct kw_item top[NLP_KEYWORDS];
     struct strbuf sb = STRBUF_INIT;
     struct jsonw w;
-    int k = kw_tfidf(n->idf, n->dict, text, len, top, NLP_KEYWORDS, &sc);
+    int k = kw_tfidf(n->idf, n->dict, text, len, top, NLP_KEYWORDS, &scratch(n)->kw);
     jsonw_init(&w, &sb);
     jsonw_arr(&w);
     for (int i = 0; i < k; i++)
         jsonw_strn(&w, top[i].w, top[i].len);
     jsonw_end(&w);
-    kw_scratch_release(&sc);
     free(r->keywords);
     r->keywords = k ? strbuf_detach(&sb, NULL) : NULL;
     strbuf_release(&sb);
@@ -444,7 +478,7 @@ void nlp_analyze(struct nlp *n, struct record *r)
     pneg = sentiment(n, r, text.buf, text.len);
     keywords(n, r, text.buf, text.len);
     pthread_rwlock_rdlock(&n->lock);
-    category(n->cur, r, text.buf, text.len);
+    category(n, n->cur, r, text.buf, text.len);
     severity(n->cur, r, text.buf, text.len, pneg);
     pthread_rwlock_unlock(&n->lock);
     strbuf_release(&text);

@@ -25,8 +25,11 @@
 
 struct terms {
     char **v;
+    uint32_t *id; /* index into the taxonomy's term table */
     size_t n;
 };
+
+#define TERM_BUCKETS 4096
 
 struct rule {
     char *id;
@@ -63,6 +66,12 @@ struct taxonomy {
     int neg_level; /* -1: none */
     int esc_high;  /* 0: no escalation */
     int esc_level;
+    /* every term of every rule, indexed by its first character (see scan_terms) */
+    const char **tv;
+    uint32_t *tl;
+    size_t nterms;
+    uint32_t bstart[TERM_BUCKETS + 1];
+    uint32_t *bterms;
 };
 
 static const char *const level_names[] = {"low", "medium", "high", "critical"};
@@ -123,6 +132,7 @@ static int parse_terms(const cJSON *arr, const char *path, struct terms *t, stru
     if ((size_t)cJSON_GetArraySize(arr) > TAX_MAX_TERMS)
         return bad(err, path, "has too many terms");
     t->v = xcalloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof(char *));
+    t->id = xcalloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof(uint32_t));
     cJSON_ArrayForEach(it, arr)
     {
         if (!cJSON_IsString(it) || !*it->valuestring || strlen(it->valuestring) > 200)
@@ -333,6 +343,58 @@ static int parse_severity(struct taxonomy *t, const cJSON *o, struct kerr *err)
     return 0;
 }
 
+/* Length of the UTF-8 character starting with byte c (1 for a stray byte). */
+static size_t char_len(unsigned char c)
+{
+    return c < 0xC0 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+}
+
+static uint32_t bucket_of(const char *s, size_t n)
+{
+    uint32_t h = 2166136261u;
+    size_t k = char_len((unsigned char)s[0]);
+    for (size_t i = 0; i < k && i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
+    return (h ^ (h >> 15)) & (TERM_BUCKETS - 1);
+}
+
+/* Numbers every term and buckets them by first character, for one pass over a text. */
+static void index_terms(struct taxonomy *t)
+{
+    size_t n = 0, k = 0;
+    uint32_t *b;
+    for (size_t i = 0; i < t->nrules; i++)
+        n += t->rules[i].any.n + t->rules[i].all.n + t->rules[i].none.n;
+    t->tv = xcalloc(n + 1, sizeof(*t->tv));
+    t->tl = xcalloc(n + 1, sizeof(*t->tl));
+    b = xcalloc(n + 1, sizeof(*b));
+    for (size_t i = 0; i < t->nrules; i++) {
+        struct terms *ls[3] = {&t->rules[i].any, &t->rules[i].all, &t->rules[i].none};
+        for (int j = 0; j < 3; j++)
+            for (size_t m = 0; m < ls[j]->n; m++) {
+                ls[j]->id[m] = (uint32_t)k;
+                t->tv[k] = ls[j]->v[m];
+                t->tl[k] = (uint32_t)strlen(ls[j]->v[m]);
+                b[k] = bucket_of(t->tv[k], t->tl[k]);
+                k++;
+            }
+    }
+    t->nterms = n;
+    memset(t->bstart, 0, sizeof t->bstart);
+    for (size_t i = 0; i < n; i++)
+        t->bstart[b[i] + 1]++;
+    for (int i = 0; i < TERM_BUCKETS; i++)
+        t->bstart[i + 1] += t->bstart[i];
+    t->bterms = xcalloc(n + 1, sizeof(*t->bterms));
+    {
+        uint32_t fill[TERM_BUCKETS];
+        memcpy(fill, t->bstart, sizeof fill);
+        for (size_t i = 0; i < n; i++)
+            t->bterms[fill[b[i]]++] = (uint32_t)i;
+    }
+    free(b);
+}
+
 int taxonomy_parse(const char *json, size_t len, struct taxonomy **out, struct kerr *err)
 {
     struct taxonomy *t;
@@ -380,6 +442,8 @@ int taxonomy_parse(const char *json, size_t len, struct taxonomy **out, struct k
         goto out;
     t->ncat = t->nrules;
     rc = parse_severity(t, cJSON_GetObjectItemCaseSensitive(doc, "severity"), err);
+    if (rc == 0)
+        index_terms(t);
 out:
     cJSON_Delete(doc);
     if (rc < 0) {
@@ -395,6 +459,7 @@ static void terms_release(struct terms *t)
     for (size_t i = 0; i < t->n; i++)
         free(t->v[i]);
     free(t->v);
+    free(t->id);
 }
 
 void taxonomy_free(struct taxonomy *t)
@@ -415,6 +480,9 @@ void taxonomy_free(struct taxonomy *t)
     free(t->rules);
     free(t->nodes);
     free(t->model);
+    free(t->tv);
+    free(t->tl);
+    free(t->bterms);
     free(t);
 }
 
@@ -442,28 +510,46 @@ struct low {
     char stack[2048];
     char *s;
     size_t n;
+    uint8_t fstack[1024];
+    uint8_t *found; /* found[term id]: the term occurs in the text */
 };
 
-static void low_init(struct low *l, const char *text, size_t len)
+/*
+ * Lower-cases the text and finds every term in one pass: at each character,
+ * the terms starting with that character (one bucket) are compared.
+ */
+static void low_init(struct low *l, const struct taxonomy *t, const char *text, size_t len)
 {
     l->s = len < sizeof l->stack ? l->stack : xmalloc(len + 1);
     memcpy(l->s, text, len);
     l->s[len] = 0;
     l->n = len;
     lower_ascii(l->s, len);
+    l->found = t->nterms <= sizeof l->fstack ? l->fstack : xmalloc(t->nterms);
+    memset(l->found, 0, t->nterms);
+    for (size_t i = 0; i < len; i += char_len((unsigned char)l->s[i])) {
+        uint32_t b = bucket_of(l->s + i, len - i);
+        for (uint32_t k = t->bstart[b]; k < t->bstart[b + 1]; k++) {
+            uint32_t id = t->bterms[k];
+            if (t->tl[id] <= len - i && memcmp(l->s + i, t->tv[id], t->tl[id]) == 0)
+                l->found[id] = 1;
+        }
+    }
 }
 
 static void low_release(struct low *l)
 {
     if (l->s != l->stack)
         free(l->s);
+    if (l->found != l->fstack)
+        free(l->found);
 }
 
 /* Returns the first term of t found in the text, or NULL. */
 static const char *find_any(const struct terms *t, const struct low *l)
 {
     for (size_t i = 0; i < t->n; i++)
-        if (memmem(l->s, l->n, t->v[i], strlen(t->v[i])))
+        if (l->found[t->id[i]])
             return t->v[i];
     return NULL;
 }
@@ -479,7 +565,7 @@ static bool rule_match(const struct rule *r, const struct low *l, const char **h
         w += strlen(first);
     }
     for (size_t i = 0; i < r->all.n; i++) {
-        if (!memmem(l->s, l->n, r->all.v[i], strlen(r->all.v[i])))
+        if (!l->found[r->all.id[i]])
             return false;
         if (!first)
             first = r->all.v[i];
@@ -513,7 +599,7 @@ void taxonomy_categorize(const struct taxonomy *t, const char *text, size_t len,
     size_t best_w = 0;
 
     memset(out, 0, sizeof(*out));
-    low_init(&l, text, len);
+    low_init(&l, t, text, len);
     for (size_t i = 0; i < t->ncat; i++) {
         const struct rule *r = &t->rules[i];
         const char *hit;
@@ -666,7 +752,7 @@ void taxonomy_severity(const struct taxonomy *t, const char *text, size_t len,
     int nhigh = 0;
 
     memset(out, 0, sizeof(*out));
-    low_init(&l, text, len);
+    low_init(&l, t, text, len);
     for (size_t i = t->ncat; i < t->nrules; i++) {
         const struct rule *r = &t->rules[i];
         const char *hit;
