@@ -273,6 +273,15 @@ static size_t stripped_chars(const char *p, size_t n)
     return utf8_count(p, n);
 }
 
+/* Digits with '.', ',' or '%': amounts, order and phone fragments, not what a text is about. */
+static bool is_number(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!((p[i] >= '0' && p[i] <= '9') || p[i] == '.' || p[i] == ',' || p[i] == '%'))
+            return false;
+    return true;
+}
+
 static int collect(void *arg, const char *tok, size_t len)
 {
     struct kw_scratch *s = arg;
@@ -308,7 +317,8 @@ static size_t candidates(const struct kw_idf *t, const struct segdict *d, const 
     memset(slot, 0, nslot * sizeof(uint32_t));
     for (size_t i = 0; i < s->ntok; i++) {
         struct kw_tok *k = &s->tok[i];
-        if (stripped_chars(k->p, k->len) < 2 || kw_is_stopword(t, k->p, k->len))
+        if (stripped_chars(k->p, k->len) < 2 || is_number(k->p, k->len) ||
+            kw_is_stopword(t, k->p, k->len))
             continue;
         size_t h = hash(k->p, k->len) & (nslot - 1);
         for (;; h = (h + 1) & (nslot - 1)) {

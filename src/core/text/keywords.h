@@ -8,8 +8,9 @@
  *     struct kw_item top[8];
  *     int n = kw_tfidf(idf, dict, text, len, top, 8, &scratch);
  *
- * Candidates are tokens of two characters or more that are not stop words
- * (compared with ASCII letters lower-cased). TF-IDF: count(w) * idf(w) /
+ * Candidates are tokens of two characters or more that are not numbers
+ * (digits with . , %) nor stop words (compared with ASCII letters
+ * lower-cased); jieba keeps numbers, kesu does not. TF-IDF: count(w) * idf(w) /
  * (candidate tokens), idf from the table (jieba's idf.txt format, "word
  * idf" per line), words missing from it get the table's median. TextRank:
  * an undirected graph joining candidates that occur within 5 tokens of each
