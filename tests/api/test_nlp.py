@@ -5,6 +5,7 @@ reclassify` recomputes history but keeps what a person set."""
 import copy
 import json
 import os
+import time
 import unittest
 import urllib.parse
 
@@ -238,6 +239,35 @@ class TaxonomyAndKeywordsTest(ServerTestCase):
         self.assertEqual(gb["severity"], "critical")
         self.assertEqual(gb["severity_source"], "manual")
         self.assertIn("membership", gb["category_rules"])  # which rules fire is still shown
+
+
+class WordSearchTest(ServerTestCase):
+    def test_words_against_substrings(self):
+        srv = self.server()
+        a = post(srv, self, text="申请退款三天了还没处理", external_id="w1")
+        b = post(srv, self, text="撤退款项的事情以后再说", external_id="w2")
+        c = post(srv, self, text="这个热水器漏水", external_id="w3")
+
+        def ids(q, words):
+            path = API + "?limit=100&q=" + urllib.parse.quote(q)
+            if words:
+                path += "&match=words"
+            r = srv.get(path)
+            self.assertStatus(r, 200)
+            return sorted(it["id"] for it in r.json["items"])
+
+        deadline = time.time() + 30
+        while ids("漏水", True) != [c["id"]] or ids("漏水", False) != [c["id"]]:
+            if time.time() > deadline:
+                self.fail("records never became searchable by words and substrings")
+            time.sleep(0.1)
+        self.assertEqual(ids("退款", False), sorted([a["id"], b["id"]]))  # substring
+        self.assertEqual(ids("退款", True), [a["id"]])  # the word only
+        self.assertEqual(ids("热水器 漏水", True), [c["id"]])
+        self.assertEqual(ids("热水", True), [])  # not a word of that text
+        self.assertEqual(ids("热水", False), [c["id"]])
+        r = srv.get(API + "?q=x&match=fuzzy")
+        self.assertError(r, 400, "invalid_field", "match")
 
 
 if __name__ == "__main__":

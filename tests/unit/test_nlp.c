@@ -262,6 +262,9 @@ static void test_tfidf_matches_jieba(void **state)
     struct kw_scratch sc = {0};
     struct kw_item top[5];
     (void)state;
+    /* jieba: sorted(idf.values())[len // 2] */
+    assert_true(fabs(kw_idf_median(idf) - 11.9547675029) < 1e-9);
+    assert_int_equal(kw_idf_size(idf), 270132); /* lines of idf.txt, all distinct */
     for (size_t i = 0; i < sizeof tfidf_cases / sizeof tfidf_cases[0]; i++) {
         const struct kw_case *k = &tfidf_cases[i];
         int n = kw_tfidf(idf, dict, k->text, strlen(k->text), top, 5, &sc);

@@ -172,6 +172,7 @@ struct store_filter {
     const char *product, *store, *region, *customer_id, *severity, *assignee, *team;
     int64_t since, until; /* received_at in [since, until); 0 = open */
     const char *q;        /* full-text query; "" or NULL = none */
+    bool q_words;         /* match q as whole words (kesu_seg index), not substrings */
     int limit;            /* 1..1000 */
     const char *cursor;   /* from a previous page, or NULL */
     bool want_total;
@@ -307,6 +308,16 @@ typedef int (*store_kw_cb)(void *arg, const char *word, int64_t n);
  */
 int store_keyword_counts(struct store *s, const struct store_kw_filter *f, store_kw_cb cb,
                          void *arg, int64_t *records, struct kerr *err);
+
+/*
+ * Word search: with a segmenter dictionary (text/segdict.h, kept open as long
+ * as the store), records are indexed a second time by words (FTS5 tokenizer
+ * kesu_seg, table fts_w in search.db, built from the start by the indexer
+ * when it is new), and a list with store_filter.q_words matches whole words.
+ * Call before store_start.
+ */
+struct segdict;
+int store_set_segdict(struct store *s, const struct segdict *d, struct kerr *err);
 
 /* Indexes everything not yet searchable, now (CLI, tests). Returns rows indexed or < 0. */
 long store_search_catch_up(struct store *s, struct kerr *err);

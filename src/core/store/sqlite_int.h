@@ -66,6 +66,7 @@ struct conn {
 #define STORE_POOL_MAX 32
 
 struct store {
+    const struct segdict *segdict; /* word search (fts_w), or NULL */
     char *dir;
     char *main_path;
     char *search_path;
@@ -167,6 +168,8 @@ void *syncer_main(void *arg);
 
 /* search.c */
 int search_open(struct store *s, struct kerr *err);
+/* Indexes words of up to max_rows records not yet in fts_w; rows indexed or < 0. */
+long search_words_step(struct store *s, struct conn *c, int max_rows, struct kerr *err);
 long search_step(struct store *s, struct conn *c, int max_rows, struct kerr *err);
 void *search_main(void *arg);
 void *checkpoint_main(void *arg);

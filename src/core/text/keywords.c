@@ -130,10 +130,36 @@ void kw_idf_set(struct kw_idf *t, const char *w, size_t len, double idf)
     wtab_set(&t->idf, w, len, idf);
 }
 
-static int cmp_double(const void *a, const void *b)
+/* The k-th smallest of v[0..n) (v is reordered): quickselect, expected linear time. */
+static double kth(double *v, size_t n, size_t k)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
+    size_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        double pivot = v[lo + (hi - lo) / 2];
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (v[i] < pivot)
+                i++;
+            while (v[j] > pivot)
+                j--;
+            if (i <= j) {
+                double t = v[i];
+                v[i] = v[j];
+                v[j] = t;
+                i++;
+                if (j == 0)
+                    break;
+                j--;
+            }
+        }
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            break;
+    }
+    return v[k];
 }
 
 void kw_idf_finish(struct kw_idf *t)
@@ -143,8 +169,7 @@ void kw_idf_finish(struct kw_idf *t)
         return;
     v = xmalloc(t->idf.n * sizeof(double));
     memcpy(v, t->idf.val, t->idf.n * sizeof(double));
-    qsort(v, t->idf.n, sizeof(double), cmp_double);
-    t->median = v[t->idf.n / 2]; /* as jieba: sorted(values)[len // 2] */
+    t->median = kth(v, t->idf.n, t->idf.n / 2); /* as jieba: sorted(values)[len // 2] */
     free(v);
 }
 
