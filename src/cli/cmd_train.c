@@ -11,6 +11,8 @@
 
 #include "base/clock.h"
 #include "cli/commands.h"
+#include "text/seg.h"
+#include "text/segdict.h"
 #include "text/labeled.h"
 #include "text/linear.h"
 #include "base/banned.h"
@@ -28,6 +30,7 @@ static void usage(FILE *out)
         "                      (multinomial naive Bayes)\n"
         "  --ngrams A-B        character n-grams, default 1-3 (0 = none)\n"
         "  --word-ngrams A-B   Latin-script word n-grams, default none (e.g. 1-2)\n"
+        "  --seg-words A-B     word n-grams of kesu's segmenter (any script) instead\n"
         "  --bits K            2^K hashed feature buckets, default 20 (10-24)\n"
         "  --C X               regularisation (larger = fit closer), default 0.5\n"
         "  --nb-scale          NB-SVM: scale features by their naive Bayes log-count\n"
@@ -89,6 +92,7 @@ static int parse_args(int argc, char **argv, struct train_args *a)
         {"model", required_argument, NULL, 'k'},
         {"ngrams", required_argument, NULL, 'n'},
         {"word-ngrams", required_argument, NULL, 'w'},
+        {"seg-words", required_argument, NULL, 'W'},
         {"bits", required_argument, NULL, 'b'},
         {"C", required_argument, NULL, 'C'},
         {"balanced", no_argument, NULL, 'B'},
@@ -167,9 +171,12 @@ static int parse_args(int argc, char **argv, struct train_args *a)
             if (parse_range(optarg, &a->fx.cfg.char_min, &a->fx.cfg.char_max) < 0)
                 return cli_fail(2, "train", "--ngrams wants A-B, e.g. 1-3");
             break;
+        case 'W':
+            a->fx.cfg.use_tok = 1;
+            /* fall through */
         case 'w':
             if (parse_range(optarg, &a->fx.cfg.word_min, &a->fx.cfg.word_max) < 0)
-                return cli_fail(2, "train", "--word-ngrams wants A-B, e.g. 1-2");
+                return cli_fail(2, "train", "--word-ngrams and --seg-words want A-B, e.g. 1-2");
             break;
         case 'b':
             a->fx.cfg.bits = (uint8_t)strtol(optarg, &end, 10);
@@ -226,10 +233,16 @@ int cmd_train(struct cli *cli, int argc, char **argv)
     struct labeled d;
     struct kerr e;
     struct linear_model *m = NULL;
+    struct segdict *dict = NULL;
     int rc;
-    (void)cli;
     if ((rc = parse_args(argc, argv, &a)) >= 0)
         return rc;
+    if (a.fx.cfg.use_tok) {
+        if (!(dict = cli_open_segdict(cli)))
+            return 1;
+        a.fx.tok = seg_feat_tok;
+        a.fx.tok_ctx = dict;
+    }
     kerr_clear(&e);
     memset(&d, 0, sizeof d);
     for (int i = 0; i < a.ninput; i++)
@@ -273,5 +286,7 @@ int cmd_train(struct cli *cli, int argc, char **argv)
     }
     linear_free(m);
     labeled_release(&d);
+    if (dict)
+        segdict_close(dict);
     return rc;
 }

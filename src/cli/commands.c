@@ -18,6 +18,9 @@
 #include "cli/commands.h"
 #include "intake/channels.h"
 #include "intake/nlp.h"
+#include "text/linear.h"
+#include "text/seg.h"
+#include "text/segdict.h"
 #include "intake/pipeline.h"
 #include "store/db.h"
 #include "base/banned.h"
@@ -180,6 +183,32 @@ int cli_open_pipeline(struct cli *cli, struct pipeline **out)
         }
         pipeline_set_nlp(*out, n);
     }
+    return 0;
+}
+
+struct segdict *cli_open_segdict(struct cli *cli)
+{
+    struct segdict_src src = SEGDICT_SRC_DEFAULT;
+    struct segdict *d;
+    struct kerr e;
+    char cache[4200];
+    src.dict = cli_setting(cli, "seg_dict", SEGDICT_DEFAULT_DICT);
+    snprintf(cache, sizeof cache, "%s/cache", cli->data_dir);
+    kerr_clear(&e);
+    d = segdict_is_compiled(src.dict) ? segdict_open(src.dict, &e) : segdict_load(&src, cache, &e);
+    if (!d)
+        cli_fail(-1, "seg", "%s", e.message);
+    return d;
+}
+
+int cli_model_tokenizer(struct cli *cli, struct linear_model *m, struct segdict **dict)
+{
+    *dict = NULL;
+    if (!linear_config(m)->use_tok)
+        return 0;
+    if (!(*dict = cli_open_segdict(cli)))
+        return -1;
+    linear_set_tokenizer(m, seg_feat_tok, *dict);
     return 0;
 }
 

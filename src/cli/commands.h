@@ -59,6 +59,12 @@ int cli_open_pipeline(struct cli *cli, struct pipeline **out);
 /* Loads the text-analysis stages (dictionary, models, taxonomy) with the settings. */
 struct nlp;
 int cli_open_nlp(struct cli *cli, struct nlp **out);
+/* The segmenter dictionary (setting seg_dict, compiled into DATA/cache); NULL after a message. */
+struct segdict;
+struct segdict *cli_open_segdict(struct cli *cli);
+/* For a model trained with segmenter words: opens the dictionary into *dict and sets it. */
+struct linear_model;
+int cli_model_tokenizer(struct cli *cli, struct linear_model *m, struct segdict **dict);
 
 int cmd_serve(struct cli *cli, int argc, char **argv);
 int cmd_import(struct cli *cli, int argc, char **argv);

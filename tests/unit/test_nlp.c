@@ -14,6 +14,8 @@
 #include "base/strbuf.h"
 #include "text/keywords.h"
 #include "text/kwtrend.h"
+#include "text/features.h"
+#include "text/seg.h"
 #include "text/segdict.h"
 #include "text/taxonomy.h"
 
@@ -373,6 +375,24 @@ static void test_trends(void **state)
     kw_counts_release(&c);
 }
 
+/* kesu train --seg-words: the classifier's word features come from the segmenter */
+static void test_seg_word_features(void **state)
+{
+    struct feat_extractor fx = {{0, 0, 1, 2, 16, 1}, seg_feat_tok, NULL};
+    struct feat_scratch sc = {0};
+    struct feat_vec v = {0};
+    const char *t = "热水器漏水";
+    (void)state;
+    fx.tok_ctx = dict;
+    feat_extract(&fx, t, strlen(t), &sc, &v);
+    assert_int_equal(v.n, 3); /* 热水器, 漏水, 热水器+漏水 */
+    fx.tok = NULL;            /* the Latin splitter finds no word in Chinese */
+    feat_extract(&fx, t, strlen(t), &sc, &v);
+    assert_int_equal(v.n, 0);
+    feat_vec_release(&v);
+    feat_scratch_release(&sc);
+}
+
 static int setup(void **state)
 {
     struct segdict_src src = SEGDICT_SRC_DEFAULT;
@@ -421,6 +441,7 @@ int main(void)
         cmocka_unit_test(test_stopwords_and_table),
         cmocka_unit_test(test_textrank),
         cmocka_unit_test(test_trends),
+        cmocka_unit_test(test_seg_word_features),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -22,6 +22,7 @@
 #include "base/xmalloc.h"
 #include "text/keywords.h"
 #include "text/linear.h"
+#include "text/seg.h"
 #include "text/segdict.h"
 #include "text/taxonomy.h"
 #include "base/banned.h"
@@ -80,8 +81,9 @@ static int read_file(const char *path, struct strbuf *out, struct kerr *err)
     return 0;
 }
 
-static int load_model(const char *name, struct linear_model **out, const char *what,
-                      struct kerr *err)
+/* Loads a model; one trained on segmenter words cuts with dict. */
+static int load_model(const char *name, const struct segdict *dict, struct linear_model **out,
+                      const char *what, struct kerr *err)
 {
     char path[4096];
     struct kerr e;
@@ -89,6 +91,8 @@ static int load_model(const char *name, struct linear_model **out, const char *w
     if (linear_resolve(name, path, sizeof path, &e) < 0 || linear_load(path, out, &e) < 0)
         return kerr_set(err, KERR_INVALID, "invalid_field", what, "%s model %s: %s", what, name,
                         e.message);
+    if (linear_config(*out)->use_tok)
+        linear_set_tokenizer(*out, seg_feat_tok, (void *)dict);
     return 0;
 }
 
@@ -103,7 +107,8 @@ static void tax_set_free(struct tax_set *s)
 }
 
 /* Parses a document and loads its model; checks that the model's labels fit the tree. */
-static int tax_set_make(const char *json, size_t len, struct tax_set **out, struct kerr *err)
+static int tax_set_make(const struct segdict *dict, const char *json, size_t len,
+                        struct tax_set **out, struct kerr *err)
 {
     struct tax_set *s = xcalloc(1, sizeof(*s));
     int rc;
@@ -112,7 +117,7 @@ static int tax_set_make(const char *json, size_t len, struct tax_set **out, stru
     if (taxonomy_model(s->tax)) {
         struct tax_category c;
         int fits = 0;
-        if ((rc = load_model(taxonomy_model(s->tax), &s->model, "model", err)) < 0)
+        if ((rc = load_model(taxonomy_model(s->tax), dict, &s->model, "model", err)) < 0)
             goto fail;
         for (int i = 0; i < linear_nclass(s->model); i++)
             fits += taxonomy_find(s->tax, linear_label(s->model, i), &c);
@@ -200,8 +205,8 @@ int nlp_open(const struct nlp_opts *o, struct nlp **out, struct kerr *err)
         rc = KERR_IO;
         goto fail;
     }
-    if ((*zh && (rc = load_model(zh, &n->sent_zh, "sentiment", err)) < 0) ||
-        (*en && (rc = load_model(en, &n->sent_en, "sentiment", err)) < 0) ||
+    if ((*zh && (rc = load_model(zh, n->dict, &n->sent_zh, "sentiment", err)) < 0) ||
+        (*en && (rc = load_model(en, n->dict, &n->sent_en, "sentiment", err)) < 0) ||
         (rc = load_idf(n, o, err)) < 0)
         goto fail;
     if (o->taxonomy_path)
@@ -216,7 +221,7 @@ int nlp_open(const struct nlp_opts *o, struct nlp **out, struct kerr *err)
         const char *def = nlp_default_taxonomy(&len);
         strbuf_add(&doc, def, len);
     }
-    if ((rc = tax_set_make(doc.buf, doc.len, &n->cur, err)) < 0) {
+    if ((rc = tax_set_make(n->dict, doc.buf, doc.len, &n->cur, err)) < 0) {
         if (err) {
             struct strbuf m = STRBUF_INIT;
             strbuf_addf(&m, "%s: %s", n->tax_path, err->message);
@@ -305,7 +310,7 @@ int nlp_taxonomy_set(struct nlp *n, const char *json, size_t len, struct kerr *e
 {
     struct tax_set *s, *old;
     int rc;
-    if ((rc = tax_set_make(json, len, &s, err)) < 0)
+    if ((rc = tax_set_make(n->dict, json, len, &s, err)) < 0)
         return rc;
     pthread_rwlock_wrlock(&n->lock);
     if ((rc = write_atomic(n->tax_path, json, len, err)) < 0) {
