@@ -241,6 +241,42 @@ class TaxonomyAndKeywordsTest(ServerTestCase):
         self.assertIn("membership", gb["category_rules"])  # which rules fire is still shown
 
 
+GOLDEN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "nlp",
+                      "analyze.golden")
+
+
+class GoldenTest(unittest.TestCase):
+    def test_analyze_golden(self):
+        with open(GOLDEN, encoding="utf-8") as f:
+            text = f.read()
+        cases, head = [], []
+        for line in text.splitlines():
+            if line.startswith("< "):
+                cases.append([line[2:], None])
+            elif line.startswith("> "):
+                cases[-1][1] = json.loads(line[2:])
+            elif not cases:
+                head.append(line)
+        import tempfile
+        with tempfile.TemporaryDirectory() as d:
+            p = run_cli(d, "analyze", input="".join(c[0] + "\n" for c in cases))
+        self.assertEqual(p.returncode, 0, describe_proc(p))
+        got = [json.loads(l) for l in p.stdout.splitlines()]
+        self.assertEqual(len(got), len(cases))
+        if os.environ.get("KESU_GOLDEN_UPDATE") == "1":
+            with open(GOLDEN, "w", encoding="utf-8") as f:
+                f.write("\n".join(head).rstrip("\n") + "\n")
+                for (inp, _), g in zip(cases, got):
+                    f.write("\n< %s\n> %s\n" % (inp, json.dumps(g, ensure_ascii=False,
+                                                               separators=(",", ":"))))
+            return
+        for (inp, want), g in zip(cases, got):
+            with self.subTest(text=inp):
+                self.assertAlmostEqual(g.pop("sentiment_score"), want.pop("sentiment_score"),
+                                       delta=0.05)
+                self.assertEqual(g, want)
+
+
 class WordSearchTest(ServerTestCase):
     def test_words_against_substrings(self):
         srv = self.server()
