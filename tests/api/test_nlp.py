@@ -210,6 +210,29 @@ class TaxonomyAndKeywordsTest(ServerTestCase):
         self.assertEqual(r.json["records"], 4)
         self.assertEqual(r.json["keywords"][0]["n"], 4)
 
+    def test_train_from_store_uses_corrections(self):
+        srv = self.server()
+        for i in range(8):
+            a = post(srv, self, text="盒子里的玻璃杯碎成好几块了%d" % i)
+            b = post(srv, self, text="那个小哥说话很冲很没礼貌%d" % i)
+            post(srv, self, text="快递太慢了%d" % i)  # a rule's category: not a person's label
+            self.assertStatus(srv.patch(API + "/%d" % a["id"], {"category_l1": "物流",
+                                                                "category_l2": "包装破损"}), 200)
+            self.assertStatus(srv.patch(API + "/%d" % b["id"], {"category_l1": "服务态度",
+                                                                "category_l2": "态度恶劣"}), 200)
+        srv.stop()
+        model = os.path.join(srv.tmp, "corrections.kmod")
+        p = run_cli(srv.data, "train", "--from-store", "category", "--out", model)
+        self.assertEqual(p.returncode, 0, describe_proc(p))
+        self.assertIn("16 stored records labelled by a person", p.stderr)
+        self.assertIn("2 labels", p.stderr)
+        p = run_cli(srv.data, "classify", "--model", model, input="杯子碎了\n说话很没礼貌\n")
+        self.assertEqual(p.returncode, 0, describe_proc(p))
+        labels = [json.loads(l)["label"] for l in p.stdout.splitlines()]
+        self.assertEqual(labels, ["物流/包装破损", "服务态度/态度恶劣"])
+        p = run_cli(srv.data, "train", "--from-store", "colour", "--out", model)
+        self.assertEqual(p.returncode, 2, describe_proc(p))
+
     def test_reclassify_keeps_manual(self):
         srv = self.server()
         a = post(srv, self, text="会员卡里的积分被清零了")
