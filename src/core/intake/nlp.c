@@ -381,14 +381,12 @@ static double sentiment(struct nlp *n, struct record *r, const char *text, size_
 }
 
 static void category(struct nlp *n, const struct tax_set *ts, struct record *r, const char *text,
-                     size_t len)
+                     size_t len, struct tax_category c)
 {
-    struct tax_category c;
     struct strbuf sb = STRBUF_INIT;
     struct jsonw w;
     const char *source = NULL;
 
-    taxonomy_categorize(ts->tax, text, len, &c);
     jsonw_init(&w, &sb);
     jsonw_arr(&w);
     for (int i = 0; i < c.nfired; i++)
@@ -420,15 +418,12 @@ static void category(struct nlp *n, const struct tax_set *ts, struct record *r, 
     r->category_confidence = source ? round(c.confidence * 10000) / 10000 : NAN;
 }
 
-static void severity(const struct tax_set *ts, struct record *r, const char *text, size_t len,
-                     double pneg)
+static void severity(struct record *r, const struct tax_severity *sv)
 {
-    struct tax_severity_in in = {pneg, r->repeat_count > 0 ? (long)r->repeat_count : 0};
-    struct tax_severity s;
+    const struct tax_severity s = *sv;
     struct strbuf sb = STRBUF_INIT;
     struct jsonw w;
 
-    taxonomy_severity(ts->tax, text, len, &in, &s);
     jsonw_init(&w, &sb);
     jsonw_arr(&w);
     for (int i = 0; i < s.nreasons; i++)
@@ -482,9 +477,15 @@ void nlp_analyze(struct nlp *n, struct record *r)
     }
     pneg = sentiment(n, r, text.buf, text.len);
     keywords(n, r, text.buf, text.len);
-    pthread_rwlock_rdlock(&n->lock);
-    category(n, n->cur, r, text.buf, text.len);
-    severity(n->cur, r, text.buf, text.len, pneg);
-    pthread_rwlock_unlock(&n->lock);
+    {
+        struct tax_severity_in in = {pneg, r->repeat_count > 0 ? (long)r->repeat_count : 0};
+        struct tax_category cat;
+        struct tax_severity sev;
+        pthread_rwlock_rdlock(&n->lock);
+        taxonomy_analyze(n->cur->tax, text.buf, text.len, &in, &cat, &sev);
+        category(n, n->cur, r, text.buf, text.len, cat);
+        severity(r, &sev);
+        pthread_rwlock_unlock(&n->lock);
+    }
     strbuf_release(&text);
 }

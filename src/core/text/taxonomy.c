@@ -591,20 +591,17 @@ static void fill_levels(const struct taxonomy *t, int node, struct tax_category 
         out->level[i] = i < n ? t->nodes[chain[n - 1 - i]].name : NULL;
 }
 
-void taxonomy_categorize(const struct taxonomy *t, const char *text, size_t len,
-                         struct tax_category *out)
+static void categorize_low(const struct taxonomy *t, const struct low *l, struct tax_category *out)
 {
-    struct low l;
     const struct rule *best = NULL;
     size_t best_w = 0;
 
     memset(out, 0, sizeof(*out));
-    low_init(&l, t, text, len);
     for (size_t i = 0; i < t->ncat; i++) {
         const struct rule *r = &t->rules[i];
         const char *hit;
         size_t w;
-        if (!rule_match(r, &l, &hit, &w))
+        if (!rule_match(r, l, &hit, &w))
             continue;
         if (out->nfired < TAX_MAX_FIRED)
             out->fired[out->nfired++] = r->id;
@@ -616,11 +613,19 @@ void taxonomy_categorize(const struct taxonomy *t, const char *text, size_t len,
             best_w = w;
         }
     }
-    low_release(&l);
     if (best) {
         fill_levels(t, best->node, out);
         out->confidence = best->confidence;
     }
+}
+
+void taxonomy_categorize(const struct taxonomy *t, const char *text, size_t len,
+                         struct tax_category *out)
+{
+    struct low l;
+    low_init(&l, t, text, len);
+    categorize_low(t, &l, out);
+    low_release(&l);
 }
 
 bool taxonomy_find(const struct taxonomy *t, const char *label, struct tax_category *out)
@@ -744,27 +749,24 @@ static void raise_to(struct tax_severity *out, int level)
         out->level = (enum tax_level)level;
 }
 
-void taxonomy_severity(const struct taxonomy *t, const char *text, size_t len,
-                       const struct tax_severity_in *in, struct tax_severity *out)
+static void severity_low(const struct taxonomy *t, const struct low *l, const char *text,
+                         size_t len, const struct tax_severity_in *in, struct tax_severity *out)
 {
-    struct low l;
     char reason[TAX_MAX_REASON + 80];
     int nhigh = 0;
 
     memset(out, 0, sizeof(*out));
-    low_init(&l, t, text, len);
     for (size_t i = t->ncat; i < t->nrules; i++) {
         const struct rule *r = &t->rules[i];
         const char *hit;
         size_t w;
-        if (!rule_match(r, &l, &hit, &w))
+        if (!rule_match(r, l, &hit, &w))
             continue;
         snprintf(reason, sizeof reason, "%s: %s", r->id, hit);
         add_reason(out, reason);
         raise_to(out, r->level);
         nhigh += r->level >= TAX_HIGH;
     }
-    low_release(&l);
     if (t->namounts) {
         double amt = taxonomy_amount(text, len);
         int lv = -1;
@@ -798,4 +800,24 @@ void taxonomy_severity(const struct taxonomy *t, const char *text, size_t len,
         add_reason(out, reason);
         raise_to(out, t->esc_level);
     }
+}
+
+void taxonomy_severity(const struct taxonomy *t, const char *text, size_t len,
+                       const struct tax_severity_in *in, struct tax_severity *out)
+{
+    struct low l;
+    low_init(&l, t, text, len);
+    severity_low(t, &l, text, len, in, out);
+    low_release(&l);
+}
+
+void taxonomy_analyze(const struct taxonomy *t, const char *text, size_t len,
+                      const struct tax_severity_in *in, struct tax_category *cat,
+                      struct tax_severity *sev)
+{
+    struct low l;
+    low_init(&l, t, text, len);
+    categorize_low(t, &l, cat);
+    severity_low(t, &l, text, len, in, sev);
+    low_release(&l);
 }

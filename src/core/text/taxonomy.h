@@ -102,6 +102,11 @@ struct tax_severity {
 void taxonomy_severity(const struct taxonomy *t, const char *text, size_t len,
                        const struct tax_severity_in *in, struct tax_severity *out);
 
+/* Both at once, the text scanned for terms once (intake). */
+void taxonomy_analyze(const struct taxonomy *t, const char *text, size_t len,
+                      const struct tax_severity_in *in, struct tax_category *cat,
+                      struct tax_severity *sev);
+
 /* "low", "medium", "high", "critical" (record_severities); -1 for another word. */
 const char *tax_level_name(enum tax_level l);
 int tax_level_parse(const char *s);
