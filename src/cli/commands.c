@@ -29,6 +29,7 @@ const struct command commands[] = {
     {"serve", cmd_serve, "run the HTTP server (API, metrics)"},
     {"import", cmd_import, "import records from JSONL or CSV files"},
     {"export", cmd_export, "export records as JSONL or CSV, with filters"},
+    {"idf", cmd_idf, "IDF table of the stored records for keyword extraction"},
     {"analyze", cmd_analyze, "category, sentiment, keywords and severity of text lines"},
     {"reclassify", cmd_reclassify, "recompute categories, sentiment, keywords and severity"},
     {"clean", cmd_clean, "clean texts from stdin: normalise, simplify, mask PII, SimHash"},

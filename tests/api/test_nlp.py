@@ -233,6 +233,29 @@ class TaxonomyAndKeywordsTest(ServerTestCase):
         p = run_cli(srv.data, "train", "--from-store", "colour", "--out", model)
         self.assertEqual(p.returncode, 2, describe_proc(p))
 
+    def test_idf_from_store(self):
+        srv = self.server()
+        for i in range(9):
+            post(srv, self, text="快递太慢了，等了好久%d" % i)
+        post(srv, self, text="热水器漏水")
+        srv.stop()
+        p = run_cli(srv.data, "idf", "--min-df", "1")
+        self.assertEqual(p.returncode, 0, describe_proc(p))
+        self.assertIn("from 10 records", p.stderr)
+        idf = {}
+        with open(os.path.join(srv.data, "idf.txt"), encoding="utf-8") as f:
+            for line in f:
+                w, v = line.split()
+                idf[w] = float(v)
+        import math
+        self.assertAlmostEqual(idf["快递"], math.log(10 / 9), places=6)
+        self.assertAlmostEqual(idf["漏水"], math.log(10 / 1), places=6)
+        # keyword extraction now weighs by these records: the rare word comes first
+        p = run_cli(srv.data, "analyze", input="快递漏水\n")
+        self.assertEqual(json.loads(p.stdout)["keywords"][0], "漏水", describe_proc(p))
+        p = run_cli(srv.data, "idf", "--min-df", "0")
+        self.assertEqual(p.returncode, 2, describe_proc(p))
+
     def test_reclassify_keeps_manual(self):
         srv = self.server()
         a = post(srv, self, text="会员卡里的积分被清零了")

@@ -375,6 +375,34 @@ static void test_trends(void **state)
     kw_counts_release(&c);
 }
 
+/* kesu idf: document frequencies of one's own records */
+static void test_document_frequencies(void **state)
+{
+    struct kw_idf *t = kw_idf_new();
+    struct kw_scratch sc = {0};
+    struct strbuf out = STRBUF_INIT;
+    const char *a = "快递太慢，快递太慢", *b = "快递漏水";
+    (void)state;
+    for (int i = 0; i < 3; i++)
+        kw_df_add(t, dict, a, strlen(a), &sc); /* counted once per text */
+    kw_df_add(t, dict, b, strlen(b), &sc);
+    kw_df_finish(t, 4, 1);
+    assert_true(fabs(kw_idf_get(t, "快递", 6) - 0.0) < 1e-12);
+    assert_true(fabs(kw_idf_get(t, "漏水", 6) - log(4.0)) < 1e-12);
+    assert_true(fabs(kw_idf_get(t, "太慢", 6) - log(4.0 / 3)) < 1e-12);
+    kw_idf_write(t, &out);
+    assert_non_null(strstr(out.buf, "漏水 1.386294361\n"));
+    kw_idf_free(t);
+    t = kw_idf_new();
+    kw_df_add(t, dict, b, strlen(b), &sc);
+    kw_df_add(t, dict, a, strlen(a), &sc);
+    kw_df_finish(t, 2, 2); /* only words in both texts stay */
+    assert_int_equal(kw_idf_size(t), 1);
+    kw_idf_free(t);
+    kw_scratch_release(&sc);
+    strbuf_release(&out);
+}
+
 /* kesu train --seg-words: the classifier's word features come from the segmenter */
 static void test_seg_word_features(void **state)
 {
@@ -442,6 +470,7 @@ int main(void)
         cmocka_unit_test(test_textrank),
         cmocka_unit_test(test_trends),
         cmocka_unit_test(test_seg_word_features),
+        cmocka_unit_test(test_document_frequencies),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

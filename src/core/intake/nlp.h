@@ -12,14 +12,14 @@
  *      when it has a neutral class, else negative below -0.2, positive
  *      above 0.2 and neutral between.
  *   3. keywords: the top NLP_KEYWORDS words by TF-IDF (jieba's idf.txt, or
- *      a table recomputed from the store) as a JSON array of strings.
+ *      DATA/idf.txt, recomputed from the store by `kesu idf`) as a JSON array of strings.
  *   4. severity: the taxonomy's severity rules, amounts, repeat count and
  *      negative sentiment; severity_reasons lists why.
  *
  * A category or severity set by a person (category_source / severity_source
  * "manual") or brought by the record (an import's own categories: "import";
- * a category given without a source becomes "manual") is never replaced. The text analysed is the title and
- * clean_text (or text).
+ * a category given without a source becomes "manual") is never replaced.
+ * The text analysed is the title and clean_text (or text).
  *
  * The taxonomy can be replaced while records are analysed (nlp_taxonomy_set,
  * from PUT /api/v1/taxonomy): readers hold a read lock for one record.

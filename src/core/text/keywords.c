@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/strbuf.h"
 #include "base/utf8.h"
 #include "base/xmalloc.h"
 #include "text/seg.h"
@@ -481,4 +482,39 @@ int kw_textrank(const struct kw_idf *t, const struct segdict *d, const char *tex
     for (i = 0; i < n; i++)
         ws[i] = out[i] > 0 ? (ws[i] - lo / 10.0) / (hi - lo / 10.0) : -1;
     return best_k(s, ws, n, top, k);
+}
+
+/* ---- document frequencies --------------------------------------------------- */
+
+void kw_df_add(struct kw_idf *t, const struct segdict *d, const char *text, size_t len,
+               struct kw_scratch *s)
+{
+    size_t nc = candidates(t, d, text, len, s);
+    for (size_t c = 0; c < nc; c++) {
+        const struct kw_tok *k = &s->tok[s->uniq[c]];
+        long e = wtab_find(&t->idf, k->p, k->len);
+        if (e >= 0)
+            t->idf.val[e] += 1;
+        else
+            wtab_set(&t->idf, k->p, k->len, 1);
+    }
+}
+
+void kw_df_finish(struct kw_idf *t, long ndocs, long min_df)
+{
+    struct wtab old = t->idf;
+    memset(&t->idf, 0, sizeof t->idf);
+    for (size_t e = 0; e < old.n; e++)
+        if (old.val[e] >= (double)min_df && ndocs > 0)
+            wtab_set(&t->idf, old.keys + old.off[e], old.len[e], log((double)ndocs / old.val[e]));
+    wtab_release(&old);
+    kw_idf_finish(t);
+}
+
+void kw_idf_write(const struct kw_idf *t, struct strbuf *out)
+{
+    for (size_t e = 0; e < t->idf.n; e++) {
+        strbuf_add(out, t->idf.keys + t->idf.off[e], t->idf.len[e]);
+        strbuf_addf(out, " %.9f\n", t->idf.val[e]);
+    }
 }

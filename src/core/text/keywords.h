@@ -51,6 +51,20 @@ double kw_idf_median(const struct kw_idf *t);
 size_t kw_idf_size(const struct kw_idf *t);
 int kw_is_stopword(const struct kw_idf *t, const char *w, size_t len);
 
+/*
+ * Document frequencies, for an IDF table of one's own records: kw_df_add
+ * counts each distinct candidate word of a text once (in a table made with
+ * kw_idf_new), kw_df_finish turns the counts of ndocs texts into
+ * idf = ln(ndocs / df) (as jieba's idf.txt), dropping words seen in fewer
+ * than min_df texts, and kw_idf_write appends the table as "word idf" lines.
+ */
+struct kw_scratch;
+void kw_df_add(struct kw_idf *t, const struct segdict *d, const char *text, size_t len,
+               struct kw_scratch *s);
+void kw_df_finish(struct kw_idf *t, long ndocs, long min_df);
+struct strbuf;
+void kw_idf_write(const struct kw_idf *t, struct strbuf *out);
+
 struct kw_item {
     const char *w; /* a slice of the text given */
     size_t len;
