@@ -54,9 +54,10 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 all: $(BUILD)/kesu
 
-$(BUILD)/gen/embedded.c: scripts/embed.sh $(MIGRATIONS) docs/openapi.json $(CALENDARS)
+EMBED_CONFIG := config/taxonomy.json config/stopwords.txt
+$(BUILD)/gen/embedded.c: scripts/embed.sh $(MIGRATIONS) docs/openapi.json $(CALENDARS) $(EMBED_CONFIG)
 	@mkdir -p $(dir $@)
-	scripts/embed.sh $(MIGRATIONS) docs/openapi.json $(CALENDARS) > $@.tmp && mv $@.tmp $@
+	scripts/embed.sh $(EMBED_CONFIG) docs/openapi.json $(MIGRATIONS) $(CALENDARS) > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -10,6 +10,7 @@
 #include "base/utf8.h"
 #include "cli/commands.h"
 #include "text/linear.h"
+#include "text/segdict.h"
 #include "base/banned.h"
 
 static void usage(FILE *out)
@@ -55,7 +56,7 @@ int cmd_classify(struct cli *cli, int argc, char **argv)
     size_t cap = 0;
     ssize_t n;
     int c, k = 1;
-    (void)cli;
+    struct segdict *dict = NULL;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
@@ -82,6 +83,10 @@ int cmd_classify(struct cli *cli, int argc, char **argv)
     kerr_clear(&e);
     if (linear_resolve(model, path, sizeof path, &e) < 0 || linear_load(path, &m, &e) < 0)
         return cli_fail(1, "classify", "%s", e.message);
+    if (cli_model_tokenizer(cli, m, &dict) < 0) {
+        linear_free(m);
+        return 1;
+    }
     while ((n = getline(&line, &cap, stdin)) > 0) {
         size_t len = (size_t)n;
         while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
@@ -112,5 +117,7 @@ int cmd_classify(struct cli *cli, int argc, char **argv)
     free(line);
     linear_ctx_release(&ctx);
     linear_free(m);
+    if (dict)
+        segdict_close(dict);
     return ferror(stdout) ? 1 : 0;
 }

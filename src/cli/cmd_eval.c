@@ -13,6 +13,7 @@
 #include "cli/commands.h"
 #include "text/labeled.h"
 #include "text/linear.h"
+#include "text/segdict.h"
 #include "base/banned.h"
 
 static void usage(FILE *out)
@@ -111,7 +112,7 @@ int cmd_eval(struct cli *cli, int argc, char **argv)
     bool json = false;
     long *cm = NULL;
     int c, rc = 0;
-    (void)cli;
+    struct segdict *dict = NULL;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
@@ -148,6 +149,10 @@ int cmd_eval(struct cli *cli, int argc, char **argv)
     kerr_clear(&e);
     if (linear_resolve(model, path, sizeof path, &e) < 0 || linear_load(path, &m, &e) < 0)
         return cli_fail(1, "eval", "%s", e.message);
+    if (cli_model_tokenizer(cli, m, &dict) < 0) {
+        linear_free(m);
+        return 1;
+    }
     int K = linear_nclass(m);
     const char **names = calloc((size_t)K, sizeof *names);
     for (int k = 0; k < K; k++)
@@ -174,5 +179,7 @@ out:
     linear_ctx_release(&ctx);
     labeled_release(&d);
     linear_free(m);
+    if (dict)
+        segdict_close(dict);
     return rc;
 }

@@ -15,6 +15,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "cli/commands.h"
+#include "text/segdict.h"
 #include "lifecycle/bundle.h"
 #include "lifecycle/lifecycle.h"
 #include "store/db.h"
@@ -122,6 +123,7 @@ int cmd_restore(struct cli *cli, int argc, char **argv)
 int cmd_erase(struct cli *cli, int argc, char **argv)
 {
     const char *customer = NULL, *reason = NULL;
+    struct segdict *dict;
     struct store *s;
     struct lifecycle_erase_result r;
     struct kerr e;
@@ -144,7 +146,7 @@ int cmd_erase(struct cli *cli, int argc, char **argv)
     }
     if (!customer || !*customer || !reason || !*reason)
         return cli_fail(2, "erase", "usage: kesu erase --customer ID --reason TEXT");
-    if (cli_open_store(cli, &s) < 0)
+    if (cli_open_store_words(cli, &s, &dict) < 0)
         return 1;
     open_log(cli);
     operator_actor(actor, sizeof actor);
@@ -152,6 +154,7 @@ int cmd_erase(struct cli *cli, int argc, char **argv)
     kerr_clear(&e);
     int rc = lifecycle_erase_customer(s, customer, reason, &who, &r, &e);
     store_close(s);
+    segdict_close(dict);
     log_close();
     if (rc < 0)
         return cli_fail(1, "erase", "%s", e.message);
@@ -177,6 +180,7 @@ int cmd_retention(struct cli *cli, int argc, char **argv)
 {
     struct lifecycle_conf conf;
     struct lifecycle_retention_result r;
+    struct segdict *dict;
     struct store *s;
     struct kerr e;
     char actor[96];
@@ -197,7 +201,7 @@ int cmd_retention(struct cli *cli, int argc, char **argv)
         printf("no retention configured (see kesu retention --help)\n");
         return 0;
     }
-    if (cli_open_store(cli, &s) < 0)
+    if (cli_open_store_words(cli, &s, &dict) < 0)
         return 1;
     open_log(cli);
     operator_actor(actor, sizeof actor);
@@ -205,6 +209,7 @@ int cmd_retention(struct cli *cli, int argc, char **argv)
     kerr_clear(&e);
     int rc = lifecycle_retention_run(s, &conf, clock_now_ms(), &who, &r, &e);
     store_close(s);
+    segdict_close(dict);
     log_close();
     if (rc < 0)
         return cli_fail(1, "retention", "%s", e.message);
@@ -249,13 +254,15 @@ int cmd_archive(struct cli *cli, int argc, char **argv)
                             "--older-than: \"%s\" is not a duration such as 6m, "
                             "90d or 1y",
                             argv[2]);
-        if (cli_open_store(cli, &s) < 0)
+        struct segdict *dict;
+        if (cli_open_store_words(cli, &s, &dict) < 0)
             return 1;
         open_log(cli);
         operator_actor(actor, sizeof actor);
         struct lifecycle_actor who = {actor, "cli"};
         rc = lifecycle_archive(s, clock_now_ms() - ms, &who, &r, &e);
         store_close(s);
+        segdict_close(dict);
         log_close();
         if (rc < 0)
             return cli_fail(1, "archive", "%s", e.message);

@@ -19,6 +19,7 @@
 #include "cli/commands.h"
 #include "lifecycle/lifecycle.h"
 #include "intake/channels.h"
+#include "intake/nlp.h"
 #include "intake/pipeline.h"
 #include "http/http.h"
 #include "intake/mailwatch.h"
@@ -388,6 +389,12 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
         cli_open_pipeline(cli, &pipeline) < 0)
         goto out;
     opts.pipeline = pipeline;
+    kerr_clear(&e);
+    if (pipeline_nlp(pipeline) &&
+        store_set_segdict(s, nlp_segdict(pipeline_nlp(pipeline)), &e) < 0) { /* word search */
+        cli_fail(1, "serve", "%s", e.message);
+        goto out;
+    }
     snprintf(logpath, sizeof(logpath), "%s/kesu.log", cli->data_dir);
     if (log_open(logpath) < 0)
         log_warn("cannot open %s: %s", logpath, strerror(errno));

@@ -10,7 +10,11 @@
 #include <sys/stat.h>
 
 #include "base/clock.h"
+#include "base/strbuf.h"
 #include "cli/commands.h"
+#include "store/db.h"
+#include "text/seg.h"
+#include "text/segdict.h"
 #include "text/labeled.h"
 #include "text/linear.h"
 #include "base/banned.h"
@@ -28,6 +32,10 @@ static void usage(FILE *out)
         "                      (multinomial naive Bayes)\n"
         "  --ngrams A-B        character n-grams, default 1-3 (0 = none)\n"
         "  --word-ngrams A-B   Latin-script word n-grams, default none (e.g. 1-2)\n"
+        "  --seg-words A-B     word n-grams of kesu's segmenter (any script) instead\n"
+        "  --from-store FIELD  also the stored records a person labelled: category (the\n"
+        "                      levels as one path, from PATCH corrections and imports'\n"
+        "                      own categories) or severity (set with PATCH)\n"
         "  --bits K            2^K hashed feature buckets, default 20 (10-24)\n"
         "  --C X               regularisation (larger = fit closer), default 0.5\n"
         "  --nb-scale          NB-SVM: scale features by their naive Bayes log-count\n"
@@ -70,6 +78,7 @@ struct train_args {
     struct labeled_opts lo;
     const char *input[16], *out;
     int ninput;
+    const char *from_store; /* NULL, "category" or "severity" */
     const char *also[16];
     int nalso;
     bool keep_dups;
@@ -89,6 +98,8 @@ static int parse_args(int argc, char **argv, struct train_args *a)
         {"model", required_argument, NULL, 'k'},
         {"ngrams", required_argument, NULL, 'n'},
         {"word-ngrams", required_argument, NULL, 'w'},
+        {"seg-words", required_argument, NULL, 'W'},
+        {"from-store", required_argument, NULL, 'F'},
         {"bits", required_argument, NULL, 'b'},
         {"C", required_argument, NULL, 'C'},
         {"balanced", no_argument, NULL, 'B'},
@@ -167,9 +178,17 @@ static int parse_args(int argc, char **argv, struct train_args *a)
             if (parse_range(optarg, &a->fx.cfg.char_min, &a->fx.cfg.char_max) < 0)
                 return cli_fail(2, "train", "--ngrams wants A-B, e.g. 1-3");
             break;
+        case 'F':
+            if (strcmp(optarg, "category") && strcmp(optarg, "severity"))
+                return cli_fail(2, "train", "--from-store is category or severity");
+            a->from_store = optarg;
+            break;
+        case 'W':
+            a->fx.cfg.use_tok = 1;
+            /* fall through */
         case 'w':
             if (parse_range(optarg, &a->fx.cfg.word_min, &a->fx.cfg.word_max) < 0)
-                return cli_fail(2, "train", "--word-ngrams wants A-B, e.g. 1-2");
+                return cli_fail(2, "train", "--word-ngrams and --seg-words want A-B, e.g. 1-2");
             break;
         case 'b':
             a->fx.cfg.bits = (uint8_t)strtol(optarg, &end, 10);
@@ -199,7 +218,8 @@ static int parse_args(int argc, char **argv, struct train_args *a)
         if (end && *end)
             return cli_fail(2, "train", "bad number: %s", optarg);
     }
-    if (optind < argc || !a->ninput || !a->lo.text_col || !a->lo.label_col || (!a->out && !a->cv)) {
+    if (optind < argc || (!a->ninput && !a->from_store) ||
+        (a->ninput && (!a->lo.text_col || !a->lo.label_col)) || (!a->out && !a->cv)) {
         usage(stderr);
         return 2;
     }
@@ -220,16 +240,96 @@ static void print_cv(const struct labeled *d, const long *cm, int k, double secs
     free(f1);
 }
 
+struct store_rows {
+    struct labeled *d;
+    const char *field;
+    long n;
+    int rc;
+    struct kerr e;
+};
+
+static bool by_person(const char *source)
+{
+    return source && (strcmp(source, "manual") == 0 || strcmp(source, "import") == 0);
+}
+
+/* One stored record: its text as intake analyses it, and the label a person gave. */
+static int store_row(void *arg, const struct record *r)
+{
+    struct store_rows *sr = arg;
+    struct strbuf text = STRBUF_INIT, label = STRBUF_INIT;
+    const char *body = r->clean_text ? r->clean_text : r->text;
+    if (strcmp(sr->field, "category") == 0 && r->category_l1 && by_person(r->category_source)) {
+        strbuf_addstr(&label, r->category_l1);
+        if (r->category_l2)
+            strbuf_addf(&label, "/%s", r->category_l2);
+        if (r->category_l2 && r->category_l3)
+            strbuf_addf(&label, "/%s", r->category_l3);
+    } else if (strcmp(sr->field, "severity") == 0 && r->severity && by_person(r->severity_source)) {
+        strbuf_addstr(&label, r->severity);
+    }
+    if (label.len) {
+        if (r->title && *r->title)
+            strbuf_addf(&text, "%s\n", r->title);
+        strbuf_addstr(&text, body ? body : "");
+        sr->rc = labeled_add(sr->d, text.buf, text.len, label.buf, label.len, &sr->e);
+        sr->n++;
+    }
+    strbuf_release(&text);
+    strbuf_release(&label);
+    return sr->rc < 0;
+}
+
+/* Adds the records people labelled (kesu train --from-store FIELD). */
+static int from_store(struct cli *cli, const char *field, struct labeled *d)
+{
+    struct store *s;
+    struct store_filter f = {0};
+    struct store_page page;
+    struct store_rows sr = {.d = d, .field = field};
+    char cursor[64] = "";
+    struct kerr e;
+    int rc = 0;
+    if (cli_open_store(cli, &s) < 0)
+        return -1;
+    f.limit = 1000;
+    do {
+        f.cursor = cursor[0] ? cursor : NULL;
+        kerr_clear(&e);
+        if (store_feedback_list(s, &f, store_row, &sr, &page, &e) < 0) {
+            rc = cli_fail(-1, "train", "%s", e.message);
+            break;
+        }
+        if (sr.rc < 0) {
+            rc = cli_fail(-1, "train", "%s", sr.e.message);
+            break;
+        }
+        memcpy(cursor, page.next_cursor, sizeof cursor);
+    } while (cursor[0]);
+    store_close(s);
+    if (rc == 0) {
+        labeled_sort_labels(d);
+        fprintf(stderr, "train: %ld stored records labelled by a person (%s)\n", sr.n, field);
+    }
+    return rc;
+}
+
 int cmd_train(struct cli *cli, int argc, char **argv)
 {
     struct train_args a = {0};
     struct labeled d;
     struct kerr e;
     struct linear_model *m = NULL;
+    struct segdict *dict = NULL;
     int rc;
-    (void)cli;
     if ((rc = parse_args(argc, argv, &a)) >= 0)
         return rc;
+    if (a.fx.cfg.use_tok) {
+        if (!(dict = cli_open_segdict(cli)))
+            return 1;
+        a.fx.tok = seg_feat_tok;
+        a.fx.tok_ctx = dict;
+    }
     kerr_clear(&e);
     memset(&d, 0, sizeof d);
     for (int i = 0; i < a.ninput; i++)
@@ -237,6 +337,10 @@ int cmd_train(struct cli *cli, int argc, char **argv)
             labeled_release(&d);
             return cli_fail(1, "train", "%s: %s", a.input[i], e.message);
         }
+    if (a.from_store && from_store(cli, a.from_store, &d) < 0) {
+        labeled_release(&d);
+        return 1;
+    }
     size_t dups = a.keep_dups ? 0 : labeled_dedup(&d), ncv = d.n;
     for (int i = 0; i < a.nalso; i++)
         if (labeled_append(a.also[i], &a.lo, &d, &e) < 0) {
@@ -273,5 +377,7 @@ int cmd_train(struct cli *cli, int argc, char **argv)
     }
     linear_free(m);
     labeled_release(&d);
+    if (dict)
+        segdict_close(dict);
     return rc;
 }

@@ -14,9 +14,14 @@
 
 #include <sodium.h>
 
+#include "base/log.h"
 #include "base/xmalloc.h"
 #include "cli/commands.h"
 #include "intake/channels.h"
+#include "intake/nlp.h"
+#include "text/linear.h"
+#include "text/seg.h"
+#include "text/segdict.h"
 #include "intake/pipeline.h"
 #include "store/db.h"
 #include "base/banned.h"
@@ -25,6 +30,9 @@ const struct command commands[] = {
     {"serve", cmd_serve, "run the HTTP server (API, metrics)"},
     {"import", cmd_import, "import records from JSONL or CSV files"},
     {"export", cmd_export, "export records as JSONL or CSV, with filters"},
+    {"idf", cmd_idf, "IDF table of the stored records for keyword extraction"},
+    {"analyze", cmd_analyze, "category, sentiment, keywords and severity of text lines"},
+    {"reclassify", cmd_reclassify, "recompute categories, sentiment, keywords and severity"},
     {"clean", cmd_clean, "clean texts from stdin: normalise, simplify, mask PII, SimHash"},
     {"train", cmd_train, "train a text classifier (sentiment, categories) from labelled data"},
     {"eval", cmd_eval, "score a text classifier on labelled data (accuracy, F1, confusion)"},
@@ -176,6 +184,76 @@ int cli_open_pipeline(struct cli *cli, struct pipeline **out)
     kerr_clear(&e);
     if (pipeline_open(path, out, &e) < 0)
         return cli_fail(-1, "pipeline", "%s", e.message);
+    if (strcmp(cli_setting(cli, "nlp", "on"), "off") != 0) {
+        struct nlp *n;
+        if (cli_open_nlp(cli, &n) < 0) {
+            pipeline_free(*out);
+            *out = NULL;
+            return -1;
+        }
+        pipeline_set_nlp(*out, n);
+    }
+    return 0;
+}
+
+struct segdict *cli_open_segdict(struct cli *cli)
+{
+    struct segdict_src src = SEGDICT_SRC_DEFAULT;
+    struct segdict *d;
+    struct kerr e;
+    char cache[4200];
+    src.dict = cli_setting(cli, "seg_dict", SEGDICT_DEFAULT_DICT);
+    snprintf(cache, sizeof cache, "%s/cache", cli->data_dir);
+    kerr_clear(&e);
+    d = segdict_is_compiled(src.dict) ? segdict_open(src.dict, &e) : segdict_load(&src, cache, &e);
+    if (!d)
+        cli_fail(-1, "seg", "%s", e.message);
+    return d;
+}
+
+int cli_open_store_words(struct cli *cli, struct store **out, struct segdict **dict)
+{
+    struct segdict_src src = SEGDICT_SRC_DEFAULT;
+    struct segdict *d;
+    struct kerr e;
+    char cache[4200];
+    *dict = NULL;
+    if (cli_open_store(cli, out) < 0)
+        return -1;
+    src.dict = cli_setting(cli, "seg_dict", SEGDICT_DEFAULT_DICT);
+    snprintf(cache, sizeof cache, "%s/cache", cli->data_dir);
+    kerr_clear(&e);
+    d = segdict_is_compiled(src.dict) ? segdict_open(src.dict, &e) : segdict_load(&src, cache, &e);
+    if (d && store_set_segdict(*out, d, &e) < 0)
+        log_warn("word index: %s", e.message);
+    *dict = d; /* NULL without a dictionary: then a word index, if any, cannot be changed */
+    return 0;
+}
+
+int cli_model_tokenizer(struct cli *cli, struct linear_model *m, struct segdict **dict)
+{
+    *dict = NULL;
+    if (!linear_config(m)->use_tok)
+        return 0;
+    if (!(*dict = cli_open_segdict(cli)))
+        return -1;
+    linear_set_tokenizer(m, seg_feat_tok, *dict);
+    return 0;
+}
+
+int cli_open_nlp(struct cli *cli, struct nlp **out)
+{
+    struct nlp_opts o = {0};
+    struct kerr e;
+    o.data_dir = cli->data_dir;
+    o.seg_dict = cli_setting(cli, "seg_dict", NULL);
+    o.taxonomy_path = cli_setting(cli, "taxonomy", NULL);
+    o.idf_path = cli_setting(cli, "idf", NULL);
+    o.sentiment_zh = cli_setting(cli, "sentiment_zh", NULL);
+    o.sentiment_en = cli_setting(cli, "sentiment_en", NULL);
+    kerr_clear(&e);
+    if (nlp_open(&o, out, &e) < 0)
+        return cli_fail(-1, "nlp", "%s (set nlp = off to run without text analysis)", e.message);
     return 0;
 }
 

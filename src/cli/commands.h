@@ -56,10 +56,26 @@ struct channels_conf;
 int cli_load_channels(struct cli *cli, struct channels_conf **out);
 /* The intake pipeline with the field-encryption keyring DATA/keys/field.key. -1 after a message. */
 int cli_open_pipeline(struct cli *cli, struct pipeline **out);
+/* Loads the text-analysis stages (dictionary, models, taxonomy) with the settings. */
+struct nlp;
+int cli_open_nlp(struct cli *cli, struct nlp **out);
+/* The segmenter dictionary (setting seg_dict, compiled into DATA/cache); NULL after a message. */
+struct segdict;
+struct segdict *cli_open_segdict(struct cli *cli);
+/* cli_open_store, plus kesu's segmenter on the store for its word index (records removed
+ * from the search index leave it too); *dict is to be closed after store_close (NULL when
+ * there is no dictionary). */
+int cli_open_store_words(struct cli *cli, struct store **out, struct segdict **dict);
+/* For a model trained with segmenter words: opens the dictionary into *dict and sets it. */
+struct linear_model;
+int cli_model_tokenizer(struct cli *cli, struct linear_model *m, struct segdict **dict);
 
 int cmd_serve(struct cli *cli, int argc, char **argv);
 int cmd_import(struct cli *cli, int argc, char **argv);
 int cmd_export(struct cli *cli, int argc, char **argv);
+int cmd_reclassify(struct cli *cli, int argc, char **argv);
+int cmd_analyze(struct cli *cli, int argc, char **argv);
+int cmd_idf(struct cli *cli, int argc, char **argv);
 int cmd_clean(struct cli *cli, int argc, char **argv);
 int cmd_train(struct cli *cli, int argc, char **argv);
 int cmd_eval(struct cli *cli, int argc, char **argv);

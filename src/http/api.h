@@ -45,6 +45,11 @@ int api_form_post(struct req *r);
 int api_form_status(struct req *r);
 int api_qr(struct req *r);
 
+/* api_nlp.c */
+int api_taxonomy_get(struct req *r);
+int api_taxonomy_put(struct req *r);
+int api_keywords(struct req *r);
+
 /* api_feedback.c */
 int api_feedback_create(struct req *r);
 int api_feedback_batch(struct req *r);

@@ -430,6 +430,13 @@ int api_feedback_list(struct req *r)
     f.assignee = req_query(r, "assignee");
     f.team = req_query(r, "team");
     f.q = req_query(r, "q");
+    {
+        const char *m = req_query(r, "match");
+        if (m && strcmp(m, "words") != 0 && strcmp(m, "substring") != 0)
+            return reply_error(r, 400, "invalid_field", "match",
+                               "match is words or substring (the default)");
+        f.q_words = m && strcmp(m, "words") == 0;
+    }
     f.cursor = req_query(r, "cursor");
     f.want_total = total && (strcmp(total, "true") == 0 || strcmp(total, "1") == 0);
     f.limit = 50;

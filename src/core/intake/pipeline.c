@@ -12,6 +12,7 @@
 #include "base/strbuf.h"
 #include "base/utf8.h"
 #include "base/xmalloc.h"
+#include "intake/nlp.h"
 #include "secure/fieldcrypt.h"
 #include "text/normalize.h"
 #include "text/pii.h"
@@ -25,6 +26,7 @@
 struct pipeline {
     struct t2s *t2s;
     struct fieldcrypt *fc;
+    struct nlp *nlp;
 };
 
 int pipeline_open(const char *key_path, struct pipeline **out, struct kerr *err)
@@ -46,7 +48,19 @@ void pipeline_free(struct pipeline *p)
         return;
     t2s_free(p->t2s);
     fieldcrypt_free(p->fc);
+    nlp_free(p->nlp);
     free(p);
+}
+
+void pipeline_set_nlp(struct pipeline *p, struct nlp *n)
+{
+    nlp_free(p->nlp);
+    p->nlp = n;
+}
+
+struct nlp *pipeline_nlp(const struct pipeline *p)
+{
+    return p ? p->nlp : NULL;
 }
 
 /*
@@ -191,6 +205,9 @@ int pipeline_clean(struct pipeline *p, struct record *r, struct kerr *err)
     free(r->clean_text);
     r->clean_text = strcmp(clean.buf, r->text) ? strbuf_detach(&clean, NULL) : NULL;
     r->quality |= QUALITY_CLEANED;
+    /* 5. what it is about, how it sounds, how serious it is */
+    if (p->nlp)
+        nlp_analyze(p->nlp, r);
 out:
     strbuf_release(&vault);
     strbuf_release(&clean);

@@ -17,6 +17,8 @@
  *   4. quality bits: what was corrected, masked, converted (record.h), and
  *      rating_norm: the rating on 0..100 whatever its scale (the raw rating
  *      and scale stay).
+ *   5. text analysis, when an nlp is attached (intake/nlp.h): category,
+ *      sentiment, keywords, severity.
  *
  * Pure per record, thread-safe: one struct pipeline is shared by all threads.
  */
@@ -34,6 +36,12 @@ struct pipeline;
  */
 int pipeline_open(const char *key_path, struct pipeline **out, struct kerr *err);
 void pipeline_free(struct pipeline *p);
+
+struct nlp;
+/* Attaches the text-analysis stages (taken over: freed by pipeline_free). */
+void pipeline_set_nlp(struct pipeline *p, struct nlp *n);
+/* The attached analysis stages, or NULL. */
+struct nlp *pipeline_nlp(const struct pipeline *p);
 
 /* Runs the stages on a validated record, in place. Fails only on an internal error. */
 int pipeline_clean(struct pipeline *p, struct record *r, struct kerr *err);

@@ -90,6 +90,9 @@ const struct record_field record_fields[] = {
     F(dup_key, RF_INT, 0, RF_HIDDEN),
     F(repeat_count, RF_INT, 0, 0),
     F(rating_norm, RF_NUM, 0, 0),
+    F(category_rules, RF_JSON_ARR, 2048, 0),
+    F(severity_source, RF_STR, 32, 0),
+    F(severity_reasons, RF_JSON_ARR, 2048, 0),
 };
 const size_t record_nfields = sizeof(record_fields) / sizeof(record_fields[0]);
 

@@ -74,6 +74,10 @@ struct record {
     int64_t dup_key;      /* of customer and clean_text, for exact duplicates */
     int64_t repeat_count; /* later duplicates linked to this record */
     double rating_norm;   /* rating on 0..100 (100 * rating / rating_scale); raw kept */
+    /* text analysis (intake/nlp.h) */
+    char *category_rules;   /* JSON array: ids of the taxonomy rules that fired */
+    char *severity_source;  /* rule or manual */
+    char *severity_reasons; /* JSON array: why the severity is what it is */
 };
 
 enum record_kind { RF_STR, RF_TIME, RF_NUM, RF_INT, RF_JSON_ARR, RF_JSON_OBJ };

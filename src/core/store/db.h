@@ -93,7 +93,8 @@ enum store_job_kind {
     STORE_JOB_RECEIPT,
     STORE_JOB_REJECTION,
     STORE_JOB_AUDIT,
-    STORE_JOB_CALL, /* call(job, tx, now) inside the writer's transaction (store/ files only) */
+    STORE_JOB_CALL,     /* call(job, tx, now) inside the writer's transaction (store/ files only) */
+    STORE_JOB_ANALYSIS, /* text-analysis results of stored records (kesu reclassify) */
 };
 struct conn;
 
@@ -204,6 +205,7 @@ struct store_filter {
     const char *product, *store, *region, *customer_id, *severity, *assignee, *team;
     int64_t since, until; /* received_at in [since, until); 0 = open */
     const char *q;        /* full-text query; "" or NULL = none */
+    bool q_words;         /* match q as whole words (kesu_seg index), not substrings */
     int limit;            /* 1..1000 */
     const char *cursor;   /* from a previous page, or NULL */
     bool want_total;
@@ -507,6 +509,38 @@ struct store_stats {
     uint64_t search_indexed; /* records indexed by this process */
 };
 void store_stats(struct store *s, struct store_stats *st);
+
+/* ---- text analysis (store/nlp.c) ------------------------------------------- */
+
+/*
+ * STORE_JOB_ANALYSIS: recs[0..n) are stored records (id set) with new
+ * analysis results (categories, category_rules, severity, severity_reasons,
+ * sentiment, keywords). A category or severity whose source is "manual" in
+ * the database is kept, whatever the record says. No timeline entries.
+ */
+
+struct store_kw_filter {
+    int64_t since, until; /* received_at in [since, until) */
+    const char *category; /* any level; NULL = all */
+    const char *channel;  /* NULL = all */
+};
+typedef int (*store_kw_cb)(void *arg, const char *word, int64_t n);
+/*
+ * Counts, per keyword, the records matching f whose keywords hold it (cb per
+ * word, in no order), and the records matching f into *records.
+ */
+int store_keyword_counts(struct store *s, const struct store_kw_filter *f, store_kw_cb cb,
+                         void *arg, int64_t *records, struct kerr *err);
+
+/*
+ * Word search: with a segmenter dictionary (text/segdict.h, kept open as long
+ * as the store), records are indexed a second time by words (FTS5 tokenizer
+ * kesu_seg, table fts_w in search.db, built from the start by the indexer
+ * when it is new), and a list with store_filter.q_words matches whole words.
+ * Call before store_start.
+ */
+struct segdict;
+int store_set_segdict(struct store *s, const struct segdict *d, struct kerr *err);
 
 /* Indexes everything not yet searchable, now (CLI, tests). Returns rows indexed or < 0. */
 long store_search_catch_up(struct store *s, struct kerr *err);

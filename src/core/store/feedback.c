@@ -268,6 +268,15 @@ int feedback_patch(struct conn *c, int64_t id, struct store_patch *p, const char
         if (stamp)
             strbuf_addf(&sql, ",%s=coalesce(%s,?1)", stamp, stamp);
     }
+    /* a person's category or severity: kept by later analysis (store/nlp.c) */
+    for (int i = 0; i < nchanged; i++)
+        if (strncmp(changed[i]->name, "category_l", 10) == 0) {
+            strbuf_addstr(&sql, ",category_source='manual',category_confidence=1");
+            break;
+        }
+    for (int i = 0; i < nchanged; i++)
+        if (strcmp(changed[i]->name, "severity") == 0)
+            strbuf_addstr(&sql, ",severity_source='manual'");
     strbuf_addstr(&sql, " WHERE id=?");
     if (sqlite3_prepare_v2(c->db, sql.buf, -1, &st, NULL) != SQLITE_OK) {
         rc = db_error(c->db, err, "prepare update");
@@ -446,6 +455,33 @@ static void where_eq(struct strbuf *sql, struct params *p, const char *col, cons
     param_text(p, val, strlen(val));
 }
 
+/* The full-text table: characters (kesu_cjk, substring search) or words (kesu_seg). */
+static const char *fts_table(const struct store_filter *f)
+{
+    return f->q_words ? "fts_w" : "fts";
+}
+
+/* Word search: each space-separated term a phrase cut by kesu_seg, all required. */
+static void word_match_expr(const char *q, struct strbuf *out)
+{
+    const char *p = q;
+    while (*p) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (!*p)
+            break;
+        if (out->len)
+            strbuf_addch(out, ' ');
+        strbuf_addch(out, '"');
+        for (; *p && *p != ' ' && *p != '\t'; p++) {
+            if (*p == '"')
+                strbuf_addch(out, '"');
+            strbuf_addch(out, *p);
+        }
+        strbuf_addch(out, '"');
+    }
+}
+
 /* The WHERE clause shared by the page query and the count query. */
 static void build_where(struct strbuf *sql, struct params *p, const struct store_filter *f,
                         const char *match)
@@ -457,7 +493,7 @@ static void build_where(struct strbuf *sql, struct params *p, const struct store
         free(sc);
     }
     if (match) {
-        strbuf_addstr(sql, " AND fts MATCH ?");
+        strbuf_addf(sql, " AND %s MATCH ?", fts_table(f));
         param_text(p, match, strlen(match));
     }
     where_in(sql, p, "channel", f->channel);
@@ -521,8 +557,11 @@ static int count_total(struct conn *c, const struct store_filter *f, const char 
     sqlite3_stmt *st;
     int rc = 0;
 
-    strbuf_addstr(&sql, match ? "SELECT count(*) FROM s.fts JOIN feedback f ON f.id=fts.rowid"
-                              : "SELECT count(*) FROM feedback f");
+    if (match)
+        strbuf_addf(&sql, "SELECT count(*) FROM s.%s JOIN feedback f ON f.id=%s.rowid",
+                    fts_table(f), fts_table(f));
+    else
+        strbuf_addstr(&sql, "SELECT count(*) FROM feedback f");
     build_where(&sql, &p, f, match);
     if (sqlite3_prepare_v2(c->db, sql.buf, -1, &st, NULL) != SQLITE_OK) {
         rc = db_error(c->db, err, "prepare count");
@@ -555,8 +594,16 @@ int store_feedback_list(struct store *s, const struct store_filter *f, store_rec
     page->next_cursor[0] = '\0';
     page->total = -1;
     if (f->q && *f->q) {
-        fts_cjk_match_expr(f->q, strlen(f->q), &match);
+        if (f->q_words)
+            word_match_expr(f->q, &match);
+        else
+            fts_cjk_match_expr(f->q, strlen(f->q), &match);
         search = match.len > 0;
+    }
+    if (search && f->q_words && !s->segdict) {
+        rc = kerr_set(err, KERR_INVALID, "invalid_field", "match",
+                      "word search needs the text analysis (setting nlp)");
+        goto out;
     }
     if (f->cursor && *f->cursor && parse_cursor(f->cursor, search, &ct, &cid) < 0) {
         rc = kerr_set(err, KERR_INVALID, "invalid_cursor", "cursor",
@@ -568,11 +615,14 @@ int store_feedback_list(struct store *s, const struct store_filter *f, store_rec
         goto out;
     }
     strbuf_addf(&sql, "SELECT %s FROM ", feedback_columns());
-    strbuf_addstr(&sql, search ? "s.fts JOIN feedback f ON f.id=fts.rowid" : "feedback f");
+    if (search)
+        strbuf_addf(&sql, "s.%s JOIN feedback f ON f.id=%s.rowid", fts_table(f), fts_table(f));
+    else
+        strbuf_addstr(&sql, "feedback f");
     build_where(&sql, &p, f, search ? match.buf : NULL);
     if (f->cursor && *f->cursor) {
         if (search) {
-            strbuf_addstr(&sql, " AND fts.rowid<?");
+            strbuf_addf(&sql, " AND %s.rowid<?", fts_table(f));
             param_int(&p, cid);
         } else {
             strbuf_addstr(&sql, " AND (f.received_at,f.id)<(?,?)");
@@ -580,8 +630,10 @@ int store_feedback_list(struct store *s, const struct store_filter *f, store_rec
             param_int(&p, cid);
         }
     }
-    strbuf_addstr(&sql,
-                  search ? " ORDER BY fts.rowid DESC" : " ORDER BY f.received_at DESC, f.id DESC");
+    if (search)
+        strbuf_addf(&sql, " ORDER BY %s.rowid DESC", fts_table(f));
+    else
+        strbuf_addstr(&sql, " ORDER BY f.received_at DESC, f.id DESC");
     strbuf_addstr(&sql, " LIMIT ?");
     param_int(&p, limit + 1);
 

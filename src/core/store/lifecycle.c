@@ -119,6 +119,20 @@ int store_backup_db(struct store *s, const char *main_out, const char *search_ou
 
 /* ---- the search index and the files after erasure ---------------------------------- */
 
+static bool table_exists(sqlite3 *db, const char *schema, const char *name)
+{
+    char sql[96];
+    sqlite3_stmt *st;
+    bool yes;
+    snprintf(sql, sizeof sql, "SELECT 1 FROM %s.sqlite_master WHERE name=?", schema);
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return false;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    yes = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return yes;
+}
+
 /* Removes records from the search index for good (optimize rewrites it without them), then
  * truncates both WAL files. Called with s->index_lock held. */
 static int scrub_files(struct store *s, const struct store_ids *ids, struct kerr *err)
@@ -131,21 +145,36 @@ static int scrub_files(struct store *s, const struct store_ids *ids, struct kerr
     if (ids->n) {
         if ((rc = conn_exec(c, "BEGIN IMMEDIATE", err)) < 0)
             goto out;
-        if (sqlite3_prepare_v2(c->db, "DELETE FROM s.fts WHERE rowid=?", -1, &st, NULL) !=
-            SQLITE_OK) {
-            rc = db_error(c->db, err, "prepare index delete");
-            conn_exec(c, "ROLLBACK", NULL);
-            goto out;
+        /* the substring index, and the word index (fts_w) where kesu_seg built one */
+        static const char *const tables[] = {"fts", "fts_w"};
+        for (size_t t = 0; t < sizeof tables / sizeof tables[0] && rc == 0; t++) {
+            char sql[96];
+            snprintf(sql, sizeof sql, "DELETE FROM s.%s WHERE rowid=?", tables[t]);
+            if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK) {
+                if (t > 0 && !table_exists(c->db, "s", tables[t]))
+                    continue; /* no word index */
+                if (t > 0)    /* it is there, but this process has no segmenter for it */
+                    rc = kerr_set(err, KERR_IO, "io_error", NULL,
+                                  "the word search index cannot be changed without kesu's "
+                                  "segmenter dictionary (setting seg_dict): %s",
+                                  sqlite3_errmsg(c->db));
+                else
+                    rc = db_error(c->db, err, "prepare index delete");
+                break;
+            }
+            for (size_t i = 0; i < ids->n && rc == 0; i++) {
+                sqlite3_bind_int64(st, 1, ids->v[i]);
+                if (sqlite3_step(st) != SQLITE_DONE)
+                    rc = db_error(c->db, err, "delete from search index");
+                sqlite3_reset(st);
+            }
+            sqlite3_finalize(st);
+            st = NULL;
+            snprintf(sql, sizeof sql, "INSERT INTO s.%s(%s) VALUES('optimize')", tables[t],
+                     tables[t]);
+            if (rc == 0)
+                rc = conn_exec(c, sql, err);
         }
-        for (size_t i = 0; i < ids->n && rc == 0; i++) {
-            sqlite3_bind_int64(st, 1, ids->v[i]);
-            if (sqlite3_step(st) != SQLITE_DONE)
-                rc = db_error(c->db, err, "delete from search index");
-            sqlite3_reset(st);
-        }
-        sqlite3_finalize(st);
-        if (rc == 0)
-            rc = conn_exec(c, "INSERT INTO s.fts(fts) VALUES('optimize')", err);
         if (rc == 0)
             rc = conn_exec(c, "COMMIT", err);
         else

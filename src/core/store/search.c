@@ -117,8 +117,102 @@ long store_search_catch_up(struct store *s, struct kerr *err)
             break;
         total += n;
     }
+    while (n >= 0 && s->segdict) {
+        pthread_mutex_lock(&s->index_lock);
+        n = search_words_step(s, c, 20000, err);
+        pthread_mutex_unlock(&s->index_lock);
+        if (n <= 0)
+            break;
+    }
     conn_close(c);
     return n < 0 ? n : total;
+}
+
+/* ---- word search --------------------------------------------------------------- */
+
+int store_set_segdict(struct store *s, const struct segdict *d, struct kerr *err)
+{
+    struct conn *c;
+    int rc;
+    s->segdict = d;
+    /* pooled readers were opened without the word tokenizer */
+    pthread_mutex_lock(&s->plock);
+    while (s->nidle > 0)
+        conn_close(s->idle[--s->nidle]);
+    pthread_mutex_unlock(&s->plock);
+    if ((rc = conn_open(s, &c, CONN_INDEXER, err)) < 0)
+        return rc;
+    /* a new table starts at record 0: the indexer builds it from all records */
+    rc = conn_exec(c,
+                   "CREATE VIRTUAL TABLE IF NOT EXISTS s.fts_w USING fts5(title, text,"
+                   " tokenize='kesu_seg');"
+                   "INSERT OR IGNORE INTO s.search_state VALUES('indexed_to_w', 0);",
+                   err);
+    conn_close(c);
+    return rc;
+}
+
+long search_words_step(struct store *s, struct conn *c, int max_rows, struct kerr *err)
+{
+    sqlite3_stmt *st = NULL, *rows = NULL, *add = NULL;
+    int64_t from = 0, to;
+    long n = 0;
+    int rc;
+    (void)s;
+    if ((rc = conn_exec(c, "BEGIN", err)) < 0)
+        return rc;
+    if (sqlite3_prepare_v2(c->db, "SELECT v FROM s.search_state WHERE k='indexed_to_w'", -1, &st,
+                           NULL) != SQLITE_OK ||
+        sqlite3_step(st) != SQLITE_ROW)
+        goto fail;
+    from = to = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    st = NULL;
+    if (sqlite3_prepare_v2(c->db,
+                           "SELECT id,coalesce(title,''),text FROM feedback WHERE id>? ORDER BY id"
+                           " LIMIT ?",
+                           -1, &rows, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(c->db, "INSERT INTO s.fts_w(rowid,title,text) VALUES(?,?,?)", -1, &add,
+                           NULL) != SQLITE_OK)
+        goto fail;
+    sqlite3_bind_int64(rows, 1, from);
+    sqlite3_bind_int(rows, 2, max_rows);
+    while ((rc = sqlite3_step(rows)) == SQLITE_ROW) {
+        to = sqlite3_column_int64(rows, 0);
+        sqlite3_bind_int64(add, 1, to);
+        sqlite3_bind_value(add, 2, sqlite3_column_value(rows, 1));
+        sqlite3_bind_value(add, 3, sqlite3_column_value(rows, 2));
+        if (sqlite3_step(add) != SQLITE_DONE)
+            goto fail;
+        sqlite3_reset(add);
+        n++;
+    }
+    if (rc != SQLITE_DONE)
+        goto fail;
+    if (n > 0) {
+        if (sqlite3_prepare_v2(c->db, "UPDATE s.search_state SET v=? WHERE k='indexed_to_w'", -1,
+                               &st, NULL) != SQLITE_OK)
+            goto fail;
+        sqlite3_bind_int64(st, 1, to);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            goto fail;
+    }
+    sqlite3_finalize(st);
+    sqlite3_finalize(rows);
+    sqlite3_finalize(add);
+    st = rows = add = NULL;
+    if ((rc = conn_exec(c, "COMMIT", err)) < 0) {
+        conn_exec(c, "ROLLBACK", NULL);
+        return rc;
+    }
+    return n;
+fail:
+    rc = db_error(c->db, err, "index words");
+    sqlite3_finalize(st);
+    sqlite3_finalize(rows);
+    sqlite3_finalize(add);
+    conn_exec(c, "ROLLBACK", NULL);
+    return rc;
 }
 
 /* Waits up to ms milliseconds or until the store is stopping; returns true when stopping. */
@@ -166,6 +260,15 @@ void *search_main(void *arg)
         pthread_mutex_unlock(&s->index_lock);
         if (n < 0)
             log_warn("search indexer: %s", err.message);
+        if (n >= 0 && s->segdict) { /* then the same records by words */
+            pthread_mutex_lock(&s->index_lock);
+            long m = search_words_step(s, c, INDEX_BATCH, &err);
+            pthread_mutex_unlock(&s->index_lock);
+            if (m < 0)
+                log_warn("search indexer (words): %s", err.message);
+            if (m == INDEX_BATCH)
+                n = INDEX_BATCH;
+        }
         if (n == INDEX_BATCH) {
             if (nap(s, 0))
                 break;

@@ -18,6 +18,7 @@
 #include "base/strbuf.h"
 #include "base/xmalloc.h"
 #include "store/fts_cjk.h"
+#include "store/fts_seg.h"
 #include "store/sqlite_int.h"
 #include "base/banned.h"
 
@@ -181,6 +182,10 @@ int conn_open(struct store *s, struct conn **out, enum conn_kind kind, struct ke
     sqlite3_busy_timeout(c->db, 10000);
     if (fts_cjk_register(c->db) != SQLITE_OK) {
         rc = db_error(c->db, err, "register tokenizer");
+        goto fail;
+    }
+    if (s->segdict && fts_seg_register(c->db, s->segdict) != SQLITE_OK) {
+        rc = db_error(c->db, err, "register word tokenizer");
         goto fail;
     }
     strbuf_addstr(&sql, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;"

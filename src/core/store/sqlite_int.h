@@ -70,6 +70,7 @@ struct conn {
 #define STORE_POOL_MAX 32
 
 struct store {
+    const struct segdict *segdict; /* word search (fts_w), or NULL */
     char *dir;
     char *main_path;
     char *search_path;
@@ -166,6 +167,8 @@ int audit_append(struct conn *c, const struct store_audit *a, struct kerr *err);
 /* A timeline event without field/before/after (e.g. pii_reveal with its reason as note). */
 int feedback_add_event(struct conn *c, int64_t id, int64_t at, const char *actor, const char *kind,
                        const char *note, struct kerr *err);
+/* store/nlp.c: writes records' analysis results (STORE_JOB_ANALYSIS). */
+int feedback_set_analysis(struct conn *c, const struct record *recs, size_t n, struct kerr *err);
 int feedback_patch(struct conn *c, int64_t id, struct store_patch *p, const char *actor,
                    int64_t now, struct kerr *err);
 
@@ -188,6 +191,8 @@ void *syncer_main(void *arg);
 
 /* search.c */
 int search_open(struct store *s, struct kerr *err);
+/* Indexes words of up to max_rows records not yet in fts_w; rows indexed or < 0. */
+long search_words_step(struct store *s, struct conn *c, int max_rows, struct kerr *err);
 long search_step(struct store *s, struct conn *c, int max_rows, struct kerr *err);
 void *search_main(void *arg);
 void *checkpoint_main(void *arg);

@@ -84,6 +84,8 @@ static int run_job(struct store *s, struct conn *c, struct store_job *j, int64_t
             rc =
                 feedback_add_event(c, j->id, j->audit->at ? j->audit->at : clock_now_ms(), j->actor,
                                    "pii_reveal", j->patch ? j->patch->note : NULL, &j->err);
+    } else if (j->kind == STORE_JOB_ANALYSIS) {
+        rc = feedback_set_analysis(c, j->recs, j->n, &j->err);
     } else if (j->kind == STORE_JOB_REJECTION) {
         sqlite3_stmt *st = conn_stmt(c, ST_REJECT_ADD);
         if (!st)

@@ -214,26 +214,49 @@ static void word_ngrams(const struct feat_config *cfg, struct feat_scratch *sc, 
         }
 }
 
-static int cmp_u32(const void *a, const void *b)
+/*
+ * Sorts the hashed ids: insertion sort for a few, else an LSD radix sort over
+ * the id's bits, 8 at a time (ids are below 2^bits, bits <= 24), through the
+ * scratch's second buffer; a few times faster than qsort for a review's
+ * hundreds of ids.
+ */
+static void sort_ids(struct feat_scratch *sc, unsigned bits)
 {
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return (x > y) - (x < y);
-}
-
-static void sort_ids(uint32_t *a, size_t n)
-{
-    if (n > 48) {
-        qsort(a, n, sizeof *a, cmp_u32);
+    uint32_t *a = sc->ids, *b;
+    size_t n = sc->nids;
+    if (n <= 48) {
+        for (size_t i = 1; i < n; i++) {
+            uint32_t v = a[i];
+            size_t j = i;
+            while (j > 0 && a[j - 1] > v) {
+                a[j] = a[j - 1];
+                j--;
+            }
+            a[j] = v;
+        }
         return;
     }
-    for (size_t i = 1; i < n; i++) {
-        uint32_t v = a[i];
-        size_t j = i;
-        while (j > 0 && a[j - 1] > v) {
-            a[j] = a[j - 1];
-            j--;
-        }
-        a[j] = v;
+    if (sc->cap_tmp < n)
+        sc->tmp = grow(sc->tmp, &sc->cap_tmp, n, sizeof *sc->tmp);
+    b = sc->tmp;
+    for (unsigned shift = 0; shift < bits; shift += 8) {
+        size_t count[257] = {0};
+        for (size_t i = 0; i < n; i++)
+            count[((a[i] >> shift) & 0xFF) + 1]++;
+        for (int k = 0; k < 256; k++)
+            count[k + 1] += count[k];
+        for (size_t i = 0; i < n; i++)
+            b[count[(a[i] >> shift) & 0xFF]++] = a[i];
+        uint32_t *t = a;
+        a = b;
+        b = t;
+    }
+    if (a != sc->ids) { /* an odd number of passes: the result is in tmp */
+        sc->tmp = sc->ids;
+        sc->ids = a;
+        size_t c = sc->cap_tmp;
+        sc->cap_tmp = sc->cap_ids;
+        sc->cap_ids = c;
     }
 }
 
@@ -253,7 +276,7 @@ void feat_extract(const struct feat_extractor *fx, const char *s, size_t len,
             latin_words(sc, nc);
         word_ngrams(cfg, sc, mask);
     }
-    sort_ids(sc->ids, sc->nids);
+    sort_ids(sc, cfg->bits);
     out->n = 0;
     if (out->cap < sc->nids) {
         size_t c = out->cap;
@@ -299,5 +322,6 @@ void feat_scratch_release(struct feat_scratch *sc)
     free(sc->low);
     free(sc->off);
     free(sc->words);
+    free(sc->tmp);
     memset(sc, 0, sizeof *sc);
 }

@@ -76,6 +76,8 @@ struct feat_scratch {
     size_t cap_off;
     uint32_t *words; /* hash of each word, in order */
     size_t nwords, cap_words;
+    uint32_t *tmp; /* radix sort buffer */
+    size_t cap_tmp;
 };
 
 /* The default config: char 1-3, no words, 2^20 buckets. */

@@ -251,6 +251,27 @@ done:
     return rc;
 }
 
+int labeled_add(struct labeled *d, const char *text, size_t tlen, const char *label, size_t llen,
+                struct kerr *err)
+{
+    struct adder a = {.d = d};
+    size_t c = 1024;
+    while (c < d->n + 1)
+        c *= 2;
+    /* the same size again costs little: realloc keeps the block */
+    d->text = xrealloc(d->text, c * sizeof *d->text);
+    d->len = xrealloc(d->len, c * sizeof *d->len);
+    d->y = xrealloc(d->y, c * sizeof *d->y);
+    a.cap = c;
+    return add_row(&a, text, tlen, label, llen, err);
+}
+
+void labeled_sort_labels(struct labeled *d)
+{
+    if (d->nlabels > 1)
+        sort_labels(d);
+}
+
 static const struct labeled *dedup_d;
 static int cmp_text(const void *a, const void *b)
 {

@@ -50,6 +50,15 @@ int labeled_read(const char *path, const struct labeled_opts *o, struct labeled 
 int labeled_append(const char *path, const struct labeled_opts *o, struct labeled *out,
                    struct kerr *err);
 /* Drops texts identical to an earlier one (first kept); returns how many were dropped. */
+/*
+ * Adds one text with its label (texts of other sources than files, e.g. the
+ * store); call labeled_sort_labels once all are in. Empty texts or labels are
+ * skipped (counted). KERR_INVALID when there are too many labels.
+ */
+int labeled_add(struct labeled *d, const char *text, size_t tlen, const char *label, size_t llen,
+                struct kerr *err);
+/* Orders the labels by name (as labeled_read does) and renumbers the rows. */
+void labeled_sort_labels(struct labeled *d);
 size_t labeled_dedup(struct labeled *d);
 void labeled_release(struct labeled *d);
 

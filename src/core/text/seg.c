@@ -427,3 +427,22 @@ int seg_cut(const struct segdict *d, const char *text, size_t len, unsigned flag
 {
     return seg_cut_lex(segdict_lex(d), text, len, (flags & SEG_HMM) != 0, fn, arg);
 }
+
+struct feat_tok_arg {
+    void (*emit)(void *arg, const char *tok, size_t len);
+    void *arg;
+};
+
+static int feat_tok_cb(void *arg, const char *tok, size_t len)
+{
+    struct feat_tok_arg *a = arg;
+    a->emit(a->arg, tok, len);
+    return 0;
+}
+
+void seg_feat_tok(void *dict, const char *s, size_t len,
+                  void (*out)(void *arg, const char *tok, size_t len), void *arg)
+{
+    struct feat_tok_arg a = {out, arg};
+    seg_cut(dict, s, len, SEG_HMM, feat_tok_cb, &a);
+}

@@ -55,4 +55,12 @@ typedef int (*seg_token_fn)(void *arg, const char *tok, size_t len);
 int seg_cut(const struct segdict *d, const char *text, size_t len, unsigned flags, seg_token_fn fn,
             void *arg);
 
+/*
+ * A word tokenizer for the classifier's features (text/features.h
+ * feat_tok_fn): dict is a struct segdict; emits the tokens of seg_cut with
+ * HMM. Models trained with segmenter words (kesu train --seg-words) use it.
+ */
+void seg_feat_tok(void *dict, const char *s, size_t len,
+                  void (*out)(void *arg, const char *tok, size_t len), void *arg);
+
 #endif
