@@ -25,7 +25,8 @@ static void usage(FILE *out)
         "usage: kesu import [--format jsonl|csv|xlsx] [--mapping FILE] [--encoding E]\n"
         "                   [--sheet NAME|N] [--channel CH] [--strict] [--no-clean] [--batch N]\n"
         "                   FILE...\n"
-        "       kesu import --mail [--keep-quotes] [--batch N] PATH...\n\n"
+        "       kesu import --mail [--keep-quotes] [--batch N] PATH...\n"
+        "       kesu import --denominator FILE   (order counts: CSV day,orders[,dimension,value])\n\n"
         "Imports records from JSON Lines (one object per line), CSV or Excel workbooks\n"
         "(.xlsx) with the same checks as the API. FILE '-' is standard input (not xlsx).\n"
         "Without --mapping the header row holds kesu field names; with it, any export's\n"
@@ -185,6 +186,7 @@ int cmd_import(struct cli *cli, int argc, char **argv)
         {"no-clean", no_argument, NULL, 'n'},       {"mail", no_argument, NULL, 'm'},
         {"keep-quotes", no_argument, NULL, 'k'},    {"mapping", required_argument, NULL, 'M'},
         {"encoding", required_argument, NULL, 'e'}, {"sheet", required_argument, NULL, 'S'},
+        {"denominator", required_argument, NULL, 'D'},
         {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
     struct import_opts o = {0};
     struct mail_import_opts mo = {0};
@@ -231,6 +233,8 @@ int cmd_import(struct cli *cli, int argc, char **argv)
         case 'k':
             mo.mail.keep_quotes = true;
             break;
+        case 'D': /* order counts for complaints per 10,000 orders (cmd_stats.c) */
+            return stats_import_denominator(cli, optarg);
         case 'h':
             usage(stdout);
             return 0;

@@ -39,6 +39,16 @@ int api_device_events_get(struct req *r);
 /* api_quality.c */
 int api_quality(struct req *r);
 
+/* api_stats.c */
+int api_stats_volume(struct req *r);
+int api_stats_pareto(struct req *r);
+int api_stats_crosstab(struct req *r);
+int api_stats_satisfaction(struct req *r);
+int api_stats_sla(struct req *r);
+int api_stats_handling(struct req *r);
+int api_stats_heatmap(struct req *r);
+int api_stats_staff(struct req *r);
+
 /* api_forms.c */
 int api_form_get(struct req *r);
 int api_form_post(struct req *r);

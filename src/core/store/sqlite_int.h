@@ -104,6 +104,8 @@ struct store {
     bool audit_loaded;
     int64_t audit_id;
     unsigned char audit_head[32];
+    /* daily rollups (stats.c), under wlock: the running job's deltas and the batch's */
+    struct rollup *ru_job, *ru_batch;
 
     atomic_uint_fast64_t commits, jobs, records, search_indexed, syncs;
     atomic_int_fast64_t queue_depth;
@@ -155,6 +157,18 @@ void dedup_free(struct dedup *d);
 int audit_append(struct conn *c, const struct store_audit *a, struct kerr *err);
 int feedback_patch(struct conn *c, int64_t id, struct store_patch *p, const char *actor,
                    int64_t now, struct kerr *err);
+
+/* stats.c: rollup deltas. rollup_add_record adds (sign 1) or takes away (-1) what record r
+ * counts in the rollups; rollup_flush writes a map's deltas in the current transaction. */
+struct rollup;
+struct rollup *rollup_new(void);
+void rollup_reset(struct rollup *ru);
+void rollup_free(struct rollup *ru);
+void rollup_merge(struct rollup *into, const struct rollup *from);
+void rollup_add_record(struct rollup *ru, const struct record *r, int sign);
+/* Whether a change of this field changes what a record counts in the rollups. */
+bool rollup_field(const char *name);
+int rollup_flush(struct conn *c, struct rollup *ru, struct kerr *err);
 
 /* writer.c: runs jobs in one transaction on the writer connection, durably; wlock held. */
 void writer_run_batch(struct store *s, struct store_job *jobs);
