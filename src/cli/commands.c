@@ -36,6 +36,7 @@ const struct command commands[] = {
     {"audit", cmd_audit, "verify, list or export the tamper-evident audit log"},
     {"reveal", cmd_reveal, "show the unmasked personal data of one record (logged)"},
     {"stats", cmd_stats, "metrics: volume, Pareto, cross-tabs, satisfaction, SLA, staff"},
+    {"report", cmd_report, "daily/weekly/monthly report as HTML or xlsx; report schedules"},
     {"quality", cmd_quality, "data-quality report of intake per channel and period"},
     {"migrate", cmd_migrate, "apply database migrations and show the schema version"},
     {"version", cmd_version, "print the version"},

@@ -75,6 +75,7 @@ int cmd_migrate(struct cli *cli, int argc, char **argv);
 int cmd_version(struct cli *cli, int argc, char **argv);
 int cmd_help(struct cli *cli, int argc, char **argv);
 int cmd_stats(struct cli *cli, int argc, char **argv);
+int cmd_report(struct cli *cli, int argc, char **argv);
 /* kesu import --denominator FILE: CSV day,orders[,dimension,value] (cmd_stats.c). */
 int stats_import_denominator(struct cli *cli, const char *path);
 

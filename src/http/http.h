@@ -31,6 +31,7 @@ struct server_opts {
     const struct channels_conf *channels; /* webhooks, device rule, forms */
     struct pipeline *pipeline;            /* the cleaning stages; NULL = store as given */
     unsigned char form_key[32];           /* signs form render times */
+    const char *reports_dir;              /* where reports are written (DATA/reports) */
 };
 
 enum { REQ_DONE = 0, REQ_ASYNC = 1 };

@@ -334,6 +334,42 @@ struct store_orders_row {
 /* Stores (replacing) order counts, durably, in one transaction. */
 int store_stats_orders_put(struct store *s, const struct store_orders_row *rows, size_t n,
                            struct kerr *err);
+/* The keywords column (JSON array text) of each record received in [t0, t1) that has one. */
+typedef int (*store_text_cb)(void *arg, const char *text);
+int store_stats_keywords(struct store *s, int64_t t0, int64_t t1, store_text_cb cb, void *arg,
+                         struct kerr *err);
+/* Rows of table `name` (one a report reads only when it exists), or -1 when absent. */
+int64_t store_table_rows(struct store *s, const char *name);
+
+/* Reports written (table reports). */
+struct store_report {
+    int64_t id, day0, day1, bytes, schedule_id, created_at;
+    const char *period, *format, *path, *created_by;
+};
+int store_report_add(struct store *s, const struct store_report *r, int64_t *id,
+                     struct kerr *err);
+typedef int (*store_report_cb)(void *arg, const struct store_report *r);
+/* Newest first, at most limit; id > 0 lists that report only. */
+int store_report_list(struct store *s, int64_t id, int limit, store_report_cb cb, void *arg,
+                      struct kerr *err);
+
+/* Report schedules (table report_schedules). */
+struct store_schedule {
+    int64_t id, last_due, created_at;
+    const char *name, *cron, *period, *format;
+    bool enabled;
+};
+int store_schedule_put(struct store *s, const struct store_schedule *sc, int64_t *id,
+                       struct kerr *err);
+typedef int (*store_schedule_cb)(void *arg, const struct store_schedule *sc);
+int store_schedule_list(struct store *s, store_schedule_cb cb, void *arg, struct kerr *err);
+/*
+ * Claims occurrence `due` (unix seconds) of schedule id: sets last_due = due
+ * only when it was lower. Returns 1 when claimed (run it), 0 when already
+ * handled (by an earlier run or another process), < 0 on error.
+ */
+int store_schedule_claim(struct store *s, int64_t id, int64_t due, struct kerr *err);
+
 /* Whether a table exists (reports read the tables other modules add). */
 bool store_table_exists(struct store *s, const char *name);
 

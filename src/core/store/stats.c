@@ -611,3 +611,225 @@ bool store_table_exists(struct store *s, const char *name)
     store_reader_put(s, c);
     return found;
 }
+
+int store_stats_keywords(struct store *s, int64_t t0, int64_t t1, store_text_cb cb, void *arg,
+                         struct kerr *err)
+{
+    struct conn *c = store_reader(s, err);
+    sqlite3_stmt *st = NULL;
+    int rc;
+    if (!c)
+        return KERR_IO;
+    if (sqlite3_prepare_v2(c->db,
+                           "SELECT keywords FROM feedback WHERE received_at>=? AND received_at<? "
+                           "AND keywords IS NOT NULL",
+                           -1, &st, NULL) != SQLITE_OK) {
+        rc = db_error(c->db, err, "prepare keywords");
+        goto out;
+    }
+    sqlite3_bind_int64(st, 1, t0);
+    sqlite3_bind_int64(st, 2, t1);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        if (cb(arg, text(st, 0))) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    rc = rc == SQLITE_DONE ? 0 : db_error(c->db, err, "read keywords");
+out:
+    sqlite3_finalize(st);
+    store_reader_put(s, c);
+    return rc;
+}
+
+int64_t store_table_rows(struct store *s, const char *name)
+{
+    struct conn *c;
+    sqlite3_stmt *st = NULL;
+    struct strbuf sql = STRBUF_INIT;
+    int64_t n = -1;
+    /* the name goes into SQL text: accept plain identifiers only */
+    for (const char *p = name; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || *p == '_' || (*p >= '0' && *p <= '9')))
+            return -1;
+    if (!store_table_exists(s, name) || !(c = store_reader(s, NULL)))
+        return -1;
+    strbuf_addf(&sql, "SELECT count(*) FROM \"%s\"", name);
+    if (sqlite3_prepare_v2(c->db, sql.buf, -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    strbuf_release(&sql);
+    store_reader_put(s, c);
+    return n;
+}
+
+/* A one-statement durable write on the writer connection (CLI and server alike). */
+static int write_one(struct store *s, sqlite3_stmt **st, const char *sql, struct kerr *err)
+{
+    if (sqlite3_prepare_v2(s->wconn->db, sql, -1, st, NULL) != SQLITE_OK)
+        return db_error(s->wconn->db, err, "prepare");
+    return 0;
+}
+
+static int finish_one(struct store *s, sqlite3_stmt *st, int64_t *id, struct kerr *err)
+{
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+        rc = db_error(s->wconn->db, err, "write");
+    } else {
+        if (id)
+            *id = sqlite3_last_insert_rowid(s->wconn->db);
+        rc = sqlite3_changes(s->wconn->db);
+    }
+    sqlite3_finalize(st);
+    if (rc >= 0) {
+        int src = wal_sync(s, err);
+        if (src < 0)
+            rc = src;
+    }
+    return rc;
+}
+
+int store_report_add(struct store *s, const struct store_report *r, int64_t *id, struct kerr *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+    pthread_mutex_lock(&s->wlock);
+    if ((rc = write_one(s, &st,
+                        "INSERT INTO reports(period,day0,day1,format,path,bytes,schedule_id,"
+                        "created_by,created_at) VALUES(?,?,?,?,?,?,?,?,?)",
+                        err)) == 0) {
+        sqlite3_bind_text(st, 1, r->period, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, r->day0);
+        sqlite3_bind_int64(st, 3, r->day1);
+        sqlite3_bind_text(st, 4, r->format, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, r->path, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 6, r->bytes);
+        if (r->schedule_id > 0)
+            sqlite3_bind_int64(st, 7, r->schedule_id);
+        sqlite3_bind_text(st, 8, r->created_by ? r->created_by : "system", -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 9, r->created_at ? r->created_at : clock_now_ms());
+        rc = finish_one(s, st, id, err);
+    }
+    pthread_mutex_unlock(&s->wlock);
+    return rc < 0 ? rc : 0;
+}
+
+int store_report_list(struct store *s, int64_t id, int limit, store_report_cb cb, void *arg,
+                      struct kerr *err)
+{
+    struct conn *c = store_reader(s, err);
+    sqlite3_stmt *st = NULL;
+    int rc;
+    if (!c)
+        return KERR_IO;
+    if (sqlite3_prepare_v2(c->db,
+                           "SELECT id,period,day0,day1,format,path,bytes,coalesce(schedule_id,0),"
+                           "created_by,created_at FROM reports WHERE (?1=0 OR id=?1) "
+                           "ORDER BY id DESC LIMIT ?2",
+                           -1, &st, NULL) != SQLITE_OK) {
+        rc = db_error(c->db, err, "prepare reports");
+        goto out;
+    }
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int(st, 2, limit);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_report r = {.id = sqlite3_column_int64(st, 0),
+                                 .period = text(st, 1),
+                                 .day0 = sqlite3_column_int64(st, 2),
+                                 .day1 = sqlite3_column_int64(st, 3),
+                                 .format = text(st, 4),
+                                 .path = text(st, 5),
+                                 .bytes = sqlite3_column_int64(st, 6),
+                                 .schedule_id = sqlite3_column_int64(st, 7),
+                                 .created_by = text(st, 8),
+                                 .created_at = sqlite3_column_int64(st, 9)};
+        if (cb(arg, &r)) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    rc = rc == SQLITE_DONE ? 0 : db_error(c->db, err, "read reports");
+out:
+    sqlite3_finalize(st);
+    store_reader_put(s, c);
+    return rc;
+}
+
+int store_schedule_put(struct store *s, const struct store_schedule *sc, int64_t *id,
+                       struct kerr *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+    pthread_mutex_lock(&s->wlock);
+    if ((rc = write_one(s, &st,
+                        "INSERT INTO report_schedules(name,cron,period,format,enabled,last_due,"
+                        "created_at) VALUES(?,?,?,?,?,?,?) ON CONFLICT(name) DO UPDATE SET "
+                        "cron=excluded.cron,period=excluded.period,format=excluded.format,"
+                        "enabled=excluded.enabled",
+                        err)) == 0) {
+        sqlite3_bind_text(st, 1, sc->name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, sc->cron, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, sc->period, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, sc->format, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 5, sc->enabled);
+        /* a new schedule starts from now: it does not run the occurrences before it existed */
+        sqlite3_bind_int64(st, 6, sc->last_due);
+        sqlite3_bind_int64(st, 7, clock_now_ms());
+        rc = finish_one(s, st, id, err);
+    }
+    pthread_mutex_unlock(&s->wlock);
+    return rc < 0 ? rc : 0;
+}
+
+int store_schedule_list(struct store *s, store_schedule_cb cb, void *arg, struct kerr *err)
+{
+    struct conn *c = store_reader(s, err);
+    sqlite3_stmt *st = NULL;
+    int rc;
+    if (!c)
+        return KERR_IO;
+    if (sqlite3_prepare_v2(c->db,
+                           "SELECT id,name,cron,period,format,enabled,coalesce(last_due,0),"
+                           "created_at FROM report_schedules ORDER BY id",
+                           -1, &st, NULL) != SQLITE_OK) {
+        rc = db_error(c->db, err, "prepare schedules");
+        goto out;
+    }
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_schedule sc = {.id = sqlite3_column_int64(st, 0),
+                                    .name = text(st, 1),
+                                    .cron = text(st, 2),
+                                    .period = text(st, 3),
+                                    .format = text(st, 4),
+                                    .enabled = sqlite3_column_int(st, 5) != 0,
+                                    .last_due = sqlite3_column_int64(st, 6),
+                                    .created_at = sqlite3_column_int64(st, 7)};
+        if (cb(arg, &sc)) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    rc = rc == SQLITE_DONE ? 0 : db_error(c->db, err, "read schedules");
+out:
+    sqlite3_finalize(st);
+    store_reader_put(s, c);
+    return rc;
+}
+
+int store_schedule_claim(struct store *s, int64_t id, int64_t due, struct kerr *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+    pthread_mutex_lock(&s->wlock);
+    if ((rc = write_one(s, &st,
+                        "UPDATE report_schedules SET last_due=?2 WHERE id=?1 AND "
+                        "coalesce(last_due,0)<?2",
+                        err)) == 0) {
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_int64(st, 2, due);
+        rc = finish_one(s, st, NULL, err);
+    }
+    pthread_mutex_unlock(&s->wlock);
+    return rc < 0 ? rc : rc > 0;
+}
