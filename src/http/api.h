@@ -61,5 +61,17 @@ int api_feedback_batch(struct req *r);
 int api_feedback_list(struct req *r);
 int api_feedback_get(struct req *r);
 int api_feedback_patch(struct req *r);
+/* The list filters of GET /api/v1/feedback from the query; -1 after replying 400. */
+int feedback_filter_from_query(struct req *r, struct store_filter *f);
+
+/* api_reports.c */
+int api_reports_list(struct req *r);
+int api_reports_create(struct req *r);
+int api_reports_file(struct req *r);
+int api_report_schedules_list(struct req *r);
+int api_report_schedules_put(struct req *r);
+
+/* api_export.c */
+int api_feedback_export(struct req *r);
 
 #endif

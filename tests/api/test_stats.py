@@ -295,6 +295,160 @@ class StatsTest(ServerTestCase):
         self.assertIn("by", p.stderr)
 
 
+    def test_weekly_report_xlsx_and_html(self):
+        import io
+        import openpyxl
+        r = self.srv.post("/api/v1/reports", {"period": "week", "date": "2026-10-07",
+                                               "format": "xlsx"})
+        self.assertStatus(r, 201)
+        self.assertEqual((r.json["from"], r.json["to"]), ("2026-10-05", "2026-10-11"))
+        f = self.srv.get("/api/v1/reports/%d/file" % r.json["id"])
+        self.assertStatus(f, 200)
+        wb = openpyxl.load_workbook(io.BytesIO(f.body))
+        self.assertEqual(wb.sheetnames, ["Headline", "Trend", "Categories", "Keywords",
+                                         "SLA breaches", "Staff", "Notes"])
+        head = {row[0]: row[1:] for row in wb["Headline"].iter_rows(min_row=4, values_only=True)}
+        self.assertEqual(head["投诉量 complaints"][:2], (10, 8))
+        self.assertAlmostEqual(head["投诉量 complaints"][2], 0.25)
+        self.assertAlmostEqual(head["首次解决率 first-contact resolution"][0], 0.5)
+        self.assertAlmostEqual(head["SLA 达成率 SLA compliance"][0], 0.5)
+        self.assertAlmostEqual(head["满意度 CSAT CSAT"][0], 0.6)
+        self.assertAlmostEqual(head["NPS NPS"][0], 100 / 6, places=3)
+        trend = list(wb["Trend"].iter_rows(min_row=2, values_only=True))
+        self.assertEqual(len(trend), 14)  # a week: the 14 days up to its end
+        self.assertEqual(trend[-7][0].strftime("%Y-%m-%d"), "2026-10-05")
+        self.assertEqual([n for _, n in trend[-7:]], [3, 2, 1, 2, 1, 0, 1])
+        cats = list(wb["Categories"].iter_rows(min_row=2, values_only=True))
+        self.assertEqual([(c[0], c[1]) for c in cats],
+                         [("物流", 5), ("质量", 3), ("价格", 1), ("服务", 1)])
+        self.assertAlmostEqual(cats[1][3], 0.8)
+        breaches = list(wb["SLA breaches"].iter_rows(min_row=2, values_only=True))
+        self.assertEqual(sorted(b[0] for b in breaches), sorted([self.ids["C3"], self.ids["C4"]]))
+        self.assertEqual(breaches[0][1].year, 2026)  # a real date cell
+        staff = list(wb["Staff"].iter_rows(min_row=2, values_only=True))
+        self.assertEqual([(s[0], s[1], s[3]) for s in staff], [(1, "agent2", 2), (2, "agent", 3)])
+        self.assertIn("alerts: not available", wb["Notes"]["A2"].value)
+
+        r = self.srv.post("/api/v1/reports", {"period": "week", "date": "2026-10-07",
+                                               "format": "html"})
+        self.assertStatus(r, 201)
+        page = self.srv.get("/api/v1/reports/%d/file" % r.json["id"]).body.decode("utf-8")
+        from html.parser import HTMLParser
+
+        class Cells(HTMLParser):
+            def __init__(self):
+                super().__init__()
+                self.cells, self.cur, self.svgs = [], None, 0
+
+            def handle_starttag(self, tag, attrs):
+                if tag in ("td", "th"):
+                    self.cur = ""
+                if tag == "svg":
+                    self.svgs += 1
+
+            def handle_endtag(self, tag):
+                if tag in ("td", "th") and self.cur is not None:
+                    self.cells.append(self.cur.strip())
+                    self.cur = None
+
+            def handle_data(self, data):
+                if self.cur is not None:
+                    self.cur += data
+        p = Cells()
+        p.feed(page)
+        self.assertGreaterEqual(p.svgs, 2)
+        c = p.cells
+        i = c.index("投诉量 complaints")
+        self.assertEqual(c[i + 1:i + 4], ["10", "8", "+25.0%"])
+        i = c.index("物流")
+        self.assertEqual(c[i + 1:i + 4], ["5", "50.0%", "50.0%"])
+        # self-contained: nothing loaded from elsewhere
+        self.assertNotIn("<script", page)
+        self.assertNotIn("src=", page)
+        lst = self.srv.get("/api/v1/reports").json["items"]
+        self.assertGreaterEqual(len(lst), 2)
+        self.assertEqual(lst[0]["format"], "html")
+        self.assertError(self.srv.post("/api/v1/reports", {"period": "year", "format": "html"}),
+                         400, "invalid_field", "period")
+        self.assertError(self.srv.get("/api/v1/reports/99999/file"), 404, "not_found", "id")
+
+    def test_export_csv_and_xlsx_with_filters(self):
+        import csv
+        import io
+        import openpyxl
+        q = "since=2026-10-05T00:00:00%2B08:00&until=2026-10-12T00:00:00%2B08:00"
+        r = self.srv.get("/api/v1/feedback/export?format=csv&" + q)
+        self.assertStatus(r, 200)
+        self.assertTrue(r.body.startswith(b"\xef\xbb\xbf"))
+        rows = list(csv.DictReader(io.StringIO(r.body.decode("utf-8-sig"))))
+        self.assertEqual(len(rows), 10)
+        self.assertEqual({x["external_id"] for x in rows}, {c[0] for c in CURRENT})
+        r = self.srv.get("/api/v1/feedback/export?format=csv&channel=web&" + q)
+        self.assertEqual(len(list(csv.DictReader(io.StringIO(r.body.decode("utf-8-sig"))))), 6)
+        r = self.srv.get("/api/v1/feedback/export?format=xlsx&category=%E7%89%A9%E6%B5%81&" + q)
+        self.assertStatus(r, 200)
+        ws = openpyxl.load_workbook(io.BytesIO(r.body)).active
+        data = list(ws.iter_rows(values_only=True))
+        self.assertEqual(len(data) - 1, 5)
+        hdr = data[0]
+        rec = dict(zip(hdr, data[1]))
+        self.assertEqual(rec["category_l1"], "物流")
+        self.assertEqual(rec["received_at"].year, 2026)  # a date cell
+        self.assertError(self.srv.get("/api/v1/feedback/export?format=pdf"), 400,
+                         "invalid_field", "format")
+        p = run_cli(self.srv.data, "audit", "export")
+        entries = [json.loads(x) for x in p.stdout.splitlines()]
+        exports = [e for e in entries if e["action"] == "feedback.export"]
+        self.assertGreaterEqual(len(exports), 3)
+        self.assertEqual(exports[-1]["detail"]["format"], "xlsx")
+        self.assertEqual(exports[-1]["detail"]["category"], "物流")
+
+
+class ReportMiscTest(ServerTestCase):
+    def test_html_escapes_text_and_schedules_run_once(self):
+        srv = self.server()
+        r = srv.post(API, {"channel": "web", "text": "x", "received_at": "2026-10-06T10:00:00+08:00"})
+        self.assertStatus(srv.patch(API + "/%d" % r.json["id"],
+                                    {"category_l1": "<b>x</b>&\"'"}), 200)
+        out = os.path.join(srv.tmp, "r.html")
+        p = run_cli(srv.data, "report", "--period", "week", "--date", "2026-10-06",
+                    "--format", "html", "--out", out)
+        self.assertEqual(p.returncode, 0, describe_proc(p))
+        with open(out, encoding="utf-8") as fh:
+            page = fh.read()
+        self.assertNotIn("<b>x</b>", page)
+        self.assertIn("&lt;b&gt;x&lt;/b&gt;&amp;&quot;&#39;", page)
+        # a weekly schedule, Mondays 08:00, whose last occurrence is due
+        r = srv.post("/api/v1/reports/schedules", {"name": "weekly", "cron": "0 8 * * 1",
+                                                   "period": "week", "format": "xlsx"})
+        self.assertStatus(r, 200)
+        self.assertEqual(r.json["items"][0]["name"], "weekly")
+        self.assertError(srv.post("/api/v1/reports/schedules",
+                                  {"name": "bad", "cron": "61 * * * *", "period": "week",
+                                   "format": "xlsx"}), 400, "invalid_field", "cron")
+        srv.stop()
+        db = sqlite3.connect(os.path.join(srv.data, "kesu.db"))
+        db.execute("UPDATE report_schedules SET last_due=strftime('%s','now')-8*86400")
+        db.commit()
+        db.close()
+        import time
+        for attempt in range(2):
+            srv.start()
+            deadline = time.time() + 20
+            items = []
+            while time.time() < deadline:
+                items = [i for i in srv.get("/api/v1/reports").json["items"]
+                         if i.get("schedule_id")]
+                if items:
+                    break
+                time.sleep(0.2)
+            self.assertEqual(len(items), 1, items)  # once, and not again after the restart
+            self.assertEqual(items[0]["period"], "week")
+            self.assertTrue(os.path.exists(os.path.join(srv.data, "reports", items[0]["file"])))
+            time.sleep(0.5)
+            srv.stop()
+
+
 class RebuildTest(ServerTestCase):
     def test_rebuild_matches_intake_and_picks_up_changes(self):
         srv = self.server()
