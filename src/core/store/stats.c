@@ -292,7 +292,9 @@ int store_stats_rebuild(struct store *s, int64_t *records, struct kerr *err)
         for (int i = 0; i < NDIMS; i++)
             rv.v[i] = nz((const char *)sqlite3_column_text(st, 3 + i));
         add_view(ru, &rv, 1);
-        if (++n % 262144 == 0 && (rc = rollup_flush(c, ru, err)) < 0)
+        /* records come in id order, which is about time order: a flush every so many
+         * records writes each (dimension, day, value) about once */
+        if ((++n % 262144 == 0 || ru->used > 2000000) && (rc = rollup_flush(c, ru, err)) < 0)
             goto rollback;
     }
     if (rc != SQLITE_DONE) {
