@@ -9,6 +9,7 @@
 #include "unit.h"
 
 #include "base/clock.h"
+#include "insight/report.h"
 #include "insight/stats.h"
 #include "store/db.h"
 
@@ -207,6 +208,59 @@ static void rollups_follow_writes(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+static int64_t at(const char *s)
+{
+    int64_t ms;
+    assert_int_equal(clock_parse(s, strlen(s), &ms), 0);
+    return ms / 1000;
+}
+
+static void cron_and_periods(void **state)
+{
+    (void)state;
+    struct cron c;
+    struct kerr e;
+    int64_t d0, d1;
+    assert_int_equal(clock_set_zone("Asia/Shanghai"), 0);
+    assert_int_equal(cron_parse("0 8 * * 1", &c, &e), 0);
+    /* Thursday 2026-10-08 10:00 -> Monday 2026-10-12 08:00 local */
+    assert_int_equal(cron_next(&c, at("2026-10-08T10:00:00+08:00")),
+                     at("2026-10-12T08:00:00+08:00"));
+    /* exactly at an occurrence: the next one */
+    assert_int_equal(cron_next(&c, at("2026-10-12T08:00:00+08:00")),
+                     at("2026-10-19T08:00:00+08:00"));
+    assert_int_equal(cron_parse("*/15 9-10 1,15 * *", &c, &e), 0);
+    assert_int_equal(cron_next(&c, at("2026-10-01T10:50:00+08:00")),
+                     at("2026-10-15T09:00:00+08:00"));
+    assert_int_equal(cron_parse("30 7 * * 0", &c, &e), 0); /* Sunday as 0 */
+    assert_int_equal(cron_next(&c, at("2026-10-05T00:00:00+08:00")),
+                     at("2026-10-11T07:30:00+08:00"));
+    assert_int_equal(cron_parse("30 7 * * 7", &c, &e), 0); /* and as 7 */
+    assert_int_equal(cron_next(&c, at("2026-10-05T00:00:00+08:00")),
+                     at("2026-10-11T07:30:00+08:00"));
+    assert_true(cron_parse("0 8 * *", &c, &e) < 0);
+    assert_string_equal(e.field, "cron");
+    assert_true(cron_parse("60 8 * * *", &c, &e) < 0);
+    assert_true(cron_parse("0 8 32 * *", &c, &e) < 0);
+    assert_true(cron_parse("0 8 * * x", &c, &e) < 0);
+    /* report periods */
+    int64_t wed = clock_ymd_day(2026, 10, 7);
+    assert_int_equal(report_period("week", wed, &d0, &d1, &e), 0);
+    assert_int_equal(d0, clock_ymd_day(2026, 10, 5));
+    assert_int_equal(d1, clock_ymd_day(2026, 10, 11));
+    assert_int_equal(report_period("month", clock_ymd_day(2024, 2, 10), &d0, &d1, &e), 0);
+    assert_int_equal(d0, clock_ymd_day(2024, 2, 1));
+    assert_int_equal(d1, clock_ymd_day(2024, 2, 29));
+    assert_int_equal(report_period("month", clock_ymd_day(2026, 12, 31), &d0, &d1, &e), 0);
+    assert_int_equal(d1, clock_ymd_day(2026, 12, 31));
+    assert_true(report_period("year", wed, &d0, &d1, &e) < 0);
+    /* the default: the last complete period */
+    int64_t now = at("2026-10-07T12:00:00+08:00") * 1000;
+    assert_int_equal(report_default_day("day", now), clock_ymd_day(2026, 10, 6));
+    assert_int_equal(report_default_day("week", now), clock_ymd_day(2026, 10, 4));
+    assert_int_equal(report_default_day("month", now), clock_ymd_day(2026, 9, 30));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -216,6 +270,7 @@ int main(void)
         cmocka_unit_test(local_days),
         cmocka_unit_test(periods),
         cmocka_unit_test(rollups_follow_writes),
+        cmocka_unit_test(cron_and_periods),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
