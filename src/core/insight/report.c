@@ -208,7 +208,8 @@ static int gather(struct store *s, struct report *r, struct kerr *err)
     int rc = store_stats_keywords(s, q.t0, q.t1, kw_cb, r, err);
     if (rc < 0)
         return rc;
-    qsort(r->kws, r->nkw, sizeof(*r->kws), kw_cmp);
+    if (r->nkw > 1)
+        qsort(r->kws, r->nkw, sizeof(*r->kws), kw_cmp);
     r->br = xcalloc(MAX_BREACHES, sizeof(*r->br));
     if ((rc = store_stats_cases(s, q.t0, q.t1, NULL, breach_cb, r, err)) < 0)
         return rc;

@@ -74,7 +74,8 @@ size_t metric_pareto(struct pareto_item *items, size_t n, int64_t *total)
 {
     int64_t t = 0, cum = 0;
     size_t cut = 0;
-    qsort(items, n, sizeof(*items), cmp_pareto);
+    if (n > 1)
+        qsort(items, n, sizeof(*items), cmp_pareto);
     for (size_t i = 0; i < n; i++)
         t += items[i].n;
     for (size_t i = 0; i < n; i++) {
@@ -360,7 +361,8 @@ int stats_volume_json(struct store *s, const struct stats_query *q, struct strbu
     order = xcalloc(v.keys.n + 1, sizeof(*order));
     for (size_t i = 0; i < v.keys.n; i++)
         order[i] = i;
-    qsort_r(order, v.keys.n, sizeof(*order), cmp_keys_by_total, &v);
+    if (v.keys.n > 1)
+        qsort_r(order, v.keys.n, sizeof(*order), cmp_keys_by_total, &v);
 
     jsonw_init(&w, out);
     jsonw_obj(&w);
@@ -982,7 +984,8 @@ static void staff_rows_json(struct jsonw *w, const char *key, struct staff_row *
 {
     for (size_t i = 0; i < n; i++)
         score(&rows[i]);
-    qsort(rows, n, sizeof(*rows), cmp_staff);
+    if (n > 1)
+        qsort(rows, n, sizeof(*rows), cmp_staff);
     jsonw_key(w, key);
     jsonw_arr(w);
     for (size_t i = 0; i < n; i++) {
