@@ -142,9 +142,16 @@ out:
     return 0;
 }
 
+struct scan {
+    struct report *r;
+    struct stats_cases *acc;
+};
+
 static int breach_cb(void *arg, const struct store_case *k)
 {
-    struct report *r = arg;
+    struct scan *sc = arg;
+    struct report *r = sc->r;
+    stats_cases_add(sc->acc, k);
     if (k->sla <= 0)
         return 0;
     r->breaches++;
@@ -196,12 +203,9 @@ static int gather(struct store *s, struct report *r, struct kerr *err)
         return KERR_IO;
     q.by = "category_l1";
     if (!(r->pareto = run(s, stats_pareto_json, &q, err)) ||
-        !(r->hand = run(s, stats_handling_json, &q, err)) ||
         !(r->hand_prev = run(s, stats_handling_json, &p, err)) ||
         !(r->sat = run(s, stats_satisfaction_json, &q, err)) ||
-        !(r->sat_prev = run(s, stats_satisfaction_json, &p, err)) ||
-        !(r->sla = run(s, stats_sla_json, &q, err)) ||
-        !(r->staff = run(s, stats_staff_json, &q, err)))
+        !(r->sat_prev = run(s, stats_satisfaction_json, &p, err)))
         return KERR_IO;
     r->total = (int64_t)cJSON_GetObjectItemCaseSensitive(r->vol, "total")->valuedouble;
     r->previous = (int64_t)cJSON_GetObjectItemCaseSensitive(r->vol, "previous")->valuedouble;
@@ -210,9 +214,26 @@ static int gather(struct store *s, struct report *r, struct kerr *err)
         return rc;
     if (r->nkw > 1)
         qsort(r->kws, r->nkw, sizeof(*r->kws), kw_cmp);
+    /* one scan of the period's cases: handling, SLA, staff and the breaches */
+    struct scan sc = {r, stats_cases_new()};
+    struct strbuf hb = STRBUF_INIT, sb = STRBUF_INIT, tb = STRBUF_INIT;
     r->br = xcalloc(MAX_BREACHES, sizeof(*r->br));
-    if ((rc = store_stats_cases(s, q.t0, q.t1, NULL, breach_cb, r, err)) < 0)
+    rc = store_stats_cases(s, q.t0, q.t1, NULL, breach_cb, &sc, err);
+    if (rc == 0)
+        rc = stats_cases_json(s, sc.acc, &q, &hb, &sb, &tb, err);
+    if (rc == 0) {
+        r->hand = cJSON_Parse(hb.buf);
+        r->sla = cJSON_Parse(sb.buf);
+        r->staff = cJSON_Parse(tb.buf);
+    }
+    stats_cases_free(sc.acc);
+    strbuf_release(&hb);
+    strbuf_release(&sb);
+    strbuf_release(&tb);
+    if (rc < 0)
         return rc;
+    if (!r->hand || !r->sla || !r->staff)
+        return kerr_set(err, KERR_IO, "report_error", "", "metrics could not be read");
     r->alerts = r->capa = -1;
     r->alerts_table = alert_tables[0];
     r->capa_table = capa_tables[0];

@@ -792,12 +792,6 @@ static void handling_add(struct handling *h, const struct store_case *k)
         dvec_push(&h->resolve, (double)(done - k->received_at) / 3600000.0);
 }
 
-static int handling_cb(void *arg, const struct store_case *k)
-{
-    handling_add(arg, k);
-    return 0;
-}
-
 static void dist_json(struct jsonw *w, const char *key, struct dvec *d)
 {
     struct metric_dist m;
@@ -811,17 +805,11 @@ static void dist_json(struct jsonw *w, const char *key, struct dvec *d)
     jsonw_end(w);
 }
 
-int stats_sla_json(struct store *s, const struct stats_query *q, struct strbuf *out,
-                   struct kerr *err)
+static void sla_write(const struct handling *hp, const struct stats_query *q, struct strbuf *out)
 {
-    struct handling h = {0};
+    const struct handling h = *hp;
     struct jsonw w;
     char label[16];
-    int rc = store_stats_cases(s, q->t0, q->t1, NULL, handling_cb, &h, err);
-    free(h.ack.v);
-    free(h.resolve.v);
-    if (rc < 0)
-        return rc;
     jsonw_init(&w, out);
     jsonw_obj(&w);
     jsonw_kstr(&w, "from", clock_day_str(q->day0, label));
@@ -836,20 +824,14 @@ int stats_sla_json(struct store *s, const struct stats_query *q, struct strbuf *
     jsonw_kint(&w, "resolution", h.sla_bits[2]);
     jsonw_end(&w);
     jsonw_end(&w);
-    return 0;
 }
 
-int stats_handling_json(struct store *s, const struct stats_query *q, struct strbuf *out,
-                        struct kerr *err)
+static void handling_write(struct handling *hp, const struct stats_query *q, int64_t orders,
+                           int64_t odays, struct strbuf *out)
 {
-    struct handling h = {0};
+    struct handling h = *hp;
     struct jsonw w;
     char label[16];
-    int64_t orders = 0, odays = 0;
-    int rc;
-    if ((rc = store_stats_cases(s, q->t0, q->t1, NULL, handling_cb, &h, err)) < 0 ||
-        (rc = store_stats_orders(s, q->day0, q->day1, "", "", &orders, &odays, err)) < 0)
-        goto out;
     jsonw_init(&w, out);
     jsonw_obj(&w);
     jsonw_kstr(&w, "from", clock_day_str(q->day0, label));
@@ -876,10 +858,6 @@ int stats_handling_json(struct store *s, const struct stats_query *q, struct str
         jsonw_null(&w);
     }
     jsonw_end(&w);
-out:
-    free(h.ack.v);
-    free(h.resolve.v);
-    return rc;
 }
 
 /* ---- staff --------------------------------------------------------------------------- */
@@ -986,7 +964,8 @@ static void staff_rows_json(struct jsonw *w, const char *key, struct staff_row *
         score(&rows[i]);
     if (n > 1)
         qsort(rows, n, sizeof(*rows), cmp_staff);
-    jsonw_key(w, key);
+    if (key)
+        jsonw_key(w, key);
     jsonw_arr(w);
     for (size_t i = 0; i < n; i++) {
         struct staff_row *r = &rows[i];
@@ -1011,40 +990,116 @@ static void staff_rows_json(struct jsonw *w, const char *key, struct staff_row *
     jsonw_end(w);
 }
 
+static void staff_write(struct staff *st, const struct stats_query *q, struct strbuf *out)
+{
+    struct jsonw w;
+    char label[16];
+    jsonw_init(&w, out);
+    jsonw_obj(&w);
+    jsonw_kstr(&w, "from", clock_day_str(q->day0, label));
+    jsonw_kstr(&w, "to", clock_day_str(q->day1, label));
+    jsonw_kbool(&w, "all", q->only_user == NULL);
+    staff_rows_json(&w, "agents", st->u, st->users.n, q->only_user);
+    jsonw_key(&w, "teams");
+    if (!q->only_user) {
+        staff_rows_json(&w, NULL, st->t, st->teams.n, NULL);
+    } else {
+        jsonw_arr(&w);
+        jsonw_end(&w);
+    }
+    jsonw_end(&w);
+}
+
+static void staff_release(struct staff *st)
+{
+    for (size_t i = 0; i < st->users.n; i++) {
+        free(st->u[i].name);
+        free(st->u[i].team);
+    }
+    for (size_t i = 0; i < st->teams.n; i++) {
+        free(st->t[i].name);
+        free(st->t[i].team);
+    }
+    free(st->u);
+    free(st->t);
+    keymap_free(&st->users);
+    keymap_free(&st->teams);
+}
+
+/* ---- one scan, every case metric ------------------------------------------------------ */
+
+struct stats_cases {
+    struct handling h;
+    struct staff st;
+};
+
+struct stats_cases *stats_cases_new(void)
+{
+    return xcalloc(1, sizeof(struct stats_cases));
+}
+
+int stats_cases_add(void *arg, const struct store_case *k)
+{
+    struct stats_cases *c = arg;
+    handling_add(&c->h, k);
+    staff_cb(&c->st, k);
+    return 0;
+}
+
+void stats_cases_free(struct stats_cases *c)
+{
+    if (!c)
+        return;
+    free(c->h.ack.v);
+    free(c->h.resolve.v);
+    staff_release(&c->st);
+    free(c);
+}
+
+int stats_cases_json(struct store *s, struct stats_cases *c, const struct stats_query *q,
+                     struct strbuf *handling, struct strbuf *sla, struct strbuf *staff,
+                     struct kerr *err)
+{
+    int64_t orders = 0, odays = 0;
+    int rc;
+    if (handling) {
+        if ((rc = store_stats_orders(s, q->day0, q->day1, "", "", &orders, &odays, err)) < 0)
+            return rc;
+        handling_write(&c->h, q, orders, odays, handling);
+    }
+    if (sla)
+        sla_write(&c->h, q, sla);
+    if (staff)
+        staff_write(&c->st, q, staff);
+    return 0;
+}
+
+static int cases_endpoint(struct store *s, const struct stats_query *q, struct strbuf *out,
+                          int which, struct kerr *err)
+{
+    struct stats_cases *c = stats_cases_new();
+    int rc = store_stats_cases(s, q->t0, q->t1, NULL, stats_cases_add, c, err);
+    if (rc == 0)
+        rc = stats_cases_json(s, c, q, which == 0 ? out : NULL, which == 1 ? out : NULL,
+                              which == 2 ? out : NULL, err);
+    stats_cases_free(c);
+    return rc;
+}
+
+int stats_handling_json(struct store *s, const struct stats_query *q, struct strbuf *out,
+                        struct kerr *err)
+{
+    return cases_endpoint(s, q, out, 0, err);
+}
+
+int stats_sla_json(struct store *s, const struct stats_query *q, struct strbuf *out,
+                   struct kerr *err)
+{
+    return cases_endpoint(s, q, out, 1, err);
+}
+
 int stats_staff_json(struct store *s, const struct stats_query *q, struct strbuf *out,
                      struct kerr *err)
 {
-    struct staff st = {0};
-    struct jsonw w;
-    char label[16];
-    int rc = store_stats_cases(s, q->t0, q->t1, NULL, staff_cb, &st, err);
-    if (rc == 0) {
-        jsonw_init(&w, out);
-        jsonw_obj(&w);
-        jsonw_kstr(&w, "from", clock_day_str(q->day0, label));
-        jsonw_kstr(&w, "to", clock_day_str(q->day1, label));
-        jsonw_kbool(&w, "all", q->only_user == NULL);
-        staff_rows_json(&w, "agents", st.u, st.users.n, q->only_user);
-        if (!q->only_user)
-            staff_rows_json(&w, "teams", st.t, st.teams.n, NULL);
-        else {
-            jsonw_key(&w, "teams");
-            jsonw_arr(&w);
-            jsonw_end(&w);
-        }
-        jsonw_end(&w);
-    }
-    for (size_t i = 0; i < st.users.n; i++) {
-        free(st.u[i].name);
-        free(st.u[i].team);
-    }
-    for (size_t i = 0; i < st.teams.n; i++) {
-        free(st.t[i].name);
-        free(st.t[i].team);
-    }
-    free(st.u);
-    free(st.t);
-    keymap_free(&st.users);
-    keymap_free(&st.teams);
-    return rc;
+    return cases_endpoint(s, q, out, 2, err);
 }

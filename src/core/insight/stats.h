@@ -52,6 +52,18 @@ int stats_heatmap_json(struct store *s, const struct stats_query *q, struct strb
 int stats_staff_json(struct store *s, const struct stats_query *q, struct strbuf *out,
                      struct kerr *err);
 
+/*
+ * The case metrics (handling, SLA, staff) of one scan: feed stats_cases_add to
+ * store_stats_cases, then write any of the three JSON documents (NULL skips).
+ */
+struct stats_cases;
+struct stats_cases *stats_cases_new(void);
+int stats_cases_add(void *acc, const struct store_case *k);
+int stats_cases_json(struct store *s, struct stats_cases *c, const struct stats_query *q,
+                     struct strbuf *handling, struct strbuf *sla, struct strbuf *staff,
+                     struct kerr *err);
+void stats_cases_free(struct stats_cases *c);
+
 /* ---- formulas (pure) ----------------------------------------------------------- */
 
 /* part / whole; NaN when whole is 0. */

@@ -438,9 +438,11 @@ int store_stats_cases(struct store *s, int64_t t0, int64_t t1, const char *assig
                   "SELECT f.id,f.received_at,f.acknowledged_at,f.assigned_at,f.responded_at,"
                   "f.resolved_at,f.closed_at,f.reopened_at,f.duplicate_of,f.repeat_count,"
                   "f.status,f.assignee,f.team,f.sentiment,"
+                  /* transfers only matter for FCR, i.e. on closed cases */
+                  "CASE WHEN f.closed_at IS NULL THEN 0 ELSE "
                   "(SELECT count(*) FROM feedback_events e WHERE e.feedback_id=f.id AND "
                   " (e.kind='transfer' OR (e.field IN ('assignee','team') AND e.before IS NOT "
-                  "NULL))),"
+                  "NULL))) END,"
                   "(SELECT breached FROM case_sla c WHERE c.feedback_id=f.id),"
                   "(SELECT avg(csat) FROM surveys v WHERE v.feedback_id=f.id AND v.csat IS NOT "
                   "NULL) FROM feedback f WHERE f.received_at>=? AND f.received_at<?");
