@@ -394,6 +394,14 @@ class StatsTest(ServerTestCase):
         rec = dict(zip(hdr, data[1]))
         self.assertEqual(rec["category_l1"], "物流")
         self.assertEqual(rec["received_at"].year, 2026)  # a date cell
+        out = os.path.join(self.srv.tmp, "app.xlsx")
+        p = run_cli(self.srv.data, "export", "--format", "xlsx", "--output", out, "--channel",
+                    "app", "--since", "2026-10-05T00:00:00+08:00", "--until",
+                    "2026-10-12T00:00:00+08:00")
+        self.assertEqual(p.returncode, 0, describe_proc(p))
+        rows = list(openpyxl.load_workbook(out).active.iter_rows(values_only=True))
+        self.assertEqual(sorted(r[rows[0].index("external_id")] for r in rows[1:]),
+                         ["C3", "C5", "C7", "C9"])
         self.assertError(self.srv.get("/api/v1/feedback/export?format=pdf"), 400,
                          "invalid_field", "format")
         p = run_cli(self.srv.data, "audit", "export")
