@@ -426,6 +426,38 @@ class ReportMiscTest(ServerTestCase):
             page = fh.read()
         self.assertNotIn("<b>x</b>", page)
         self.assertIn("&lt;b&gt;x&lt;/b&gt;&amp;&quot;&#39;", page)
+        # the alerts and CAPA sections read those modules' tables when they exist
+        self.assertIn("no table alerts", page)
+        db = sqlite3.connect(os.path.join(srv.data, "kesu.db"), timeout=30)
+        db.executescript("""
+            CREATE TABLE IF NOT EXISTS alerts (id INTEGER PRIMARY KEY, title TEXT, state TEXT,
+                value REAL, baseline REAL, opened_at INTEGER);
+            CREATE TABLE IF NOT EXISTS actions (id INTEGER PRIMARY KEY, title TEXT, status TEXT,
+                owner TEXT, due_at INTEGER, verdict TEXT, created_at INTEGER, closed_at INTEGER);
+            INSERT INTO alerts(title,state,value,baseline,opened_at)
+                VALUES('物流 <spike>', 'open', 42, 12.5, 1791259200000);
+            INSERT INTO actions(title,status,owner,due_at,verdict,created_at)
+                VALUES('更换快递商', 'open', 'quality1', 1793000000000, 'not_yet', 0);
+        """)
+        db.commit()
+        db.close()
+        p = run_cli(srv.data, "report", "--period", "week", "--date", "2026-10-06",
+                    "--format", "html", "--out", out)
+        self.assertEqual(p.returncode, 0, describe_proc(p))
+        with open(out, encoding="utf-8") as fh:
+            page = fh.read()
+        self.assertIn("物流 &lt;spike&gt;", page)
+        self.assertIn("更换快递商", page)
+        self.assertIn("not_yet", page)
+        xl = os.path.join(srv.tmp, "r.xlsx")
+        p = run_cli(srv.data, "report", "--period", "week", "--date", "2026-10-06",
+                    "--format", "xlsx", "--out", xl)
+        self.assertEqual(p.returncode, 0, describe_proc(p))
+        import openpyxl
+        wb = openpyxl.load_workbook(xl)
+        self.assertIn("Alerts", wb.sheetnames)
+        self.assertEqual(wb["Alerts"]["D2"].value, 42)
+        self.assertEqual(wb["Actions"]["D2"].value, "quality1")
         # a weekly schedule, Mondays 08:00, whose last occurrence is due
         r = srv.post("/api/v1/reports/schedules", {"name": "weekly", "cron": "0 8 * * 1",
                                                    "period": "week", "format": "xlsx"})

@@ -66,7 +66,52 @@ struct breach {
     int bits;
 };
 
+struct ritem {
+    int64_t id, at, due;
+    char title[192], state[32], owner[64], verdict[32];
+    double value, baseline;
+};
+
+/* Items read from another module's table: state 0 read, -1 table absent, -2 unreadable. */
+struct ritems {
+    int state;
+    char msg[256];
+    struct ritem *v;
+    size_t n, cap;
+};
+
+static int ritem_cb(void *arg, const struct store_report_item *it)
+{
+    struct ritems *l = arg;
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 16;
+        l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
+    }
+    struct ritem *r = &l->v[l->n++];
+    r->id = it->id;
+    r->at = it->at;
+    r->due = it->due;
+    r->value = it->value;
+    r->baseline = it->baseline;
+    snprintf(r->title, sizeof r->title, "%s", it->title);
+    snprintf(r->state, sizeof r->state, "%s", it->state);
+    snprintf(r->owner, sizeof r->owner, "%s", it->owner);
+    snprintf(r->verdict, sizeof r->verdict, "%s", it->verdict);
+    return 0;
+}
+
+static void ritems_read(struct ritems *l, int rc, const struct kerr *e)
+{
+    if (rc == KERR_NOTFOUND)
+        l->state = -1;
+    else if (rc < 0) {
+        l->state = -2;
+        snprintf(l->msg, sizeof l->msg, "%s", e->message);
+    }
+}
+
 struct report {
+    struct ritems alert_items, action_items;
     const char *period;
     int64_t day0, day1;
     cJSON *vol, *pareto, *hand, *hand_prev, *sat, *sat_prev, *sla, *staff, *trend;
@@ -76,8 +121,6 @@ struct report {
     struct breach *br;
     size_t nbr;
     int64_t breaches;
-    int64_t alerts, capa; /* rows, -1 when the table is absent */
-    const char *alerts_table, *capa_table;
 };
 
 static cJSON *run(struct store *s,
@@ -182,14 +225,14 @@ static void report_free(struct report *r)
         free(r->kws[i].word);
     free(r->kws);
     free(r->br);
+    free(r->alert_items.v);
+    free(r->action_items.v);
 }
 
 static int gather(struct store *s, struct report *r, struct kerr *err)
 {
     struct stats_query q = {0}, p = {0}, t = {0};
     int64_t len = r->day1 - r->day0 + 1;
-    static const char *const alert_tables[] = {"alerts", "alert_events", NULL};
-    static const char *const capa_tables[] = {"capa_actions", "capa", "actions", NULL};
 
     stats_days(&q, r->day0, r->day1);
     stats_days(&p, r->day0 - len, r->day0 - 1);
@@ -234,15 +277,13 @@ static int gather(struct store *s, struct report *r, struct kerr *err)
         return rc;
     if (!r->hand || !r->sla || !r->staff)
         return kerr_set(err, KERR_IO, "report_error", "", "metrics could not be read");
-    r->alerts = r->capa = -1;
-    r->alerts_table = alert_tables[0];
-    r->capa_table = capa_tables[0];
-    for (int i = 0; alert_tables[i] && r->alerts < 0; i++)
-        if ((r->alerts = store_table_rows(s, alert_tables[i])) >= 0)
-            r->alerts_table = alert_tables[i];
-    for (int i = 0; capa_tables[i] && r->capa < 0; i++)
-        if ((r->capa = store_table_rows(s, capa_tables[i])) >= 0)
-            r->capa_table = capa_tables[i];
+    struct kerr ie;
+    kerr_clear(&ie);
+    ritems_read(&r->alert_items, store_report_alerts(s, q.t0, q.t1, ritem_cb, &r->alert_items, &ie),
+                &ie);
+    kerr_clear(&ie);
+    ritems_read(&r->action_items,
+                store_report_actions(s, q.t0, q.t1, ritem_cb, &r->action_items, &ie), &ie);
     return 0;
 }
 
@@ -478,6 +519,64 @@ static void html_na(struct strbuf *sb, double v, int kind)
     esc(sb, buf);
 }
 
+static void html_items(struct strbuf *sb, const struct ritems *l, const char *table, bool alerts)
+{
+    char at[CLOCK_FMT_MAX], buf[32];
+    if (l->state == -1) {
+        strbuf_addf(sb,
+                    "<p class=\"note\">Not available: this store has no table %s (%s not set "
+                    "up).</p>",
+                    table, alerts ? "alerting is" : "CAPA is");
+        return;
+    }
+    if (l->state == -2) {
+        strbuf_addf(sb, "<p class=\"note\">Table %s could not be read: ", table);
+        esc(sb, l->msg);
+        strbuf_addstr(sb, "</p>");
+        return;
+    }
+    if (l->n == 0) {
+        strbuf_addstr(sb, alerts ? "<p>No alerts were raised in this period.</p>"
+                                 : "<p>No open improvement actions.</p>");
+        return;
+    }
+    if (alerts)
+        strbuf_addstr(sb, "<table><tr><th>时间 opened</th><th>预警 alert</th><th>状态 state</th>"
+                          "<th>数值 value</th><th>基线 baseline</th></tr>");
+    else
+        strbuf_addstr(sb, "<table><tr><th>编号 id</th><th>措施 action</th><th>状态 status</th>"
+                          "<th>负责人 owner</th><th>期限 due</th><th>效果 verdict</th></tr>");
+    for (size_t i = 0; i < l->n; i++) {
+        const struct ritem *it = &l->v[i];
+        strbuf_addstr(sb, "<tr><td>");
+        if (alerts)
+            strbuf_addstr(sb, it->at ? clock_format(it->at, at) : "");
+        else
+            strbuf_addf(sb, "%lld", (long long)it->id);
+        strbuf_addstr(sb, "</td><td>");
+        esc(sb, it->title);
+        strbuf_addstr(sb, "</td><td>");
+        esc(sb, it->state);
+        if (alerts) {
+            snprintf(buf, sizeof buf, "%.4g", it->value);
+            strbuf_addstr(sb, "</td><td class=\"n\">");
+            esc(sb, isnan(it->value) ? "" : buf);
+            snprintf(buf, sizeof buf, "%.4g", it->baseline);
+            strbuf_addstr(sb, "</td><td class=\"n\">");
+            esc(sb, isnan(it->baseline) ? "" : buf);
+        } else {
+            strbuf_addstr(sb, "</td><td>");
+            esc(sb, it->owner);
+            strbuf_addstr(sb, "</td><td>");
+            strbuf_addstr(sb, it->due ? clock_format(it->due, at) : "");
+            strbuf_addstr(sb, "</td><td>");
+            esc(sb, it->verdict);
+        }
+        strbuf_addstr(sb, "</td></tr>");
+    }
+    strbuf_addstr(sb, "</table>");
+}
+
 static void render_html(const struct report *r, struct strbuf *sb)
 {
     char d0[16], d1[16], buf[64], now[CLOCK_FMT_MAX];
@@ -574,13 +673,9 @@ static void render_html(const struct report *r, struct strbuf *sb)
     }
     strbuf_addstr(sb, "</section>\n");
 
-    strbuf_addstr(sb, "<section id=\"alerts\"><h2>预警 Alerts</h2><p class=\"note\">");
-    if (r->alerts < 0)
-        strbuf_addf(sb, "Not available: this store has no table %s (alerting is not set up).",
-                    r->alerts_table);
-    else
-        strbuf_addf(sb, "Table %s holds %" PRId64 " alerts.", r->alerts_table, r->alerts);
-    strbuf_addstr(sb, "</p></section>\n");
+    strbuf_addstr(sb, "<section id=\"alerts\"><h2>预警 Alerts</h2>");
+    html_items(sb, &r->alert_items, "alerts", true);
+    strbuf_addstr(sb, "</section>\n");
 
     strbuf_addf(sb,
                 "<section id=\"sla\"><h2>SLA 超时 SLA breaches</h2><p>%" PRId64
@@ -610,14 +705,9 @@ static void render_html(const struct report *r, struct strbuf *sb)
     }
     strbuf_addstr(sb, "</section>\n");
 
-    strbuf_addstr(sb,
-                  "<section id=\"capa\"><h2>整改措施 Improvement actions</h2><p class=\"note\">");
-    if (r->capa < 0)
-        strbuf_addf(sb, "Not available: this store has no table %s (CAPA is not set up).",
-                    r->capa_table);
-    else
-        strbuf_addf(sb, "Table %s holds %" PRId64 " actions.", r->capa_table, r->capa);
-    strbuf_addstr(sb, "</p></section>\n");
+    strbuf_addstr(sb, "<section id=\"capa\"><h2>整改措施 Improvement actions</h2>");
+    html_items(sb, &r->action_items, "actions", false);
+    strbuf_addstr(sb, "</section>\n");
 
     strbuf_addstr(sb, "<section id=\"staff\"><h2>人员绩效 Staff</h2><table><tr><th>排名 rank</th>"
                       "<th>处理人 agent</th><th>团队 team</th><th>案件 cases</th><th>结案 "
@@ -785,21 +875,63 @@ static int render_xlsx(const struct report *r, const char *path, struct kerr *er
         xnum(ws, (int)rr, 9, jnum(it, "score"), dec);
     }
 
+    for (int k = 0; k < 2; k++) {
+        const struct ritems *l = k ? &r->action_items : &r->alert_items;
+        if (l->state < 0)
+            continue; /* said in Notes */
+        ws = workbook_add_worksheet(wb, k ? "Actions" : "Alerts");
+        const char *ah[] = {"opened", "alert", "state", "value", "baseline"};
+        const char *ch2[] = {"id", "action", "status", "owner", "due", "verdict"};
+        for (int c = 0; c < (k ? 6 : 5); c++)
+            worksheet_write_string(ws, 0, (lxw_col_t)c, k ? ch2[c] : ah[c], bold);
+        for (size_t i = 0; i < l->n; i++) {
+            const struct ritem *ri = &l->v[i];
+            lxw_row_t rr = (lxw_row_t)(i + 1);
+            if (k) {
+                worksheet_write_number(ws, rr, 0, (double)ri->id, NULL);
+                worksheet_write_string(ws, rr, 1, ri->title, NULL);
+                worksheet_write_string(ws, rr, 2, ri->state, NULL);
+                worksheet_write_string(ws, rr, 3, ri->owner, NULL);
+                if (ri->due) {
+                    lxw_datetime t = to_lxw(ri->due);
+                    worksheet_write_datetime(ws, rr, 4, &t, dt);
+                }
+                worksheet_write_string(ws, rr, 5, ri->verdict, NULL);
+            } else {
+                if (ri->at) {
+                    lxw_datetime t = to_lxw(ri->at);
+                    worksheet_write_datetime(ws, rr, 0, &t, dt);
+                }
+                worksheet_write_string(ws, rr, 1, ri->title, NULL);
+                worksheet_write_string(ws, rr, 2, ri->state, NULL);
+                xnum(ws, (int)rr, 3, ri->value, NULL);
+                xnum(ws, (int)rr, 4, ri->baseline, NULL);
+            }
+        }
+    }
+
     ws = workbook_add_worksheet(wb, "Notes");
-    char note[256];
+    char note[400];
     snprintf(note, sizeof note, "period %s to %s (%s)", d0, d1, r->period);
     worksheet_write_string(ws, 0, 0, note, NULL);
-    if (r->alerts < 0)
-        snprintf(note, sizeof note, "alerts: not available (no table %s)", r->alerts_table);
+    if (r->alert_items.state == -1)
+        snprintf(note, sizeof note, "alerts: not available (no table alerts)");
+    else if (r->alert_items.state == -2)
+        snprintf(note, sizeof note, "alerts: table alerts could not be read: %s",
+                 r->alert_items.msg);
     else
-        snprintf(note, sizeof note, "alerts: %" PRId64 " in table %s", r->alerts, r->alerts_table);
+        snprintf(note, sizeof note, "alerts: %zu raised in the period (sheet Alerts)",
+                 r->alert_items.n);
     worksheet_write_string(ws, 1, 0, note, NULL);
-    if (r->capa < 0)
-        snprintf(note, sizeof note, "improvement actions: not available (no table %s)",
-                 r->capa_table);
+    if (r->action_items.state == -1)
+        snprintf(note, sizeof note, "improvement actions: not available (no table actions)");
+    else if (r->action_items.state == -2)
+        snprintf(note, sizeof note, "improvement actions: table actions could not be read: %s",
+                 r->action_items.msg);
     else
-        snprintf(note, sizeof note, "improvement actions: %" PRId64 " in table %s", r->capa,
-                 r->capa_table);
+        snprintf(note, sizeof note,
+                 "improvement actions: %zu open or closed in the period (sheet Actions)",
+                 r->action_items.n);
     worksheet_write_string(ws, 2, 0, note, NULL);
 
     lxw_error e = workbook_close(wb);

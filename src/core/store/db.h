@@ -338,6 +338,23 @@ int store_stats_orders_put(struct store *s, const struct store_orders_row *rows,
 typedef int (*store_text_cb)(void *arg, const char *text);
 int store_stats_keywords(struct store *s, int64_t t0, int64_t t1, store_text_cb cb, void *arg,
                          struct kerr *err);
+/*
+ * What a report lists from other modules' tables, when they exist: alerts
+ * opened in [t0, t1) (table alerts: title, state, value, baseline) and
+ * improvement actions open now or closed in [t0, t1) (table actions: title,
+ * status, owner, due, last verdict). KERR_NOTFOUND when the table is absent.
+ */
+struct store_report_item {
+    int64_t id, at, due;
+    const char *title, *state, *owner, *verdict;
+    double value, baseline;
+};
+typedef int (*store_report_item_cb)(void *arg, const struct store_report_item *it);
+int store_report_alerts(struct store *s, int64_t t0, int64_t t1, store_report_item_cb cb,
+                        void *arg, struct kerr *err);
+int store_report_actions(struct store *s, int64_t t0, int64_t t1, store_report_item_cb cb,
+                         void *arg, struct kerr *err);
+
 /* Rows of table `name` (one a report reads only when it exists), or -1 when absent. */
 int64_t store_table_rows(struct store *s, const char *name);
 

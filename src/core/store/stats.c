@@ -837,3 +837,63 @@ int store_schedule_claim(struct store *s, int64_t id, int64_t due, struct kerr *
     pthread_mutex_unlock(&s->wlock);
     return rc < 0 ? rc : rc > 0;
 }
+
+static int report_items(struct store *s, const char *table, const char *sql, int64_t t0, int64_t t1,
+                        store_report_item_cb cb, void *arg, struct kerr *err)
+{
+    struct conn *c;
+    sqlite3_stmt *st = NULL;
+    int rc;
+    if (!store_table_exists(s, table))
+        return kerr_set(err, KERR_NOTFOUND, "not_found", "", "no table %s", table);
+    if (!(c = store_reader(s, err)))
+        return KERR_IO;
+    if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        rc = db_error(c->db, err, table);
+        goto out;
+    }
+    sqlite3_bind_int64(st, 1, t0);
+    sqlite3_bind_int64(st, 2, t1);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_report_item it = {
+            .id = sqlite3_column_int64(st, 0),
+            .at = col_i64(st, 1),
+            .due = col_i64(st, 2),
+            .title = text(st, 3),
+            .state = text(st, 4),
+            .owner = text(st, 5),
+            .verdict = text(st, 6),
+            .value = sqlite3_column_type(st, 7) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 7),
+            .baseline =
+                sqlite3_column_type(st, 8) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 8),
+        };
+        if (cb(arg, &it)) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    rc = rc == SQLITE_DONE ? 0 : db_error(c->db, err, table);
+out:
+    sqlite3_finalize(st);
+    store_reader_put(s, c);
+    return rc;
+}
+
+int store_report_alerts(struct store *s, int64_t t0, int64_t t1, store_report_item_cb cb, void *arg,
+                        struct kerr *err)
+{
+    return report_items(s, "alerts",
+                        "SELECT id,opened_at,NULL,title,state,NULL,NULL,value,baseline FROM alerts "
+                        "WHERE opened_at>=?1 AND opened_at<?2 ORDER BY opened_at LIMIT 500",
+                        t0, t1, cb, arg, err);
+}
+
+int store_report_actions(struct store *s, int64_t t0, int64_t t1, store_report_item_cb cb,
+                         void *arg, struct kerr *err)
+{
+    return report_items(s, "actions",
+                        "SELECT id,created_at,due_at,title,status,owner,verdict,NULL,NULL "
+                        "FROM actions WHERE status IN ('open','in_progress') OR "
+                        "(closed_at>=?1 AND closed_at<?2) ORDER BY id LIMIT 500",
+                        t0, t1, cb, arg, err);
+}
