@@ -72,7 +72,7 @@ straight into SQLite in $gen_s s; kesu.db $db_mb MB); rollups by \`kesu stats re
 $rebuild_s s (peak RSS $rebuild_rss MB, $rows rollup rows).
 
 Latency of each endpoint over loopback, one keep-alive connection, \`kesu serve\` on the store.
-Endpoints marked (rollup) read stats_daily; the others scan the records received in the
+The first six rows read the rollups (stats_daily); the others scan the records received in the
 period (30 days = about $(( N * 30 / 365 )) records) with their SLA rows and surveys.
 
 $(cat "$WORK/query.md")
