@@ -26,7 +26,7 @@ static void usage(FILE *out)
         "                   [--sheet NAME|N] [--channel CH] [--strict] [--no-clean] [--batch N]\n"
         "                   FILE...\n"
         "       kesu import --mail [--keep-quotes] [--batch N] PATH...\n"
-        "       kesu import --denominator FILE   (order counts: CSV day,orders[,dimension,value])\n\n"
+        "       kesu import --denominator FILE   (orders per day: CSV day,orders[,dim,value])\n\n"
         "Imports records from JSON Lines (one object per line), CSV or Excel workbooks\n"
         "(.xlsx) with the same checks as the API. FILE '-' is standard input (not xlsx).\n"
         "Without --mapping the header row holds kesu field names; with it, any export's\n"
@@ -186,7 +186,6 @@ int cmd_import(struct cli *cli, int argc, char **argv)
         {"no-clean", no_argument, NULL, 'n'},       {"mail", no_argument, NULL, 'm'},
         {"keep-quotes", no_argument, NULL, 'k'},    {"mapping", required_argument, NULL, 'M'},
         {"encoding", required_argument, NULL, 'e'}, {"sheet", required_argument, NULL, 'S'},
-        {"denominator", required_argument, NULL, 'D'},
         {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
     struct import_opts o = {0};
     struct mail_import_opts mo = {0};
@@ -200,6 +199,9 @@ int cmd_import(struct cli *cli, int argc, char **argv)
     struct kerr e;
     int c, rc = 0;
 
+    /* order counts for complaints per 10,000 orders (cmd_stats.c) */
+    if (argc == 3 && strcmp(argv[1], "--denominator") == 0)
+        return stats_import_denominator(cli, argv[2]);
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
@@ -233,8 +235,6 @@ int cmd_import(struct cli *cli, int argc, char **argv)
         case 'k':
             mo.mail.keep_quotes = true;
             break;
-        case 'D': /* order counts for complaints per 10,000 orders (cmd_stats.c) */
-            return stats_import_denominator(cli, optarg);
         case 'h':
             usage(stdout);
             return 0;

@@ -296,8 +296,8 @@ typedef int (*store_stats_cb)(void *arg, const struct store_stats_cell *c);
 int store_stats_rollup(struct store *s, const char *dim, int64_t day0, int64_t day1,
                        store_stats_cb cb, void *arg, struct kerr *err);
 /* Counts of two arbitrary dimensions over records received in [t0, t1), by scanning. */
-int store_stats_crosstab_scan(struct store *s, const char *a, const char *b, int64_t t0,
-                              int64_t t1, store_stats_cb cb, void *arg, struct kerr *err);
+int store_stats_crosstab_scan(struct store *s, const char *a, const char *b, int64_t t0, int64_t t1,
+                              store_stats_cb cb, void *arg, struct kerr *err);
 /* Recomputes every rollup from the records (kesu stats rebuild); *records scanned. */
 int store_stats_rebuild(struct store *s, int64_t *records, struct kerr *err);
 
@@ -306,9 +306,9 @@ struct store_case {
     int64_t id, received_at, acknowledged_at, assigned_at, responded_at, resolved_at, closed_at,
         reopened_at, duplicate_of, repeat_count;
     const char *status, *assignee, *team, *sentiment;
-    int transfers;    /* assignee/team changes and transfers after the first assignment */
-    int sla;          /* -1 no SLA row, else the breached bits of case_sla */
-    double csat;      /* mean survey CSAT of the case (1..5), NaN when none */
+    int transfers; /* assignee/team changes and transfers after the first assignment */
+    int sla;       /* -1 no SLA row, else the breached bits of case_sla */
+    double csat;   /* mean survey CSAT of the case (1..5), NaN when none */
 };
 typedef int (*store_case_cb)(void *arg, const struct store_case *c);
 /* Cases received in [t0, t1); assignee, when not NULL, keeps that agent's only. */
@@ -350,8 +350,8 @@ struct store_report_item {
     double value, baseline;
 };
 typedef int (*store_report_item_cb)(void *arg, const struct store_report_item *it);
-int store_report_alerts(struct store *s, int64_t t0, int64_t t1, store_report_item_cb cb,
-                        void *arg, struct kerr *err);
+int store_report_alerts(struct store *s, int64_t t0, int64_t t1, store_report_item_cb cb, void *arg,
+                        struct kerr *err);
 int store_report_actions(struct store *s, int64_t t0, int64_t t1, store_report_item_cb cb,
                          void *arg, struct kerr *err);
 
@@ -363,8 +363,7 @@ struct store_report {
     int64_t id, day0, day1, bytes, schedule_id, created_at;
     const char *period, *format, *path, *created_by;
 };
-int store_report_add(struct store *s, const struct store_report *r, int64_t *id,
-                     struct kerr *err);
+int store_report_add(struct store *s, const struct store_report *r, int64_t *id, struct kerr *err);
 typedef int (*store_report_cb)(void *arg, const struct store_report *r);
 /* Newest first, at most limit; id > 0 lists that report only. */
 int store_report_list(struct store *s, int64_t id, int limit, store_report_cb cb, void *arg,
