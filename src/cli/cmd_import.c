@@ -25,7 +25,8 @@ static void usage(FILE *out)
         "usage: kesu import [--format jsonl|csv|xlsx] [--mapping FILE] [--encoding E]\n"
         "                   [--sheet NAME|N] [--channel CH] [--strict] [--no-clean] [--batch N]\n"
         "                   FILE...\n"
-        "       kesu import --mail [--keep-quotes] [--batch N] PATH...\n\n"
+        "       kesu import --mail [--keep-quotes] [--batch N] PATH...\n"
+        "       kesu import --denominator FILE   (orders per day: CSV day,orders[,dim,value])\n\n"
         "Imports records from JSON Lines (one object per line), CSV or Excel workbooks\n"
         "(.xlsx) with the same checks as the API. FILE '-' is standard input (not xlsx).\n"
         "Without --mapping the header row holds kesu field names; with it, any export's\n"
@@ -198,6 +199,9 @@ int cmd_import(struct cli *cli, int argc, char **argv)
     struct kerr e;
     int c, rc = 0;
 
+    /* order counts for complaints per 10,000 orders (cmd_stats.c) */
+    if (argc == 3 && strcmp(argv[1], "--denominator") == 0)
+        return stats_import_denominator(cli, argv[2]);
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {

@@ -22,6 +22,7 @@
 #include "intake/nlp.h"
 #include "intake/pipeline.h"
 #include "http/http.h"
+#include "insight/schedule.h"
 #include "intake/mailwatch.h"
 #include "loop/sla_sched.h"
 #include "store/loop.h"
@@ -261,7 +262,8 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
                                              {"sla-interval", required_argument, NULL, 'S'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
-    char keyfile[4096];
+    char keyfile[4096], reports_dir[4096];
+    struct scheduler *reports = NULL;
     struct server_opts opts = {0};
     const char *listen = cli_setting(cli, "listen", "127.0.0.1:8080");
     const char *port_file = NULL;
@@ -292,6 +294,8 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
     opts.threads = (int)strtol(cli_setting(cli, "threads", "0"), NULL, 10);
     opts.max_body = (size_t)strtoull(cli_setting(cli, "max_body", "4194304"), NULL, 10);
     opts.batch_max = 1000;
+    snprintf(reports_dir, sizeof reports_dir, "%s/reports", cli->data_dir);
+    opts.reports_dir = reports_dir;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
@@ -448,6 +452,10 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
             goto out;
         }
     }
+    if (scheduler_start(s, reports_dir, &reports, &e) < 0) {
+        cli_fail(1, "serve", "%s", e.message);
+        goto out;
+    }
     if (port_file) {
         FILE *f = fopen(port_file, "w");
         if (f) {
@@ -470,6 +478,7 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 out:
     sla_sched_stop(sla);
     lifecycle_sched_stop(lsched);
+    scheduler_stop(reports);
     mail_watch_stop(watch);
     server_stop(srv);
     store_close(s);

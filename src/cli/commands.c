@@ -44,6 +44,8 @@ const struct command commands[] = {
     {"qr", cmd_qr, "QR code (SVG or PNG) for a feedback-form link"},
     {"audit", cmd_audit, "verify, list or export the tamper-evident audit log"},
     {"reveal", cmd_reveal, "show the unmasked personal data of one record (logged)"},
+    {"stats", cmd_stats, "metrics: volume, Pareto, cross-tabs, satisfaction, SLA, staff"},
+    {"report", cmd_report, "daily/weekly/monthly report as HTML or xlsx; report schedules"},
     {"quality", cmd_quality, "data-quality report of intake per channel and period"},
     {"sla", cmd_sla, "SLA: one scheduler pass (check), policies, route unrouted records"},
     {"backup", cmd_backup, "online consistent backup of the data directory into one file"},

@@ -101,6 +101,10 @@ struct lifecycle_conf;
 int cli_lifecycle_conf(struct cli *cli, struct lifecycle_conf *conf);
 int cmd_version(struct cli *cli, int argc, char **argv);
 int cmd_help(struct cli *cli, int argc, char **argv);
+int cmd_stats(struct cli *cli, int argc, char **argv);
+int cmd_report(struct cli *cli, int argc, char **argv);
+/* kesu import --denominator FILE: CSV day,orders[,dimension,value] (cmd_stats.c). */
+int stats_import_denominator(struct cli *cli, const char *path);
 
 #define KESU_VERSION "0.1.0"
 

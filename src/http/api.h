@@ -39,6 +39,16 @@ int api_device_events_get(struct req *r);
 /* api_quality.c */
 int api_quality(struct req *r);
 
+/* api_stats.c */
+int api_stats_volume(struct req *r);
+int api_stats_pareto(struct req *r);
+int api_stats_crosstab(struct req *r);
+int api_stats_satisfaction(struct req *r);
+int api_stats_sla(struct req *r);
+int api_stats_handling(struct req *r);
+int api_stats_heatmap(struct req *r);
+int api_stats_staff(struct req *r);
+
 /* api_forms.c */
 int api_form_get(struct req *r);
 int api_form_post(struct req *r);
@@ -119,5 +129,18 @@ int api_sla_calendars_post(struct req *r);
 
 /* api_lifecycle.c */
 int api_customer_erase(struct req *r);
+
+/* The list filters of GET /api/v1/feedback from the query; -1 after replying 400. */
+int feedback_filter_from_query(struct req *r, struct store_filter *f);
+
+/* api_reports.c */
+int api_reports_list(struct req *r);
+int api_reports_create(struct req *r);
+int api_reports_file(struct req *r);
+int api_report_schedules_list(struct req *r);
+int api_report_schedules_put(struct req *r);
+
+/* api_export.c */
+int api_feedback_export(struct req *r);
 
 #endif

@@ -402,6 +402,55 @@ static const char *const list_params[] = {
     "customer_id", "severity", "assignee", "team",    "since", "until",
     "q",           "limit",    "cursor",   "total",   NULL};
 
+int feedback_filter_from_query(struct req *r, struct store_filter *f)
+{
+    const char *limit = req_query(r, "limit"), *total = req_query(r, "total");
+    memset(f, 0, sizeof(*f));
+    f->scope = req_scope(r);
+    for (const char *const *p = list_params; *p; p++) {
+        const char *v = req_query(r, *p);
+        if (v && utf8_invalid_at(v, strlen(v)) >= 0) {
+            reply_error(r, 400, "invalid_utf8", *p, "%s is not valid UTF-8", *p);
+            return -1;
+        }
+    }
+    f->channel = req_query(r, "channel");
+    f->status = req_query(r, "status");
+    f->category = req_query(r, "category");
+    f->product = req_query(r, "product");
+    f->store = req_query(r, "store");
+    f->region = req_query(r, "region");
+    f->customer_id = req_query(r, "customer_id");
+    f->severity = req_query(r, "severity");
+    f->assignee = req_query(r, "assignee");
+    f->team = req_query(r, "team");
+    f->q = req_query(r, "q");
+    {
+        const char *m = req_query(r, "match");
+        if (m && strcmp(m, "words") != 0 && strcmp(m, "substring") != 0) {
+            reply_error(r, 400, "invalid_field", "match",
+                        "match is words or substring (the default)");
+            return -1;
+        }
+        f->q_words = m && strcmp(m, "words") == 0;
+    }
+    f->cursor = req_query(r, "cursor");
+    f->want_total = total && (strcmp(total, "true") == 0 || strcmp(total, "1") == 0);
+    f->limit = 50;
+    if (limit) {
+        char *end;
+        long v = strtol(limit, &end, 10);
+        if (*end || v < 1 || v > 1000) {
+            reply_error(r, 400, "invalid_field", "limit", "limit must be 1 to 1000");
+            return -1;
+        }
+        f->limit = (int)v;
+    }
+    if (query_time(r, "since", &f->since) < 0 || query_time(r, "until", &f->until) < 0)
+        return -1;
+    return 0;
+}
+
 int api_feedback_list(struct req *r)
 {
     struct store_filter f;
@@ -409,45 +458,9 @@ int api_feedback_list(struct req *r)
     struct strbuf sb = STRBUF_INIT;
     struct jsonw w;
     struct kerr e;
-    const char *limit = req_query(r, "limit"), *total = req_query(r, "total");
     int rc;
 
-    memset(&f, 0, sizeof(f));
-    f.scope = req_scope(r);
-    for (const char *const *p = list_params; *p; p++) {
-        const char *v = req_query(r, *p);
-        if (v && utf8_invalid_at(v, strlen(v)) >= 0)
-            return reply_error(r, 400, "invalid_utf8", *p, "%s is not valid UTF-8", *p);
-    }
-    f.channel = req_query(r, "channel");
-    f.status = req_query(r, "status");
-    f.category = req_query(r, "category");
-    f.product = req_query(r, "product");
-    f.store = req_query(r, "store");
-    f.region = req_query(r, "region");
-    f.customer_id = req_query(r, "customer_id");
-    f.severity = req_query(r, "severity");
-    f.assignee = req_query(r, "assignee");
-    f.team = req_query(r, "team");
-    f.q = req_query(r, "q");
-    {
-        const char *m = req_query(r, "match");
-        if (m && strcmp(m, "words") != 0 && strcmp(m, "substring") != 0)
-            return reply_error(r, 400, "invalid_field", "match",
-                               "match is words or substring (the default)");
-        f.q_words = m && strcmp(m, "words") == 0;
-    }
-    f.cursor = req_query(r, "cursor");
-    f.want_total = total && (strcmp(total, "true") == 0 || strcmp(total, "1") == 0);
-    f.limit = 50;
-    if (limit) {
-        char *end;
-        long v = strtol(limit, &end, 10);
-        if (*end || v < 1 || v > 1000)
-            return reply_error(r, 400, "invalid_field", "limit", "limit must be 1 to 1000");
-        f.limit = (int)v;
-    }
-    if (query_time(r, "since", &f.since) < 0 || query_time(r, "until", &f.until) < 0)
+    if (feedback_filter_from_query(r, &f) < 0)
         return REQ_DONE;
 
     jsonw_init(&w, &sb);

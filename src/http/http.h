@@ -44,6 +44,7 @@ struct server_opts {
     bool login_loopback;         /* the sign-in limit applies to loopback too */
     unsigned conn_timeout;       /* seconds a connection may stay idle or slow (default 30) */
     size_t max_header;           /* bytes of request line and headers (default 16384) */
+    const char *reports_dir;     /* where reports are written (DATA/reports) */
 };
 
 enum { REQ_DONE = 0, REQ_ASYNC = 1 };
@@ -141,6 +142,16 @@ int64_t req_param_id(struct req *r, int i);
 int reply_json(struct req *r, unsigned status, struct strbuf *sb);
 /* Replies with a text body of the given content type (copied). */
 int reply_text(struct req *r, unsigned status, const char *type, const char *body, size_t len);
+/*
+ * Replies with a body produced while the client reads: fill(arg, buf, max)
+ * returns bytes written (> 0), 0 at the end, < 0 on an error (the
+ * connection is cut). free_arg(arg) runs when the reply is done.
+ */
+int reply_stream(struct req *r, unsigned status, const char *type,
+                 long (*fill)(void *arg, char *buf, size_t max), void *arg,
+                 void (*free_arg)(void *arg));
+/* Replies with the contents of an open file (taken over and closed). */
+int reply_fd(struct req *r, unsigned status, const char *type, int fd);
 /* {"error":{"code","message","field"}} */
 int reply_error(struct req *r, unsigned status, const char *code, const char *field,
                 const char *fmt, ...) __attribute__((format(printf, 5, 6)));

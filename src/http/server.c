@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
@@ -157,6 +158,57 @@ int reply_text(struct req *r, unsigned status, const char *type, const char *bod
 {
     struct MHD_Response *resp =
         MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+    set_response(r, status, resp, type);
+    return REQ_DONE;
+}
+
+struct stream {
+    long (*fill)(void *arg, char *buf, size_t max);
+    void *arg;
+    void (*free_arg)(void *arg);
+};
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    struct stream *st = cls;
+    long n;
+    (void)pos;
+    n = st->fill(st->arg, buf, max);
+    if (n > 0)
+        return (ssize_t)n;
+    return n == 0 ? MHD_CONTENT_READER_END_OF_STREAM : MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
+static void stream_free(void *cls)
+{
+    struct stream *st = cls;
+    if (st->free_arg)
+        st->free_arg(st->arg);
+    free(st);
+}
+
+int reply_stream(struct req *r, unsigned status, const char *type,
+                 long (*fill)(void *arg, char *buf, size_t max), void *arg,
+                 void (*free_arg)(void *arg))
+{
+    struct stream *st = xcalloc(1, sizeof(*st));
+    st->fill = fill;
+    st->arg = arg;
+    st->free_arg = free_arg;
+    struct MHD_Response *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024,
+                                                                  stream_read, st, stream_free);
+    set_response(r, status, resp, type);
+    return REQ_DONE;
+}
+
+int reply_fd(struct req *r, unsigned status, const char *type, int fd)
+{
+    struct stat stt;
+    if (fstat(fd, &stt) < 0) {
+        close(fd);
+        return reply_error(r, 500, "io_error", NULL, "cannot read the file");
+    }
+    struct MHD_Response *resp = MHD_create_response_from_fd((uint64_t)stt.st_size, fd);
     set_response(r, status, resp, type);
     return REQ_DONE;
 }

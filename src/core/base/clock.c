@@ -340,3 +340,74 @@ char *clock_format(int64_t ms, char out[CLOCK_FMT_MAX])
     *o = 0;
     return out;
 }
+
+/* ---- local days (rollups, reports) ------------------------------------------ */
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+
+int64_t clock_local_day(int64_t ms, int *hour)
+{
+    time_t t = (time_t)floor_div(ms, 1000);
+    int64_t local = (int64_t)t + utc_offset_s(t);
+    int64_t day = floor_div(local, 86400);
+    if (hour)
+        *hour = (int)((local - day * 86400) / 3600);
+    return day;
+}
+
+int64_t clock_day_start(int64_t day)
+{
+    /* the offset at that instant, found in two steps (zones change offset rarely) */
+    int64_t t = day * 86400 - utc_offset_s((time_t)(day * 86400));
+    t = day * 86400 - utc_offset_s((time_t)t);
+    return t * 1000;
+}
+
+int clock_day_weekday(int64_t day)
+{
+    /* 1970-01-01 was a Thursday (4) */
+    int64_t w = (day + 3) % 7;
+    if (w < 0)
+        w += 7;
+    return (int)w + 1;
+}
+
+void clock_day_ymd(int64_t day, int *y, int *m, int *d)
+{
+    /* Howard Hinnant's civil_from_days */
+    int64_t z = day + 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t yy = yoe + era * 400;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    int64_t dd = doy - (153 * mp + 2) / 5 + 1;
+    int64_t mm = mp < 10 ? mp + 3 : mp - 9;
+    *y = (int)(yy + (mm <= 2));
+    *m = (int)mm;
+    *d = (int)dd;
+}
+
+int64_t clock_ymd_day(int y, int m, int d)
+{
+    int64_t yy = y - (m <= 2);
+    int64_t era = (yy >= 0 ? yy : yy - 399) / 400;
+    int64_t yoe = yy - era * 400;
+    int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+char *clock_day_str(int64_t day, char *out)
+{
+    int y, m, d;
+    clock_day_ymd(day, &y, &m, &d);
+    char buf[64];
+    snprintf(buf, sizeof buf, "%04d-%02d-%02d", y % 10000, m % 100, d % 100);
+    memcpy(out, buf, 11);
+    return out;
+}

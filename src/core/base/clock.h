@@ -41,4 +41,19 @@ int clock_parse_loose(const char *s, size_t len, int64_t *ms);
 /* Formats ms as RFC 3339 in the configured zone into out; returns out. */
 char *clock_format(int64_t ms, char out[CLOCK_FMT_MAX]);
 
+/*
+ * The local calendar day of ms in the configured zone, as days since
+ * 1970-01-01 (local), and the local hour (0..23) into *hour when not NULL.
+ */
+int64_t clock_local_day(int64_t ms, int *hour);
+/* The instant (ms) of local midnight starting day (days since 1970-01-01). */
+int64_t clock_day_start(int64_t day);
+/* Weekday of a local day: 1 Monday .. 7 Sunday. */
+int clock_day_weekday(int64_t day);
+/* Civil date of a day number, and back (proleptic Gregorian). */
+void clock_day_ymd(int64_t day, int *y, int *m, int *d);
+int64_t clock_ymd_day(int y, int m, int d);
+/* "YYYY-MM-DD" of a local day into out (at least 11 bytes); returns out. */
+char *clock_day_str(int64_t day, char *out);
+
 #endif

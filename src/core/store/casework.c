@@ -121,11 +121,15 @@ static int transfer(struct conn *c, struct store_case_op *op, const char *actor,
         snprintf(op->assigned, sizeof op->assigned, "%s", op->assignee);
     else if ((rc = loop_pick_assignee(c, op->team, op->assigned, err)) < 0)
         return rc;
+    if ((rc = feedback_rollup_id(c, op->id, -1, err)) < 0)
+        return rc;
     rc = loop_exec(c, err,
                    "UPDATE feedback SET team=?1,assignee=nullif(?2,''),"
                    "assigned_at=CASE WHEN ?2='' THEN assigned_at ELSE ?3 END,updated_at=?3 "
                    "WHERE id=?4",
                    "ttii", op->team, op->assigned, now, op->id);
+    if (rc == 0)
+        rc = feedback_rollup_id(c, op->id, 1, err);
     if (rc == 0)
         rc = loop_event(c, op->id, now, actor, "transfer", "team", team[0] ? team : NULL, op->team,
                         op->note, err);
@@ -241,8 +245,12 @@ static int merge(struct conn *c, struct store_case_op *op, const char *actor, in
                         sizeof before, err)) < 0)
         return rc;
     snprintf(after, sizeof after, "%" PRId64, op->id);
+    if ((rc = feedback_rollup_id(c, op->other, -1, err)) < 0)
+        return rc;
     rc = loop_exec(c, err, "UPDATE feedback SET duplicate_of=?,updated_at=? WHERE id=?", "iii",
                    op->id, now, op->other);
+    if (rc == 0)
+        rc = feedback_rollup_id(c, op->other, 1, err);
     snprintf(note, sizeof note, "merged into case %" PRId64 "%s%.150s", op->id,
              op->note ? ": " : "", op->note ? op->note : "");
     if (rc == 0)

@@ -497,6 +497,123 @@ int store_role_put(struct store *s, const struct store_role *r, const struct sto
  * *added: users created now. */
 int store_org_seed_demo(struct store *s, const char *password_hash, int *added, struct kerr *err);
 
+/* ---- statistics: daily rollups and metric scans (stats.c) ------------------ */
+
+/*
+ * The daily rollups (stats_daily) are kept by the writer in the same
+ * transaction as each insert and each PATCH, per local day (clock_local_day)
+ * x dimension value: the single dimensions below, "all", "hour" and the
+ * pairs store_stats_pairs names. Missing values count under "".
+ */
+extern const char *const store_stats_dims[];  /* NULL-terminated single dimensions */
+extern const char *const store_stats_pairs[]; /* NULL-terminated "a|b" pre-aggregated pairs */
+bool store_stats_dim_ok(const char *dim);
+/* The pre-aggregated pair for a and b, a first as stored ("a|b"), or NULL; *swapped when b|a. */
+const char *store_stats_pair(const char *a, const char *b, bool *swapped);
+
+struct store_stats_cell {
+    int64_t day;
+    const char *key, *key2; /* key2: the second value of a pair, else NULL */
+    int64_t n, neg, dup;
+};
+typedef int (*store_stats_cb)(void *arg, const struct store_stats_cell *c);
+/* Rollup rows of dim (a dimension, "all", "hour" or a pair) for days in [day0, day1]. */
+int store_stats_rollup(struct store *s, const char *dim, int64_t day0, int64_t day1,
+                       store_stats_cb cb, void *arg, struct kerr *err);
+/* Counts of two arbitrary dimensions over records received in [t0, t1), by scanning. */
+int store_stats_crosstab_scan(struct store *s, const char *a, const char *b, int64_t t0, int64_t t1,
+                              store_stats_cb cb, void *arg, struct kerr *err);
+/* Recomputes every rollup from the records (kesu stats rebuild); *records scanned. */
+int store_stats_rebuild(struct store *s, int64_t *records, struct kerr *err);
+
+/* One case received in the range, with what the handling metrics need. */
+struct store_case {
+    int64_t id, received_at, acknowledged_at, assigned_at, responded_at, resolved_at, closed_at,
+        reopened_at, duplicate_of, repeat_count;
+    const char *status, *assignee, *team, *sentiment;
+    int transfers; /* assignee/team changes and transfers after the first assignment */
+    int sla;       /* -1 no SLA row, else the breached bits of case_sla */
+    double csat;   /* mean survey CSAT of the case (1..5), NaN when none */
+};
+typedef int (*store_case_cb)(void *arg, const struct store_case *c);
+/* Cases received in [t0, t1); assignee, when not NULL, keeps that agent's only. */
+int store_stats_cases(struct store *s, int64_t t0, int64_t t1, const char *assignee,
+                      store_case_cb cb, void *arg, struct kerr *err);
+
+struct store_survey {
+    int64_t feedback_id, answered_at; /* ms */
+    int csat, nps, handling;          /* -1 when not answered */
+};
+typedef int (*store_survey_cb)(void *arg, const struct store_survey *sv);
+/* Surveys answered in [t0, t1). */
+int store_stats_surveys(struct store *s, int64_t t0, int64_t t1, store_survey_cb cb, void *arg,
+                        struct kerr *err);
+
+/* Orders per day (denominators): sum over days [day0, day1] for dim/key ("" "" = overall). */
+int store_stats_orders(struct store *s, int64_t day0, int64_t day1, const char *dim,
+                       const char *key, int64_t *orders, int64_t *days, struct kerr *err);
+struct store_orders_row {
+    int64_t day, orders;
+    const char *dim, *key;
+};
+/* Stores (replacing) order counts, durably, in one transaction. */
+int store_stats_orders_put(struct store *s, const struct store_orders_row *rows, size_t n,
+                           struct kerr *err);
+/* The keywords column (JSON array text) of each record received in [t0, t1) that has one. */
+typedef int (*store_text_cb)(void *arg, const char *text);
+int store_stats_keywords(struct store *s, int64_t t0, int64_t t1, store_text_cb cb, void *arg,
+                         struct kerr *err);
+/*
+ * What a report lists from other modules' tables, when they exist: alerts
+ * opened in [t0, t1) (table alerts: title, state, value, baseline) and
+ * improvement actions open now or closed in [t0, t1) (table actions: title,
+ * status, owner, due, last verdict). KERR_NOTFOUND when the table is absent.
+ */
+struct store_report_item {
+    int64_t id, at, due;
+    const char *title, *state, *owner, *verdict;
+    double value, baseline;
+};
+typedef int (*store_report_item_cb)(void *arg, const struct store_report_item *it);
+int store_report_alerts(struct store *s, int64_t t0, int64_t t1, store_report_item_cb cb, void *arg,
+                        struct kerr *err);
+int store_report_actions(struct store *s, int64_t t0, int64_t t1, store_report_item_cb cb,
+                         void *arg, struct kerr *err);
+
+/* Rows of table `name` (one a report reads only when it exists), or -1 when absent. */
+int64_t store_table_rows(struct store *s, const char *name);
+
+/* Reports written (table reports). */
+struct store_report {
+    int64_t id, day0, day1, bytes, schedule_id, created_at;
+    const char *period, *format, *path, *created_by;
+};
+int store_report_add(struct store *s, const struct store_report *r, int64_t *id, struct kerr *err);
+typedef int (*store_report_cb)(void *arg, const struct store_report *r);
+/* Newest first, at most limit; id > 0 lists that report only. */
+int store_report_list(struct store *s, int64_t id, int limit, store_report_cb cb, void *arg,
+                      struct kerr *err);
+
+/* Report schedules (table report_schedules). */
+struct store_schedule {
+    int64_t id, last_due, created_at;
+    const char *name, *cron, *period, *format;
+    bool enabled;
+};
+int store_schedule_put(struct store *s, const struct store_schedule *sc, int64_t *id,
+                       struct kerr *err);
+typedef int (*store_schedule_cb)(void *arg, const struct store_schedule *sc);
+int store_schedule_list(struct store *s, store_schedule_cb cb, void *arg, struct kerr *err);
+/*
+ * Claims occurrence `due` (unix seconds) of schedule id: sets last_due = due
+ * only when it was lower. Returns 1 when claimed (run it), 0 when already
+ * handled (by an earlier run or another process), < 0 on error.
+ */
+int store_schedule_claim(struct store *s, int64_t id, int64_t due, struct kerr *err);
+
+/* Whether a table exists (reports read the tables other modules add). */
+bool store_table_exists(struct store *s, const char *name);
+
 /* ---- operations ---------------------------------------------------------- */
 
 struct store_stats {

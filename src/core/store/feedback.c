@@ -149,6 +149,8 @@ int feedback_insert_one(struct conn *c, struct record *r, const char *actor,
     if (sqlite3_changes(c->db) == 1) {
         r->id = res->id = sqlite3_last_insert_rowid(c->db);
         res->created = true;
+        if (c->s)
+            rollup_add_record(c->s->ru_job, r, 1);
         return c->s ? dedup_added(c->s, c, r, actor, r->recorded_at, err) : 0;
     }
     /* a conflict: this is a re-delivery; return the original */
@@ -194,6 +196,56 @@ static const char *status_stamp(const char *status)
         if (strcmp(status, map[i][0]) == 0)
             return map[i][1];
     return NULL;
+}
+
+int feedback_rollup_id(struct conn *c, int64_t id, int sign, struct kerr *err)
+{
+    struct record rec;
+    sqlite3_stmt *st;
+    int rc;
+    if (!c->s)
+        return 0;
+    if (!(st = conn_stmt(c, ST_GET)))
+        return db_error(c->db, err, "prepare get");
+    sqlite3_bind_int64(st, 1, id);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        record_init(&rec);
+        feedback_row(st, 0, &rec);
+        rollup_add_record(c->s->ru_job, &rec, sign);
+        record_release(&rec);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_error(c->db, err, "read feedback");
+}
+
+/* Moves the record's rollup counts from its old to its new dimension values. */
+static void patch_rollups(struct store *s, struct record *cur, const struct store_patch *p,
+                          const struct record_field *const *changed, int nchanged)
+{
+    struct record after;
+    bool any = false;
+    for (int i = 0; i < nchanged; i++)
+        any |= rollup_field(changed[i]->name);
+    if (!any)
+        return;
+    record_copy(&after, cur);
+    for (int i = 0; i < nchanged; i++) {
+        const struct record_field *f = changed[i];
+        struct record *src = (struct record *)&p->values;
+        if (f->kind == RF_TIME || f->kind == RF_INT) {
+            *record_time(&after, f) = *record_time(src, f);
+        } else if (f->kind == RF_NUM) {
+            *record_num(&after, f) = *record_num(src, f);
+        } else {
+            char **dst = record_str(&after, f), *v = *record_str(src, f);
+            free(*dst);
+            *dst = v ? xstrdup(v) : NULL;
+        }
+    }
+    rollup_add_record(s->ru_job, cur, -1);
+    rollup_add_record(s->ru_job, &after, 1);
+    record_release(&after);
 }
 
 int feedback_patch(struct conn *c, int64_t id, struct store_patch *p, const char *actor,
@@ -289,6 +341,8 @@ int feedback_patch(struct conn *c, int64_t id, struct store_patch *p, const char
     if (sqlite3_step(st) != SQLITE_DONE)
         rc = db_error(c->db, err, "update feedback");
     sqlite3_finalize(st);
+    if (rc == 0 && c->s)
+        patch_rollups(c->s, &cur, p, changed, nchanged);
 out:
     strbuf_release(&sql);
     record_release(&cur);

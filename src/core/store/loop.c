@@ -536,6 +536,9 @@ static int apply_route(struct conn *c, struct record *r, const struct routing_ou
         sqlite3_reset(st);
     }
     if (rc == 0) {
+        bool moves = o->team || (assignee && *assignee); /* team and assignee are rollup dims */
+        if (moves && c->s)
+            rollup_add_record(c->s->ru_job, r, -1);
         if (o->team)
             set_str(&r->team, o->team);
         if (assignee && *assignee) {
@@ -544,6 +547,8 @@ static int apply_route(struct conn *c, struct record *r, const struct routing_ou
         }
         if (o->priority)
             set_str(&r->priority, o->priority);
+        if (moves && c->s)
+            rollup_add_record(c->s->ru_job, r, 1);
     }
     return rc;
 }

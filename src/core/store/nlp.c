@@ -74,9 +74,13 @@ int feedback_set_analysis(struct conn *c, const struct record *recs, size_t n, s
         bind_num_or_null(st, 11, r->sentiment_score);
         bind_text_or_null(st, 12, r->keywords);
         sqlite3_bind_int64(st, 13, r->id);
+        if ((rc = feedback_rollup_id(c, r->id, -1, err)) < 0)
+            break;
         if (sqlite3_step(st) != SQLITE_DONE)
             rc = db_error(c->db, err, "update analysis");
         sqlite3_reset(st);
+        if (rc == 0)
+            rc = feedback_rollup_id(c, r->id, 1, err);
     }
     sqlite3_finalize(st);
     return rc;

@@ -247,7 +247,11 @@ static int escalate(struct conn *c, struct sla_row *r, int mask, const char *act
         sqlite3_reset(st);
     }
     snprintf(note, sizeof note, "SLA policy %s: %s target breached", r->policy, what);
+    if ((rc = feedback_rollup_id(c, r->id, -1, err)) < 0)
+        return rc;
     rc = step_cached(c, LS_ESCALATE, err, "ttii", prio, supervisor, now, r->id);
+    if (rc == 0)
+        rc = feedback_rollup_id(c, r->id, 1, err);
     if (rc == 0 && strcmp(prio, r->priority) != 0)
         rc = loop_event(c, r->id, now, actor, "escalation", "priority",
                         r->priority[0] ? r->priority : NULL, prio, note, err);

@@ -378,6 +378,8 @@ int store_open(const char *dir, struct store **out, struct kerr *err)
     pthread_mutex_init(&s->slock, NULL);
     pthread_cond_init(&s->scond, NULL);
     s->wal_fd = -1;
+    s->ru_job = rollup_new();
+    s->ru_batch = rollup_new();
 
     if ((rc = conn_open(s, &s->wconn, CONN_WRITER, err)) < 0 || (rc = migrate(s, err)) < 0 ||
         (rc = wal_sync(s, err)) < 0 || (rc = search_open(s, err)) < 0) {
@@ -464,6 +466,8 @@ void store_close(struct store *s)
         close(s->wal_fd);
     free(s->dir);
     dedup_free(s->dedup);
+    rollup_free(s->ru_job);
+    rollup_free(s->ru_batch);
     free(s->main_path);
     free(s->search_path);
     free(s);

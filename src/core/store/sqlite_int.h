@@ -109,6 +109,8 @@ struct store {
     bool audit_loaded;
     int64_t audit_id;
     unsigned char audit_head[32];
+    /* daily rollups (stats.c), under wlock: the running job's deltas and the batch's */
+    struct rollup *ru_job, *ru_batch;
 
     /* the closed loop's writer-side caches (loop.c), under wlock */
     struct loop_cache *loop;
@@ -181,6 +183,21 @@ int loop_on_insert(struct conn *c, struct record *r, const char *actor, int64_t 
                    struct kerr *err);
 void loop_cache_free(struct loop_cache *lc);
 void loop_cache_forget(struct store *s);
+/* stats.c: rollup deltas. rollup_add_record adds (sign 1) or takes away (-1) what record r
+ * counts in the rollups; rollup_flush writes a map's deltas in the current transaction. */
+struct rollup;
+struct rollup *rollup_new(void);
+void rollup_reset(struct rollup *ru);
+void rollup_free(struct rollup *ru);
+void rollup_merge(struct rollup *into, const struct rollup *from);
+void rollup_add_record(struct rollup *ru, const struct record *r, int sign);
+/* Whether a change of this field changes what a record counts in the rollups. */
+bool rollup_field(const char *name);
+int rollup_flush(struct conn *c, struct rollup *ru, struct kerr *err);
+/* feedback.c: adds (1) or takes away (-1) the stored record's rollup counts; called around an
+ * UPDATE of its dimension fields made outside feedback_patch (routing, transfer, merge,
+ * escalation, reclassification), in the writer's transaction. */
+int feedback_rollup_id(struct conn *c, int64_t id, int sign, struct kerr *err);
 
 /* writer.c: runs jobs in one transaction on the writer connection, durably; wlock held. */
 void writer_run_batch(struct store *s, struct store_job *jobs);

@@ -192,7 +192,10 @@ static int run_batch(struct store *s, struct store_job *jobs)
     for (struct store_job *j = jobs; j; j = j->next) {
         kerr_clear(&j->err);
         conn_step(c, ST_SAVEPOINT, NULL);
+        rollup_reset(s->ru_job);
         j->rc = run_job(s, c, j, now);
+        if (j->rc == 0)
+            rollup_merge(s->ru_batch, s->ru_job);
         if (j->rc < 0) {
             conn_step(c, ST_ROLLBACK_TO, NULL);
             dedup_forget(s); /* it may hold records just rolled back */
@@ -201,8 +204,11 @@ static int run_batch(struct store *s, struct store_job *jobs)
         }
         conn_step(c, ST_RELEASE, NULL);
     }
-    if ((rc = add_counts(c, jobs, &err)) < 0 || (rc = conn_step(c, ST_COMMIT, &err)) < 0) {
+    rollup_reset(s->ru_job);
+    if ((rc = add_counts(c, jobs, &err)) < 0 || (rc = rollup_flush(c, s->ru_batch, &err)) < 0 ||
+        (rc = conn_step(c, ST_COMMIT, &err)) < 0) {
         conn_step(c, ST_ROLLBACK, NULL);
+        rollup_reset(s->ru_batch);
         dedup_forget(s);
         s->audit_loaded = false;
         loop_cache_forget(s);
