@@ -152,7 +152,7 @@ int spike_scan(const double *counts, int n, int phase0, int from, const struct s
         pt->cusum_hit = s > p->cusum_h;
         pt->alarm = x >= p->min_count &&
                     ((pt->poisson && x >= p->min_ratio * mu) || pt->cusum_hit);
-        if (pt->cusum_hit)
+        if (pt->alarm || pt->cusum_hit) /* one alarm per rise: start afresh */
             s = 0;
     }
     return n - from;
