@@ -21,6 +21,7 @@
 #include "intake/pipeline.h"
 #include "http/http.h"
 #include "intake/mailwatch.h"
+#include "insight/alerts.h"
 #include "secure/apikey.h"
 #include "store/db.h"
 #include "base/banned.h"
@@ -108,6 +109,40 @@ static void first_key(struct cli *cli, struct store *s)
     free(key);
 }
 
+/* Seconds from a setting, as milliseconds; -1 when it is not a number in [lo, hi]. */
+static int64_t setting_ms(struct cli *cli, const char *name, const char *def, double lo, double hi)
+{
+    char *end;
+    const char *v = cli_setting(cli, name, def);
+    double x = strtod(v, &end);
+    if (*end || !(x >= lo && x <= hi)) {
+        cli_fail(2, "serve", "setting %s must be seconds between %g and %g (got \"%s\")", name,
+                 lo, hi, v);
+        return -1;
+    }
+    return (int64_t)(x * 1000);
+}
+
+/* The alert evaluator and sender (settings alerts_interval, alerts_fast, alerts_retry_base). */
+static int start_alerts(struct cli *cli, struct store *s, const char *host, int port,
+                        struct alerts_daemon **out)
+{
+    struct alerts_opts ao;
+    char base[128];
+    struct kerr e;
+    alerts_opts_default(&ao);
+    if ((ao.interval_ms = setting_ms(cli, "alerts_interval", "60", 0.1, 86400)) < 0 ||
+        (ao.fast_ms = setting_ms(cli, "alerts_fast", "2", 0.05, 3600)) < 0 ||
+        (ao.retry_base_ms = setting_ms(cli, "alerts_retry_base", "30", 0.01, 86400)) < 0)
+        return -1;
+    snprintf(base, sizeof base, "http://%s:%d", host, port);
+    ao.base_url = cli_setting(cli, "public_url", base);
+    kerr_clear(&e);
+    if (alerts_start(s, &ao, out, &e) < 0)
+        return cli_fail(-1, "serve", "alerts: %s", e.message);
+    return 0;
+}
+
 int cmd_serve(struct cli *cli, int argc, char **argv)
 {
     static const struct option longopts[] = {{"listen", required_argument, NULL, 'l'},
@@ -130,6 +165,7 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
     struct channels_conf *channels = NULL;
     struct pipeline *pipeline = NULL;
     struct mail_watch *watch = NULL;
+    struct alerts_daemon *alerts = NULL;
     struct mail_watch_opts wopts = {0};
     double scan_sec = 10;
     struct kerr e;
@@ -227,6 +263,8 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
         cli_fail(1, "serve", "--watch-maildir: %s", e.message);
         goto out;
     }
+    if (start_alerts(cli, s, host, server_port(srv), &alerts) < 0)
+        goto out;
     if (port_file) {
         FILE *f = fopen(port_file, "w");
         if (f) {
@@ -247,6 +285,7 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
     log_info("signal %d: shutting down", sig);
     rc = 0;
 out:
+    alerts_stop(alerts);
     mail_watch_stop(watch);
     server_stop(srv);
     store_close(s);
