@@ -595,7 +595,8 @@ int store_alert_delivery_update(struct store *s, int64_t id, const char *state, 
     if ((rc = begin(s, err)) < 0)
         return rc;
     if (!(st = prep(s->wconn,
-                    "UPDATE alert_deliveries SET state=?,attempts=?,last_error=?,next_try_at=?,"
+                    "UPDATE alert_deliveries SET state=?,attempts=?,last_error=coalesce(?,last_error),"
+                    "next_try_at=?,"
                     "sent_at=nullif(?,0) WHERE id=?",
                     err))) {
         rc = KERR_IO;
