@@ -163,7 +163,10 @@ int main(int argc, char **argv)
     static const struct {
         double lo, hi;
         const char *name;
-    } bands[] = {{5, 20, "5-20/day"}, {20, 50, "20-50/day"}, {50, 400, "50-400/day"}};
+    } bands[] = {{5, 20, "5-20/day"},
+                 {20, 50, "20-50/day"},
+                 {50, 100, "50-100/day"},
+                 {100, 400, "100-400/day"}};
     int nseries = 400;
     struct spike_params p;
     spike_params_default(&p);
@@ -188,7 +191,6 @@ int main(int argc, char **argv)
     printf("| baseline | false alarms / 1,000 series-days (clean) | 2x one-day spike caught "
            "same day | 2x three-day spike caught within one day | mean delay (days) | "
            "1.5x three-day caught within one day |\n|---|---|---|---|---|---|\n");
-    int fails = 0;
     for (size_t b = 0; b < sizeof bands / sizeof bands[0]; b++) {
         struct tally clean, one, three, mild;
         uint64_t seed = 1000 + b;
@@ -208,8 +210,6 @@ int main(int argc, char **argv)
                100.0 * three.caught1 / three.spikes,
                three.caught1 ? (double)three.delay_sum / three.caught1 : 0.0,
                100.0 * mild.caught1 / mild.spikes);
-        if (fa_all > 1.0 || (bands[b].lo >= 20 && 100.0 * three.caught1 / three.spikes < 95))
-            fails++;
     }
     printf("\n");
     return 0;
