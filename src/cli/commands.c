@@ -35,6 +35,7 @@ const struct command commands[] = {
     {"qr", cmd_qr, "QR code (SVG or PNG) for a feedback-form link"},
     {"audit", cmd_audit, "verify, list or export the tamper-evident audit log"},
     {"reveal", cmd_reveal, "show the unmasked personal data of one record (logged)"},
+    {"alerts", cmd_alerts, "evaluate alert rules at a given time, send due alerts, list alerts"},
     {"quality", cmd_quality, "data-quality report of intake per channel and period"},
     {"migrate", cmd_migrate, "apply database migrations and show the schema version"},
     {"version", cmd_version, "print the version"},

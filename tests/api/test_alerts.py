@@ -23,7 +23,7 @@ from datetime import date, datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 sys.path.insert(0, os.path.dirname(__file__))
-from kesu_server import SLOW, ServerTestCase  # noqa: E402
+from kesu_server import SLOW, ServerTestCase, describe_proc, run_cli  # noqa: E402
 
 CST = timezone(timedelta(hours=8))
 DING_SECRET = "SEC0123456789abcdef测试"
@@ -428,11 +428,14 @@ class AlertsTest(ServerTestCase):
         self.assertGreaterEqual(gaps[0], 0.25)   # retry base 0.3 s
         self.assertGreaterEqual(gaps[1], 0.55)   # then doubled
         self.assertEqual(reqs[0]["body"], reqs[0]["body"])
-        # answering the complaint ends the episode
-        r = srv.patch("/api/v1/feedback/%d" % rec["id"], {"status": "responded"})
-        if r.status == 200:
-            wait_for(lambda: srv.get("/api/v1/alerts/%d" % a["id"]).json["state"] == "resolved",
-                     "the severe alert to resolve")
+        # downgrading the complaint ends the episode (as answering or closing it does)
+        r = srv.patch("/api/v1/feedback/%d" % rec["id"], {"severity": "medium"})
+        self.assertStatus(r, 200)
+        wait_for(lambda: srv.get("/api/v1/alerts/%d" % a["id"]).json["state"] == "resolved",
+                 "the severe alert to resolve")
+        # raised again later: a new episode
+        r = srv.patch("/api/v1/feedback/%d" % rec["id"], {"severity": "high"})
+        wait_for(lambda: len(srv.get("/api/v1/alerts").json["items"]) == 2, "a second episode")
 
     def test_threshold_rule_fires_on_week_over_week_rise(self):
         srv = self.start()
@@ -449,9 +452,16 @@ class AlertsTest(ServerTestCase):
         self.assertEqual(a["series"], {"product": "星辰奶粉"})
         full = srv.get("/api/v1/alerts/%d" % a["id"]).json
         self.assertEqual(len(full["detail"]["points"]), 14)
-        # a week later volume is flat again: resolved
-        rep = self.evaluate(srv, at(end + timedelta(days=8), 0, 0))
-        self.assertEqual(rep["resolved"], 1, rep)
+        # a week later volume is flat again: resolved (here by the CLI, on the same store)
+        p = run_cli(srv.data, "alerts", "check", "--now", at(end + timedelta(days=8), 0, 0))
+        self.assertEqual(p.returncode, 0, describe_proc(p))
+        self.assertIn("0 opened, 1 resolved", p.stdout)
+        p = run_cli(srv.data, "alerts", "list", "--state", "resolved")
+        self.assertIn("投诉量环比上升：星辰奶粉", p.stdout, describe_proc(p))
+        self.assertEqual(srv.get("/api/v1/alerts/%d" % a["id"]).json["state"], "resolved")
+        p = run_cli(srv.data, "alerts", "check", "--now", "yesterday")
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("--now", p.stderr)
 
     # ---- rules and receivers as data ----------------------------------------------------------
 
