@@ -18,12 +18,13 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: kesu alerts check [--now TIME]     evaluate every rule as of TIME (default now)\n"
-            "       kesu alerts deliver [--now TIME]   send the deliveries due (once)\n"
-            "       kesu alerts list [--state open|acknowledged|resolved|active] [--limit N]\n\n"
-            "Alert rules and receivers are edited through /api/v1/alerts/rules and\n"
-            "/api/v1/alerts/receivers; `kesu serve` evaluates and delivers on its own.\n");
+    fprintf(
+        out,
+        "usage: kesu alerts check [--now TIME]     evaluate every rule as of TIME (default now)\n"
+        "       kesu alerts deliver [--now TIME]   send the deliveries due (once)\n"
+        "       kesu alerts list [--state open|acknowledged|resolved|active] [--limit N]\n\n"
+        "Alert rules and receivers are edited through /api/v1/alerts/rules and\n"
+        "/api/v1/alerts/receivers; `kesu serve` evaluates and delivers on its own.\n");
 }
 
 static int print_alert(void *arg, const struct store_alert *a)
@@ -92,8 +93,8 @@ int cmd_alerts(struct cli *cli, int argc, char **argv)
             cli_fail(1, "alerts", "%s", e.message);
             goto out;
         }
-        printf("%s: %d rules, %d series, %d firing, %d opened, %d resolved\n",
-               clock_format(now, t), rep.rules, rep.series, rep.fired, rep.opened, rep.resolved);
+        printf("%s: %d rules, %d series, %d firing, %d opened, %d resolved\n", clock_format(now, t),
+               rep.rules, rep.series, rep.fired, rep.opened, rep.resolved);
     } else if (!strcmp(verb, "deliver")) {
         struct alerts_opts o;
         alerts_opts_default(&o);

@@ -116,8 +116,8 @@ static int64_t setting_ms(struct cli *cli, const char *name, const char *def, do
     const char *v = cli_setting(cli, name, def);
     double x = strtod(v, &end);
     if (*end || !(x >= lo && x <= hi)) {
-        cli_fail(2, "serve", "setting %s must be seconds between %g and %g (got \"%s\")", name,
-                 lo, hi, v);
+        cli_fail(2, "serve", "setting %s must be seconds between %g and %g (got \"%s\")", name, lo,
+                 hi, v);
         return -1;
     }
     return (int64_t)(x * 1000);

@@ -73,8 +73,8 @@ static void spike_and_sustained_rise_alarm(void **state)
     spike_params_default(&p);
     for (int i = 0; i < 76; i++)
         x[i] = 50 + (i * 7) % 5 - 2; /* 48..52 */
-    x[60] = 100;                      /* a one-day 2x spike */
-    for (int i = 66; i < 76; i++)     /* then a rise by 45 % that lasts */
+    x[60] = 100;                     /* a one-day 2x spike */
+    for (int i = 66; i < 76; i++)    /* then a rise by 45 % that lasts */
         x[i] = 72;
     assert_int_equal(spike_scan(x, 76, 0, 56, &p, pts), 20);
     for (int k = 0; k < 4; k++)
@@ -123,9 +123,10 @@ static void webhook_sign_vector(void **state)
                         "sha256=1b6ad1bc9bf48c52ce01939866d5877c6cc4e87ddad27e16673cb8c4964394a3");
 }
 
-static const struct notify_msg msg = {"opened", "【kesu 预警】投诉量突增", "### 标题\n- 一\n",
-                                      "第一行\n第二行\n", "<h3>标题</h3>",
-                                      "http://127.0.0.1:8080/api/v1/alerts/1", "{\"x\":1}"};
+static const struct notify_msg msg = {"opened",           "【kesu 预警】投诉量突增",
+                                      "### 标题\n- 一\n", "第一行\n第二行\n",
+                                      "<h3>标题</h3>",    "http://127.0.0.1:8080/api/v1/alerts/1",
+                                      "{\"x\":1}"};
 
 static void robot_payloads(void **state)
 {
@@ -145,8 +146,7 @@ static void robot_payloads(void **state)
     cJSON_Delete(j);
     strbuf_reset(&url);
     strbuf_reset(&body);
-    assert_int_equal(notify_build(&feishu, &msg, 1599360473000LL, &url, &body, err, sizeof err),
-                     0);
+    assert_int_equal(notify_build(&feishu, &msg, 1599360473000LL, &url, &body, err, sizeof err), 0);
     j = cJSON_Parse(body.buf);
     assert_string_equal(cJSON_GetObjectItem(j, "timestamp")->valuestring, "1599360473");
     assert_string_equal(cJSON_GetObjectItem(j, "sign")->valuestring,
@@ -173,8 +173,7 @@ static void wecom_cuts_long_markdown_on_a_character(void **state)
     m.markdown = big.buf;
     assert_int_equal(notify_build(&wecom, &m, 0, &url, &body, err, sizeof err), 0);
     cJSON *j = cJSON_Parse(body.buf);
-    const char *c =
-        cJSON_GetObjectItem(cJSON_GetObjectItem(j, "markdown"), "content")->valuestring;
+    const char *c = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "markdown"), "content")->valuestring;
     assert_int_equal(strlen(c), 4095); /* 1,365 whole characters */
     cJSON_Delete(j);
     strbuf_release(&url);

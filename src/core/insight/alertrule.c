@@ -16,9 +16,8 @@
 #include "intake/record.h"
 #include "base/banned.h"
 
-static const char *const kinds[] = {"spike",          "volume_change",  "csat_drop",
-                                    "negative_share", "sla_compliance", "severe",
-                                    NULL};
+static const char *const kinds[] = {
+    "spike", "volume_change", "csat_drop", "negative_share", "sla_compliance", "severe", NULL};
 
 bool alert_kind_ok(const char *kind)
 {
@@ -36,25 +35,33 @@ struct pdef {
 };
 
 static const struct pdef spike_params[] = {
-    {"min_count", 5, 1, 1e6, true},  {"min_ratio", 1.5, 1, 100, false},
+    {"min_count", 5, 1, 1e6, true},    {"min_ratio", 1.5, 1, 100, false},
     {"alpha", 5e-4, 1e-9, 0.1, false}, {"cusum_k", 1.5, 1.05, 10, false},
-    {"cusum_h", 6.5, 0.5, 50, false}, {NULL, 0, 0, 0, false},
+    {"cusum_h", 6.5, 0.5, 50, false},  {NULL, 0, 0, 0, false},
 };
 static const struct pdef volume_params[] = {
-    {"window_days", 7, 1, 90, true}, {"threshold", 0.5, 0.01, 100, false},
-    {"min_count", 10, 0, 1e9, true}, {NULL, 0, 0, 0, false},
+    {"window_days", 7, 1, 90, true},
+    {"threshold", 0.5, 0.01, 100, false},
+    {"min_count", 10, 0, 1e9, true},
+    {NULL, 0, 0, 0, false},
 };
 static const struct pdef csat_params[] = {
-    {"window_days", 7, 1, 90, true}, {"points", 5, 0.1, 100, false},
-    {"min_responses", 10, 1, 1e9, true}, {NULL, 0, 0, 0, false},
+    {"window_days", 7, 1, 90, true},
+    {"points", 5, 0.1, 100, false},
+    {"min_responses", 10, 1, 1e9, true},
+    {NULL, 0, 0, 0, false},
 };
 static const struct pdef share_params[] = {
-    {"window_days", 1, 1, 90, true}, {"threshold", 0.4, 0, 1, false},
-    {"min_count", 10, 1, 1e9, true}, {NULL, 0, 0, 0, false},
+    {"window_days", 1, 1, 90, true},
+    {"threshold", 0.4, 0, 1, false},
+    {"min_count", 10, 1, 1e9, true},
+    {NULL, 0, 0, 0, false},
 };
 static const struct pdef sla_params[] = {
-    {"window_days", 7, 1, 90, true}, {"threshold", 0.9, 0, 1, false},
-    {"min_count", 10, 1, 1e9, true}, {NULL, 0, 0, 0, false},
+    {"window_days", 7, 1, 90, true},
+    {"threshold", 0.9, 0, 1, false},
+    {"min_count", 10, 1, 1e9, true},
+    {NULL, 0, 0, 0, false},
 };
 
 static const struct pdef *params_of(const char *kind)
@@ -91,9 +98,9 @@ static int check_string(const cJSON *v, const char *field, size_t max, bool requ
                         struct kerr *err)
 {
     if (!v)
-        return required ? kerr_set(err, KERR_INVALID, "missing_field", field, "%s is required",
-                                   field)
-                        : 0;
+        return required
+                   ? kerr_set(err, KERR_INVALID, "missing_field", field, "%s is required", field)
+                   : 0;
     if (!cJSON_IsString(v) || !*v->valuestring || strlen(v->valuestring) > max)
         return kerr_set(err, KERR_INVALID, "invalid_field", field,
                         "%s must be a non-empty string of at most %zu bytes", field, max);
@@ -364,8 +371,8 @@ int alert_receiver_check(const cJSON *in, const struct store_alert_receiver *old
     strbuf_addstr(sb, u);
     strbuf_addch(sb, '\0');
     const char *sec = secret ? (cJSON_IsString(secret) ? secret->valuestring : NULL)
-                             : old ? old->secret
-                                   : NULL;
+                      : old  ? old->secret
+                             : NULL;
     strbuf_addstr(sb, sec ? sec : "");
     strbuf_addch(sb, '\0');
     cfg = member(in, "config", old ? old->config : NULL, &t1);

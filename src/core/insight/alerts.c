@@ -26,11 +26,11 @@
 #include "insight/spike.h"
 #include "base/banned.h"
 
-#define DAY_MS (24 * 3600 * 1000LL)
+#define DAY_MS     (24 * 3600 * 1000LL)
 #define SPIKE_DAYS 84 /* complete days read for a spike rule: history + evaluated */
 #define SPIKE_EVAL 28 /* of which evaluated (CUSUM warm-up and the drawn series) */
-#define MAX_IDS 50    /* complaints listed with an alert */
-#define MAX_RECV 64
+#define MAX_IDS    50 /* complaints listed with an alert */
+#define MAX_RECV   64
 
 /* ---- series: per-rule accumulation of per-day numbers, keyed by the dimension values ---- */
 
@@ -246,8 +246,7 @@ static void day_text(int64_t t, char out[16])
 }
 
 /* A readable series name for titles: "web / 奶粉" or "全部". */
-static void series_label(struct strbuf *sb, const struct store_alert_scope *sc,
-                         char *const *vals)
+static void series_label(struct strbuf *sb, const struct store_alert_scope *sc, char *const *vals)
 {
     if (!sc->ndims) {
         strbuf_addstr(sb, "全部");
@@ -314,8 +313,8 @@ static int resolve_quiet(struct rule_ctx *c, struct kerr *err)
         bool fired = false;
         for (size_t k = 0; k < c->nfired && !fired; k++)
             fired = !strcmp(c->fired[k], l.series[i]);
-        if (!fired && rc == 0 && (rc = store_alert_resolve(c->s, l.id[i], c->recv, c->nrecv,
-                                                           c->now, err)) == 0) {
+        if (!fired && rc == 0 &&
+            (rc = store_alert_resolve(c->s, l.id[i], c->recv, c->nrecv, c->now, err)) == 0) {
             c->rep->resolved++;
             log_info("alert %lld resolved", (long long)l.id[i]);
         }
@@ -337,8 +336,8 @@ static int series_ids(struct rule_ctx *c, const struct store_alert_scope *sc, ch
 {
     int64_t ids[MAX_IDS];
     size_t n = 0;
-    int rc = store_alert_feedback_ids(c->s, sc, (const char *const *)vals, from, to, MAX_IDS,
-                                      ids, &n, err);
+    int rc = store_alert_feedback_ids(c->s, sc, (const char *const *)vals, from, to, MAX_IDS, ids,
+                                      &n, err);
     ids_json(out, ids, n);
     return rc;
 }
@@ -363,8 +362,8 @@ static int eval_spike(struct rule_ctx *c, struct kerr *err)
     p.cusum_k = param(c, "cusum_k", p.cusum_k);
     p.cusum_h = param(c, "cusum_h", p.cusum_h);
     localtime_r(&f, &tm);
-    if ((rc = store_alert_group(c->s, STORE_METRIC_COUNT, &c->sc, from, c->now, from, on_group,
-                                &g, err)) < 0)
+    if ((rc = store_alert_group(c->s, STORE_METRIC_COUNT, &c->sc, from, c->now, from, on_group, &g,
+                                err)) < 0)
         goto out;
     for (size_t i = 0; i < m.n && rc == 0; i++) {
         struct series *s = &m.v[i];
@@ -416,8 +415,8 @@ static int eval_spike(struct rule_ctx *c, struct kerr *err)
         jsonw_end(&w);
         rc = series_ids(c, &c->sc, s->vals, w0, w1, &ids, err);
         if (rc == 0)
-            rc = raise_alert(c, s->key, title.buf, hit->count, hit->expected, hit->ucl,
-                             detail.buf, ids.buf, err);
+            rc = raise_alert(c, s->key, title.buf, hit->count, hit->expected, hit->ucl, detail.buf,
+                             ids.buf, err);
         strbuf_release(&title);
         strbuf_release(&detail);
         strbuf_release(&ids);
@@ -451,8 +450,7 @@ static int eval_threshold(struct rule_ctx *c, struct kerr *err)
     bool ratio = metric != STORE_METRIC_COUNT;
     int rc;
 
-    if ((rc = store_alert_group(c->s, metric, &c->sc, from, c->now, from, on_group, &g, err)) <
-        0)
+    if ((rc = store_alert_group(c->s, metric, &c->sc, from, c->now, from, on_group, &g, err)) < 0)
         goto out;
     for (size_t i = 0; i < m.n && rc == 0; i++) {
         struct series *s = &m.v[i];
@@ -638,8 +636,8 @@ static int eval_severe(struct rule_ctx *c, struct kerr *err)
     snprintf(ke, sizeof ke, "severe:%lld:event", (long long)c->rule->id);
     bool first = store_alert_cursor(c->s, kf, &after_id) < 0;
     store_alert_cursor(c->s, ke, &after_ev);
-    if ((rc = store_alert_severe(c->s, &c->sc, names, nsev, &after_id, &after_ev, on_severe,
-                                 &hits, err)) < 0)
+    if ((rc = store_alert_severe(c->s, &c->sc, names, nsev, &after_id, &after_ev, on_severe, &hits,
+                                 err)) < 0)
         return rc;
     for (size_t i = 0; i < hits.n && rc == 0; i++)
         rc = raise_severe(c, hits.id[i], sevs, first, err);
@@ -754,8 +752,7 @@ int alerts_evaluate(struct store *s, int64_t now, struct alerts_report *rep, str
     return evaluate(s, now, false, rep, err);
 }
 
-int alerts_check_severe(struct store *s, int64_t now, struct alerts_report *rep,
-                        struct kerr *err)
+int alerts_check_severe(struct store *s, int64_t now, struct alerts_report *rep, struct kerr *err)
 {
     return evaluate(s, now, true, rep, err);
 }
@@ -782,8 +779,8 @@ static int on_delivery(void *arg, const struct store_alert_delivery *d)
     jsonw_kstr(w, "state", d->state);
     jsonw_kint(w, "attempts", d->attempts);
     jsonw_kstr(w, "last_error", d->last_error);
-    jsonw_kstr(w, "next_try_at", !strcmp(d->state, "pending") ? clock_format(d->next_try_at, t)
-                                                              : NULL);
+    jsonw_kstr(w, "next_try_at",
+               !strcmp(d->state, "pending") ? clock_format(d->next_try_at, t) : NULL);
     jsonw_kstr(w, "sent_at", d->sent_at ? clock_format(d->sent_at, t) : NULL);
     jsonw_end(w);
     return 0;
@@ -816,8 +813,8 @@ int alerts_alert_json(struct store *s, const struct store_alert *a, bool with_se
     raw_member(w, "feedback_ids", a->feedback_ids);
     jsonw_kstr(w, "opened_at", clock_format(a->opened_at, t));
     jsonw_kstr(w, "updated_at", clock_format(a->updated_at, t));
-    jsonw_kstr(w, "acknowledged_at", a->acknowledged_at ? clock_format(a->acknowledged_at, t)
-                                                        : NULL);
+    jsonw_kstr(w, "acknowledged_at",
+               a->acknowledged_at ? clock_format(a->acknowledged_at, t) : NULL);
     jsonw_kstr(w, "acknowledged_by", a->acknowledged_by);
     jsonw_kstr(w, "resolved_at", a->resolved_at ? clock_format(a->resolved_at, t) : NULL);
     if (with_series) {

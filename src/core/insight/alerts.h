@@ -58,8 +58,7 @@ struct alerts_report {
  */
 int alerts_evaluate(struct store *s, int64_t now, struct alerts_report *rep, struct kerr *err);
 /* Only the severe-complaint rules (cheap; the server runs it every few seconds). */
-int alerts_check_severe(struct store *s, int64_t now, struct alerts_report *rep,
-                        struct kerr *err);
+int alerts_check_severe(struct store *s, int64_t now, struct alerts_report *rep, struct kerr *err);
 /* An alert as JSON; with_series also its metric series and baseline, and its deliveries. */
 int alerts_alert_json(struct store *s, const struct store_alert *a, bool with_series,
                       struct jsonw *w, struct kerr *err);

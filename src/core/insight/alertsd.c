@@ -237,9 +237,10 @@ static void deliver_one(struct store *s, const struct alerts_opts *o, const stru
     if (m.found)
         store_alert_rules(s, m.rule_id, on_rule, &m.rule, NULL);
     if (!m.found || !tc.found || !tc.enabled) {
-        snprintf(err, sizeof err, "%s", !m.found    ? "alert not found"
-                                        : !tc.found ? "receiver deleted"
-                                                    : "receiver disabled");
+        snprintf(err, sizeof err, "%s",
+                 !m.found    ? "alert not found"
+                 : !tc.found ? "receiver deleted"
+                             : "receiver disabled");
         attempts = o->max_attempts;
     } else {
         struct notify_target nt = {tc.kind.buf, tc.url.buf, tc.secret.len ? tc.secret.buf : NULL,
@@ -268,9 +269,8 @@ static void deliver_one(struct store *s, const struct alerts_opts *o, const stru
         log_warn("alert delivery %lld: cannot record the outcome: %s", (long long)d->id,
                  ke.message);
     else if (*err)
-        log_warn("alert delivery %lld (alert %lld, receiver %lld) attempt %d: %s",
-                 (long long)d->id, (long long)d->alert_id, (long long)d->receiver_id, attempts,
-                 err);
+        log_warn("alert delivery %lld (alert %lld, receiver %lld) attempt %d: %s", (long long)d->id,
+                 (long long)d->alert_id, (long long)d->receiver_id, attempts, err);
     parts_release(&m);
     msg_release(&t);
     strbuf_release(&tc.kind);
@@ -331,8 +331,8 @@ static void *evaluator_main(void *arg)
         int64_t now = clock_now_ms();
         bool full = now - last_full >= d->o.interval_ms;
         kerr_clear(&e);
-        if ((full ? alerts_evaluate(d->s, now, &rep, &e) : alerts_check_severe(d->s, now, &rep, &e)) <
-            0)
+        if ((full ? alerts_evaluate(d->s, now, &rep, &e)
+                  : alerts_check_severe(d->s, now, &rep, &e)) < 0)
             log_warn("alert evaluation: %s", e.message);
         if (full)
             last_full = now;

@@ -514,10 +514,10 @@ static int send_mail(const struct notify_target *t, const struct notify_msg *m, 
     curl_easy_setopt(c, CURLOPT_READDATA, &up);
     curl_easy_setopt(c, CURLOPT_INFILESIZE, (long)mail.len);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
-    curl_easy_setopt(c, CURLOPT_USE_SSL, cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
-                                             cfg, "starttls"))
-                                             ? (long)CURLUSESSL_ALL
-                                             : (long)CURLUSESSL_TRY);
+    curl_easy_setopt(c, CURLOPT_USE_SSL,
+                     cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cfg, "starttls"))
+                         ? (long)CURLUSESSL_ALL
+                         : (long)CURLUSESSL_TRY);
     if (config_str(cfg, "username", NULL)) {
         curl_easy_setopt(c, CURLOPT_USERNAME, config_str(cfg, "username", ""));
         curl_easy_setopt(c, CURLOPT_PASSWORD, config_str(cfg, "password", ""));

@@ -14,7 +14,7 @@
 #include "base/banned.h"
 
 #define SEASON_MAX 32
-#define MU_FLOOR 0.2 /* a series that was silent still expects a little */
+#define MU_FLOOR   0.2 /* a series that was silent still expects a little */
 
 void spike_params_default(struct spike_params *p)
 {
@@ -150,8 +150,7 @@ int spike_scan(const double *counts, int n, int phase0, int from, const struct s
         s = fmax(0, s + (x / c) * lk - (mu / c) * (p->cusum_k - 1));
         pt->cusum = s;
         pt->cusum_hit = s > p->cusum_h;
-        pt->alarm = x >= p->min_count &&
-                    ((pt->poisson && x >= p->min_ratio * mu) || pt->cusum_hit);
+        pt->alarm = x >= p->min_count && ((pt->poisson && x >= p->min_ratio * mu) || pt->cusum_hit);
         if (pt->alarm || pt->cusum_hit) /* one alarm per rise: start afresh */
             s = 0;
     }

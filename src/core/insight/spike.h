@@ -18,14 +18,14 @@
 #include <stdbool.h>
 
 struct spike_params {
-    int history;       /* periods of history for the seasonal factors and dispersion (56) */
-    int level;         /* periods of history for the level (28) */
-    int season;        /* season length in periods: 7 (weekdays of daily counts), 1 = none */
-    double alpha;      /* one-sided tail probability for a Poisson alarm */
-    double cusum_k;    /* the rise the CUSUM is tuned to (ratio, e.g. 1.5) */
-    double cusum_h;    /* CUSUM decision limit (log-likelihood units) */
-    int min_count;     /* no alarm below this count */
-    double min_ratio;  /* nor below this multiple of the baseline */
+    int history;      /* periods of history for the seasonal factors and dispersion (56) */
+    int level;        /* periods of history for the level (28) */
+    int season;       /* season length in periods: 7 (weekdays of daily counts), 1 = none */
+    double alpha;     /* one-sided tail probability for a Poisson alarm */
+    double cusum_k;   /* the rise the CUSUM is tuned to (ratio, e.g. 1.5) */
+    double cusum_h;   /* CUSUM decision limit (log-likelihood units) */
+    int min_count;    /* no alarm below this count */
+    double min_ratio; /* nor below this multiple of the baseline */
 };
 
 /* The parameters documented in docs/alerts.md (chosen with bench/alerts.sh). */

@@ -61,8 +61,7 @@ int store_alert_raise(struct store *s, const struct store_alert *a, const int64_
 int store_alert_resolve(struct store *s, int64_t id, const int64_t *receivers, size_t nrecv,
                         int64_t now, struct kerr *err);
 /* Acknowledges an open episode: KERR_NOTFOUND, or KERR_CONFLICT when resolved. Audited. */
-int store_alert_ack(struct store *s, int64_t id, const char *actor, int64_t now,
-                    struct kerr *err);
+int store_alert_ack(struct store *s, int64_t id, const char *actor, int64_t now, struct kerr *err);
 
 struct store_alert_query {
     int64_t id;        /* one alert (KERR_NOTFOUND when absent), or 0 */
@@ -97,7 +96,7 @@ int store_alert_cursor_set(struct store *s, const char *k, int64_t v, struct ker
 
 /* ---- what the evaluator measures ------------------------------------------ */
 
-#define STORE_ALERT_DIMS 4
+#define STORE_ALERT_DIMS    4
 #define STORE_ALERT_FILTERS 8
 /* Series keys (feedback columns) and the records they cover (column = value). */
 struct store_alert_scope {
@@ -136,9 +135,8 @@ int store_alert_feedback_ids(struct store *s, const struct store_alert_scope *sc
  * event id > *after_event. Advances both cursors. cb gets each once per call.
  */
 typedef int (*store_alert_severe_cb)(void *arg, int64_t feedback_id, const char *severity);
-int store_alert_severe(struct store *s, const struct store_alert_scope *sc,
-                       const char *const *sevs, size_t nsev, int64_t *after_id,
-                       int64_t *after_event, store_alert_severe_cb cb, void *arg,
-                       struct kerr *err);
+int store_alert_severe(struct store *s, const struct store_alert_scope *sc, const char *const *sevs,
+                       size_t nsev, int64_t *after_id, int64_t *after_event,
+                       store_alert_severe_cb cb, void *arg, struct kerr *err);
 
 #endif

@@ -17,9 +17,9 @@
 #include "base/banned.h"
 
 static const char *const columns_ok[] = {
-    "channel",  "category_l1", "category_l2",      "category_l3", "product",
-    "store",    "region",      "severity",         "sentiment",   "customer_segment",
-    "team",     "assignee",    "priority",         "status",      NULL,
+    "channel", "category_l1", "category_l2", "category_l3", "product",
+    "store",   "region",      "severity",    "sentiment",   "customer_segment",
+    "team",    "assignee",    "priority",    "status",      NULL,
 };
 
 bool store_alert_column_ok(const char *name)
@@ -136,8 +136,8 @@ int store_alert_rule_save(struct store *s, struct store_alert_rule *r, const cha
     if ((rc = run(s, st, "save alert rule", err)) < 0)
         goto out;
     if (r->id && sqlite3_changes(s->wconn->db) == 0) {
-        rc = kerr_set(err, KERR_NOTFOUND, "not_found", "id", "no alert rule %lld",
-                      (long long)r->id);
+        rc =
+            kerr_set(err, KERR_NOTFOUND, "not_found", "id", "no alert rule %lld", (long long)r->id);
         goto out;
     }
     if (!r->id) {
@@ -204,10 +204,16 @@ int store_alert_rules(struct store *s, int64_t id, store_alert_rule_cb cb, void 
     sqlite3_bind_int64(st, 1, id);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct store_alert_rule r = {
-            sqlite3_column_int64(st, 0), col_text(st, 1),  col_text(st, 2),
-            col_text(st, 3),             col_text(st, 4),  col_text(st, 5),
-            col_text(st, 6),             sqlite3_column_int(st, 7) != 0,
-            sqlite3_column_int64(st, 8), sqlite3_column_int64(st, 9),
+            sqlite3_column_int64(st, 0),
+            col_text(st, 1),
+            col_text(st, 2),
+            col_text(st, 3),
+            col_text(st, 4),
+            col_text(st, 5),
+            col_text(st, 6),
+            sqlite3_column_int(st, 7) != 0,
+            sqlite3_column_int64(st, 8),
+            sqlite3_column_int64(st, 9),
         };
         found++;
         if (cb(arg, &r))
@@ -262,8 +268,7 @@ int store_alert_receiver_save(struct store *s, struct store_alert_receiver *r, c
         r->created_at = now;
     }
     r->updated_at = now;
-    rc = audited(s, actor,
-                 r->created_at == now ? "alert_receiver.create" : "alert_receiver.update",
+    rc = audited(s, actor, r->created_at == now ? "alert_receiver.create" : "alert_receiver.update",
                  "alert_receiver", r->id, r->name, err);
 out:
     return finish(s, rc, err);
@@ -322,10 +327,14 @@ int store_alert_receivers(struct store *s, int64_t id, store_alert_receiver_cb c
     sqlite3_bind_int64(st, 1, id);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct store_alert_receiver r = {
-            sqlite3_column_int64(st, 0), col_text(st, 1),
-            col_text(st, 2),             col_text(st, 3),
-            col_text(st, 4),             col_text(st, 5),
-            sqlite3_column_int(st, 6) != 0, sqlite3_column_int64(st, 7),
+            sqlite3_column_int64(st, 0),
+            col_text(st, 1),
+            col_text(st, 2),
+            col_text(st, 3),
+            col_text(st, 4),
+            col_text(st, 5),
+            sqlite3_column_int(st, 6) != 0,
+            sqlite3_column_int64(st, 7),
             sqlite3_column_int64(st, 8),
         };
         found++;
@@ -468,8 +477,8 @@ int store_alert_ack(struct store *s, int64_t id, const char *actor, int64_t now,
     if (sqlite3_step(st) != SQLITE_ROW)
         rc = kerr_set(err, KERR_NOTFOUND, "not_found", "id", "no alert %lld", (long long)id);
     else if (!strcmp(col_text(st, 0), "resolved"))
-        rc = kerr_set(err, KERR_CONFLICT, "conflict", "state",
-                      "alert %lld is resolved already", (long long)id);
+        rc = kerr_set(err, KERR_CONFLICT, "conflict", "state", "alert %lld is resolved already",
+                      (long long)id);
     sqlite3_finalize(st);
     if (rc < 0)
         goto out;
@@ -571,11 +580,16 @@ int store_alert_deliveries(struct store *s, int64_t alert_id, int64_t now, int l
     sqlite3_bind_int64(st, 3, limit > 0 ? limit : -1);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct store_alert_delivery d = {
-            sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
-            sqlite3_column_int64(st, 2), col_text(st, 3),
-            col_text(st, 4),             col_text(st, 5),
-            sqlite3_column_int(st, 6),   sqlite3_column_int64(st, 7),
-            sqlite3_column_int64(st, 8), sqlite3_column_int64(st, 9),
+            sqlite3_column_int64(st, 0),
+            sqlite3_column_int64(st, 1),
+            sqlite3_column_int64(st, 2),
+            col_text(st, 3),
+            col_text(st, 4),
+            col_text(st, 5),
+            sqlite3_column_int(st, 6),
+            sqlite3_column_int64(st, 7),
+            sqlite3_column_int64(st, 8),
+            sqlite3_column_int64(st, 9),
         };
         if (cb(arg, &d))
             break;
@@ -594,11 +608,12 @@ int store_alert_delivery_update(struct store *s, int64_t id, const char *state, 
     int rc;
     if ((rc = begin(s, err)) < 0)
         return rc;
-    if (!(st = prep(s->wconn,
-                    "UPDATE alert_deliveries SET state=?,attempts=?,last_error=coalesce(?,last_error),"
-                    "next_try_at=?,"
-                    "sent_at=nullif(?,0) WHERE id=?",
-                    err))) {
+    if (!(st = prep(
+              s->wconn,
+              "UPDATE alert_deliveries SET state=?,attempts=?,last_error=coalesce(?,last_error),"
+              "next_try_at=?,"
+              "sent_at=nullif(?,0) WHERE id=?",
+              err))) {
         rc = KERR_IO;
         goto out;
     }
@@ -807,10 +822,9 @@ static void add_in(struct strbuf *sql, size_t n, int first)
     strbuf_addch(sql, ')');
 }
 
-int store_alert_severe(struct store *s, const struct store_alert_scope *sc,
-                       const char *const *sevs, size_t nsev, int64_t *after_id,
-                       int64_t *after_event, store_alert_severe_cb cb, void *arg,
-                       struct kerr *err)
+int store_alert_severe(struct store *s, const struct store_alert_scope *sc, const char *const *sevs,
+                       size_t nsev, int64_t *after_id, int64_t *after_event,
+                       store_alert_severe_cb cb, void *arg, struct kerr *err)
 {
     struct strbuf sql = STRBUF_INIT;
     struct conn *c;
