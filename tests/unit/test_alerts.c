@@ -157,6 +157,25 @@ static void robot_payloads(void **state)
         "content");
     assert_int_equal(cJSON_GetArraySize(content), 3); /* two lines and the link */
     cJSON_Delete(j);
+    /* the card form, and a form Feishu does not have */
+    struct notify_target card = {"feishu", "http://h/hook/x", NULL,
+                                 "{\"msg_type\":\"interactive\"}"};
+    struct notify_target wrong = {"feishu", "http://h/hook/x", NULL, "{\"msg_type\":\"image\"}"};
+    strbuf_reset(&body);
+    assert_int_equal(notify_build(&card, &msg, 0, &url, &body, err, sizeof err), 0);
+    j = cJSON_Parse(body.buf);
+    assert_null(cJSON_GetObjectItem(j, "sign"));
+    assert_string_equal(cJSON_GetObjectItem(j, "msg_type")->valuestring, "interactive");
+    cJSON *card_j = cJSON_GetObjectItem(j, "card");
+    assert_string_equal(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(card_j, "header"), "title"),
+                            "content")
+            ->valuestring,
+        msg.title);
+    cJSON_Delete(j);
+    strbuf_reset(&body);
+    assert_int_equal(notify_build(&wrong, &msg, 0, &url, &body, err, sizeof err), -1);
+    assert_non_null(strstr(err, "msg_type"));
     strbuf_release(&url);
     strbuf_release(&body);
 }

@@ -221,9 +221,10 @@ static int64_t backoff(const struct alerts_opts *o, int attempts)
     return wait < o->retry_max_ms ? wait : o->retry_max_ms;
 }
 
-static void deliver_one(struct store *s, const struct alerts_opts *o, const struct due *d,
-                        int64_t now)
+/* Sends one due delivery; signatures and times in the message are the real clock's. */
+static void deliver_one(struct store *s, const struct alerts_opts *o, const struct due *d)
 {
+    int64_t sent = clock_now_ms();
     struct msg_parts m = {.s = s};
     struct msg_text t = {0};
     struct target_copy tc = {0};
@@ -246,7 +247,7 @@ static void deliver_one(struct store *s, const struct alerts_opts *o, const stru
         struct notify_target nt = {tc.kind.buf, tc.url.buf, tc.secret.len ? tc.secret.buf : NULL,
                                    tc.config.buf};
         struct notify_msg nm;
-        compose(o, &m, d->alert_id, !strcmp(d->event, "resolved"), now, &t);
+        compose(o, &m, d->alert_id, !strcmp(d->event, "resolved"), sent, &t);
         nm.event = d->event;
         nm.title = t.title.buf;
         nm.markdown = t.md.buf;
@@ -254,7 +255,7 @@ static void deliver_one(struct store *s, const struct alerts_opts *o, const stru
         nm.html = t.html.buf;
         nm.link = t.link.len ? t.link.buf : NULL;
         nm.json = t.json.buf;
-        rc = notify_send(&nt, &nm, now, o->timeout_ms, err, sizeof err);
+        rc = notify_send(&nt, &nm, sent, o->timeout_ms, err, sizeof err);
     }
     kerr_clear(&ke);
     int64_t done = clock_now_ms();
@@ -285,7 +286,7 @@ int alerts_deliver_due(struct store *s, const struct alerts_opts *o, int64_t now
     if (store_alert_deliveries(s, 0, now, DUE_BATCH, on_due, &l, NULL) < 0)
         return -1;
     for (int i = 0; i < l.n; i++)
-        deliver_one(s, o, &l.v[i], now);
+        deliver_one(s, o, &l.v[i]);
     return l.n;
 }
 
