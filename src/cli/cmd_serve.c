@@ -241,6 +241,8 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
             if (demo_into_store(s, pipeline, demo, 20261122, false) < 0)
                 goto out;
         }
+        if (alerts_seed_rules(s, &e) < 0)
+            log_warn("demo alert rules: %s", e.message);
     }
     first_key(cli, s);
 

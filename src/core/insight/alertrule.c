@@ -444,3 +444,42 @@ void alert_receiver_json(const struct store_alert_receiver *r, struct jsonw *w)
     cJSON_free(txt);
     cJSON_Delete(cfg);
 }
+
+static int any_rule(void *arg, const struct store_alert_rule *r)
+{
+    (void)r;
+    *(bool *)arg = true;
+    return 1;
+}
+
+int alerts_seed_rules(struct store *s, struct kerr *err)
+{
+    static const char *const seeds[] = {
+        "{\"name\":\"投诉量突增（品类×渠道×产品）\",\"kind\":\"spike\"}",
+        "{\"name\":\"严重投诉\",\"kind\":\"severe\"}",
+        "{\"name\":\"投诉量周环比上升 50%\",\"kind\":\"volume_change\","
+        "\"dimensions\":[\"category_l1\"]}",
+        "{\"name\":\"负面情绪占比超过 40%\",\"kind\":\"negative_share\","
+        "\"dimensions\":[\"category_l1\"],\"params\":{\"min_count\":20}}",
+        "{\"name\":\"满意度下降 5 个百分点\",\"kind\":\"csat_drop\"}",
+        "{\"name\":\"SLA 达成率低于 90%\",\"kind\":\"sla_compliance\"}",
+    };
+    bool any = false;
+    int rc, n = 0;
+    if ((rc = store_alert_rules(s, 0, any_rule, &any, err)) < 0 || any)
+        return rc;
+    for (size_t i = 0; i < sizeof seeds / sizeof seeds[0]; i++) {
+        cJSON *in = cJSON_Parse(seeds[i]);
+        struct store_alert_rule r;
+        struct strbuf sb = STRBUF_INIT;
+        rc = alert_rule_check(in, NULL, &r, &sb, err);
+        if (rc == 0)
+            rc = store_alert_rule_save(s, &r, "system", err);
+        cJSON_Delete(in);
+        strbuf_release(&sb);
+        if (rc < 0)
+            return rc;
+        n++;
+    }
+    return n;
+}

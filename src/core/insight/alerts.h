@@ -46,6 +46,13 @@ struct jsonw;
 void alert_rule_json(const struct store_alert_rule *r, struct jsonw *w);
 void alert_receiver_json(const struct store_alert_receiver *r, struct jsonw *w);
 
+/*
+ * When there is no rule yet, stores a starting set (spike per category x channel x
+ * product, severe complaints, week-over-week volume and negative share per category, CSAT
+ * and SLA compliance), as `kesu serve --demo-if-empty` does. Returns rules added or < 0.
+ */
+int alerts_seed_rules(struct store *s, struct kerr *err);
+
 /* ---- evaluation (alerts.c) -------------------------------------------------------- */
 
 struct alerts_report {
