@@ -298,6 +298,10 @@ class AlertsTest(ServerTestCase):
         self.assertTrue(r.json["acknowledged_by"].startswith("apikey:"))
         self.assertEqual(srv.get("/api/v1/alerts?state=open").json["items"], [])
         self.assertEqual(len(srv.get("/api/v1/alerts?state=acknowledged").json["items"]), 1)
+        self.assertEqual(srv.metric('kesu_alerts{state="open"}'), 0)
+        self.assertEqual(srv.metric('kesu_alerts{state="acknowledged"}'), 1)
+        self.assertEqual(srv.metric('kesu_alert_deliveries{state="pending"}'), 0)
+        self.assertEqual(srv.metric('kesu_alert_deliveries{state="failed"}'), 0)
         self.assertError(srv.get("/api/v1/alerts?state=sleeping"), 400, "invalid_field", "state")
 
         # the next day is back to normal: the episode resolves itself, once, and says so

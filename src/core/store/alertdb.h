@@ -90,6 +90,11 @@ int store_alert_delivery_update(struct store *s, int64_t id, const char *state, 
                                 const char *error, int64_t next_try_at, int64_t sent_at,
                                 struct kerr *err);
 
+/* Active alerts by state (open, acknowledged) and unsent deliveries by state (pending,
+ * failed), for /metrics: what is "alerts" or "deliveries". */
+typedef int (*store_alert_count_cb)(void *arg, const char *what, const char *state, int64_t n);
+int store_alert_counts(struct store *s, store_alert_count_cb cb, void *arg);
+
 /* The evaluator's cursors. KERR_NOTFOUND when k was never set. */
 int store_alert_cursor(struct store *s, const char *k, int64_t *v);
 int store_alert_cursor_set(struct store *s, const char *k, int64_t v, struct kerr *err);

@@ -628,6 +628,28 @@ out:
     return finish(s, rc, err);
 }
 
+int store_alert_counts(struct store *s, store_alert_count_cb cb, void *arg)
+{
+    struct conn *c = store_reader(s, NULL);
+    sqlite3_stmt *st;
+    int rc = KERR_IO;
+    if (!c)
+        return KERR_IO;
+    if ((st = prep(c,
+                   "SELECT 'alerts',state,count(*) FROM alerts WHERE state<>'resolved' GROUP BY"
+                   " state UNION ALL SELECT 'deliveries',state,count(*) FROM alert_deliveries"
+                   " WHERE state<>'sent' GROUP BY state",
+                   NULL))) {
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+            if (cb(arg, col_text(st, 0), col_text(st, 1), sqlite3_column_int64(st, 2)))
+                break;
+        rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : KERR_IO;
+        sqlite3_finalize(st);
+    }
+    store_reader_put(s, c);
+    return rc;
+}
+
 int store_alert_cursor(struct store *s, const char *k, int64_t *v)
 {
     struct conn *c = store_reader(s, NULL);
