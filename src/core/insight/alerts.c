@@ -46,6 +46,7 @@ struct series_map {
     size_t *slots; /* open addressing: index + 1, 0 = empty */
     size_t nslots;
     int days;
+    bool ratio; /* keep denominators too */
 };
 
 static uint64_t fnv(const char *s)
@@ -107,7 +108,7 @@ static struct series *map_get(struct series_map *m, const struct store_alert_sco
     for (size_t i = 0; i < sc->ndims; i++)
         s->vals[i] = vals[i] ? xstrdup(vals[i]) : NULL;
     s->num = xcalloc((size_t)m->days, sizeof *s->num);
-    s->den = xcalloc((size_t)m->days, sizeof *s->den);
+    s->den = m->ratio ? xcalloc((size_t)m->days, sizeof *s->den) : NULL;
     m->slots[j] = ++m->n;
     return s;
 }
@@ -137,7 +138,8 @@ static int on_group(void *arg, const char *const *vals, int64_t day, double num,
         return 0;
     struct series *s = map_get(g->m, g->sc, vals);
     s->num[day] += num;
-    s->den[day] += den;
+    if (s->den)
+        s->den[day] += den;
     return 0;
 }
 
@@ -444,10 +446,10 @@ static int eval_threshold(struct rule_ctx *c, struct kerr *err)
                                      : !strcmp(kind, "negative_share") ? STORE_METRIC_NEGATIVE
                                      : !strcmp(kind, "csat_drop")      ? STORE_METRIC_CSAT
                                                                        : STORE_METRIC_SLA;
-    struct series_map m = {.days = 2 * wd};
+    bool ratio = metric != STORE_METRIC_COUNT;
+    struct series_map m = {.days = 2 * wd, .ratio = ratio};
     struct group_arg g = {&m, &c->sc};
     int64_t from = c->now - 2 * wd * DAY_MS;
-    bool ratio = metric != STORE_METRIC_COUNT;
     int rc;
 
     if ((rc = store_alert_group(c->s, metric, &c->sc, from, c->now, from, on_group, &g, err)) < 0)
@@ -458,9 +460,11 @@ static int eval_threshold(struct rule_ctx *c, struct kerr *err)
         bool fire;
         for (int d = 0; d < wd; d++) {
             pn += s->num[d];
-            pd += s->den[d];
             cn += s->num[wd + d];
-            cd += s->den[wd + d];
+            if (ratio) {
+                pd += s->den[d];
+                cd += s->den[wd + d];
+            }
         }
         c->rep->series++;
         v = ratio ? (cd > 0 ? cn / cd : 0) : cn;
