@@ -202,17 +202,26 @@ static void deliveries_go_to_enabled_receivers(void **state)
     kerr_clear(&e);
     assert_int_equal(store_alert_receiver_save(s, &on, "test", &e), 0);
     assert_int_equal(store_alert_receiver_save(s, &off, "test", &e), 0);
+    /* 15 negative SMS complaints received a day minus 5 minutes before NOW */
     for (int i = 0; i < 15; i++)
-        add(s, "sms", "negative", NOW - 3600 * 1000LL - i * 1000);
+        add(s, "sms", "negative", NOW - DAY + 5 * 60000 - i * 1000);
     rule(s, "{\"name\":\"neg\",\"kind\":\"negative_share\",\"filter\":{\"channel\":\"sms\"}}");
     assert_int_equal(alerts_evaluate(s, NOW, &rep, &e), 0);
     assert_int_equal(rep.opened, 1);
     int due = 0;
     assert_int_equal(store_alert_deliveries(s, 0, NOW + DAY, 0, count_delivery, &due, &e), 0);
     assert_int_equal(due, 1);
-    /* a day later the share is computed on no records: the episode resolves */
-    assert_int_equal(alerts_evaluate(s, NOW + 2 * DAY, &rep, &e), 0);
+    /* 10 minutes later they are out of the window, but an episode is held 15 minutes after
+     * it last fired (no flapping); 20 minutes later it resolves, and says so */
+    assert_int_equal(alerts_evaluate(s, NOW + 10 * 60000, &rep, &e), 0);
+    assert_int_equal(rep.fired, 0);
+    assert_int_equal(rep.resolved, 0);
+    assert_int_equal(alerts_evaluate(s, NOW + 20 * 60000, &rep, &e), 0);
     assert_int_equal(rep.resolved, 1);
+    struct store_alert_query q = {0, 0, "active", 0, 0};
+    struct seen v = {0};
+    assert_int_equal(store_alerts(s, &q, on_alert, &v, &e), 0);
+    assert_int_equal(v.n, 0);
 }
 
 int main(void)

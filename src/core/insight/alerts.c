@@ -31,6 +31,8 @@
 #define SPIKE_EVAL 28 /* of which evaluated (CUSUM warm-up and the drawn series) */
 #define MAX_IDS    50 /* complaints listed with an alert */
 #define MAX_RECV   64
+/* An episode resolves only after its metric has been back this long (no flapping storms). */
+#define RESOLVE_HOLD_MS (15 * 60 * 1000LL)
 
 /* ---- series: per-rule accumulation of per-day numbers, keyed by the dimension values ---- */
 
@@ -290,7 +292,7 @@ static int raise_alert(struct rule_ctx *c, const char *key, const char *title, d
 }
 
 struct active {
-    int64_t id[256];
+    int64_t id[256], fired_at[256];
     char *series[256];
     size_t n;
 };
@@ -301,11 +303,13 @@ static int on_active(void *arg, const struct store_alert *a)
     if (l->n == 256)
         return 1;
     l->id[l->n] = a->id;
+    l->fired_at[l->n] = a->fired_at;
     l->series[l->n++] = xstrdup(a->series);
     return 0;
 }
 
-/* Resolves the rule's episodes whose series did not fire in this evaluation. */
+/* Resolves the rule's episodes whose series did not fire in this evaluation nor in the
+ * RESOLVE_HOLD_MS before it. */
 static int resolve_quiet(struct rule_ctx *c, struct kerr *err)
 {
     struct active l = {.n = 0};
@@ -315,7 +319,7 @@ static int resolve_quiet(struct rule_ctx *c, struct kerr *err)
         bool fired = false;
         for (size_t k = 0; k < c->nfired && !fired; k++)
             fired = !strcmp(c->fired[k], l.series[i]);
-        if (!fired && rc == 0 &&
+        if (!fired && c->now - l.fired_at[i] >= RESOLVE_HOLD_MS && rc == 0 &&
             (rc = store_alert_resolve(c->s, l.id[i], c->recv, c->nrecv, c->now, err)) == 0) {
             c->rep->resolved++;
             log_info("alert %lld resolved", (long long)l.id[i]);
@@ -817,6 +821,7 @@ int alerts_alert_json(struct store *s, const struct store_alert *a, bool with_se
     raw_member(w, "feedback_ids", a->feedback_ids);
     jsonw_kstr(w, "opened_at", clock_format(a->opened_at, t));
     jsonw_kstr(w, "updated_at", clock_format(a->updated_at, t));
+    jsonw_kstr(w, "last_fired_at", clock_format(a->fired_at, t));
     jsonw_kstr(w, "acknowledged_at",
                a->acknowledged_at ? clock_format(a->acknowledged_at, t) : NULL);
     jsonw_kstr(w, "acknowledged_by", a->acknowledged_by);

@@ -46,6 +46,7 @@ struct store_alert {
     const char *series, *state, *title, *detail, *feedback_ids; /* series, detail, ids: JSON */
     double value, baseline, threshold;
     int64_t opened_at, updated_at, acknowledged_at, resolved_at; /* 0 = not yet */
+    int64_t fired_at; /* the last evaluation that found it firing */
     const char *acknowledged_by;
 };
 typedef int (*store_alert_cb)(void *arg, const struct store_alert *a);

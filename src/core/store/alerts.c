@@ -395,7 +395,7 @@ int store_alert_raise(struct store *s, const struct store_alert *a, const int64_
     if (*id) {
         st = prep(s->wconn,
                   "UPDATE alerts SET value=?,baseline=?,threshold=?,detail=?,feedback_ids=?,"
-                  "title=?,updated_at=? WHERE id=?",
+                  "title=?,updated_at=?7,fired_at=?7 WHERE id=?8",
                   err);
         if (!st) {
             rc = KERR_IO;
@@ -414,7 +414,7 @@ int store_alert_raise(struct store *s, const struct store_alert *a, const int64_
     }
     st = prep(s->wconn,
               "INSERT INTO alerts(rule_id,series,state,title,value,baseline,threshold,detail,"
-              "feedback_ids,opened_at,updated_at) VALUES(?,?,'open',?,?,?,?,?,?,?,?)",
+              "feedback_ids,opened_at,updated_at,fired_at) VALUES(?,?,'open',?,?,?,?,?,?,?9,?9,?9)",
               err);
     if (!st) {
         rc = KERR_IO;
@@ -429,7 +429,6 @@ int store_alert_raise(struct store *s, const struct store_alert *a, const int64_
     bind_text(st, 7, a->detail ? a->detail : "{}");
     bind_text(st, 8, a->feedback_ids ? a->feedback_ids : "[]");
     sqlite3_bind_int64(st, 9, now);
-    sqlite3_bind_int64(st, 10, now);
     if ((rc = run(s, st, "insert alert", err)) < 0)
         goto out;
     *id = sqlite3_last_insert_rowid(s->wconn->db);
@@ -511,7 +510,7 @@ int store_alerts(struct store *s, const struct store_alert_query *q, store_alert
     st = prep(c,
               "SELECT id,rule_id,series,state,title,detail,feedback_ids,value,baseline,threshold,"
               "opened_at,updated_at,coalesce(acknowledged_at,0),coalesce(resolved_at,0),"
-              "acknowledged_by FROM alerts WHERE (?1=0 OR id=?1) AND (?2=0 OR rule_id=?2)"
+              "acknowledged_by,fired_at FROM alerts WHERE (?1=0 OR id=?1) AND (?2=0 OR rule_id=?2)"
               " AND (?3 IS NULL OR state=?3 OR (?3='active' AND state<>'resolved'))"
               " AND (?4=0 OR id<?4) ORDER BY id DESC LIMIT ?5",
               err);
@@ -541,6 +540,7 @@ int store_alerts(struct store *s, const struct store_alert_query *q, store_alert
             .acknowledged_at = sqlite3_column_int64(st, 12),
             .resolved_at = sqlite3_column_int64(st, 13),
             .acknowledged_by = col_text(st, 14),
+            .fired_at = sqlite3_column_int64(st, 15),
         };
         found++;
         if (cb(arg, &a))

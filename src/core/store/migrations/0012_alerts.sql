@@ -39,6 +39,7 @@ CREATE TABLE alerts (
     detail TEXT NOT NULL DEFAULT '{}',     -- JSON: method, period, series and baseline points
     feedback_ids TEXT NOT NULL DEFAULT '[]', -- JSON array: the complaints behind it
     opened_at INTEGER NOT NULL,
+    fired_at INTEGER NOT NULL,   -- the last evaluation that found it firing
     updated_at INTEGER NOT NULL,
     acknowledged_at INTEGER,
     acknowledged_by TEXT,
