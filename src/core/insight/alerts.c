@@ -559,8 +559,9 @@ static int on_severe(void *arg, int64_t id, const char *severity)
     for (size_t i = 0; i < h->n; i++)
         if (h->id[i] == id)
             return 0;
-    if (h->n < 512)
-        h->id[h->n++] = id;
+    if (h->n == 512)
+        return 1; /* the rest next time */
+    h->id[h->n++] = id;
     return 0;
 }
 

@@ -19,7 +19,10 @@ struct store_alert_rule {
     int64_t created_at, updated_at;
 };
 typedef int (*store_alert_rule_cb)(void *arg, const struct store_alert_rule *r);
-/* Inserts (r->id 0; sets it) or replaces rule r->id (KERR_NOTFOUND when absent). Audited. */
+/*
+ * Inserts (r->id 0; sets it) or replaces rule r->id (KERR_NOTFOUND when absent). Audited. A
+ * severe rule's cursors (store_alert_severe) start at the newest record and event.
+ */
 int store_alert_rule_save(struct store *s, struct store_alert_rule *r, const char *actor,
                           struct kerr *err);
 /* Deletes a rule and resolves its open alerts. KERR_NOTFOUND when absent. Audited. */
@@ -138,7 +141,8 @@ int store_alert_feedback_ids(struct store *s, const struct store_alert_scope *sc
 /*
  * Complaints that became severe (severity one of sevs) since the cursors:
  * new records with id > *after_id and severity changes in the timeline with
- * event id > *after_event. Advances both cursors. cb gets each once per call.
+ * event id > *after_event, in that order. Advances both cursors past what cb took; cb
+ * returns nonzero to leave the rest (from the one it was given) for the next call.
  */
 typedef int (*store_alert_severe_cb)(void *arg, int64_t feedback_id, const char *severity);
 int store_alert_severe(struct store *s, const struct store_alert_scope *sc, const char *const *sevs,

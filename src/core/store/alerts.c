@@ -103,6 +103,27 @@ static int audited(struct store *s, const char *actor, const char *action, const
     return rc;
 }
 
+/* A severe-complaint rule watches what arrives after it: its cursors start at the newest
+ * record and timeline event (kept when they exist). */
+static int severe_cursors(struct store *s, int64_t rule_id, struct kerr *err)
+{
+    static const char *const which[2][2] = {{"feedback", "feedback"}, {"event", "feedback_events"}};
+    for (int i = 0; i < 2; i++) {
+        char sqltext[256];
+        sqlite3_stmt *st;
+        snprintf(sqltext, sizeof sqltext,
+                 "INSERT OR IGNORE INTO alert_state(k,v) VALUES('severe:%lld:%s',"
+                 "(SELECT coalesce(max(id),0) FROM %s))",
+                 (long long)rule_id, which[i][0], which[i][1]);
+        if (!(st = prep(s->wconn, sqltext, err)))
+            return KERR_IO;
+        int rc = run(s, st, "severe cursor", err);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
 /* ---- rules --------------------------------------------------------------------- */
 
 int store_alert_rule_save(struct store *s, struct store_alert_rule *r, const char *actor,
@@ -145,6 +166,8 @@ int store_alert_rule_save(struct store *s, struct store_alert_rule *r, const cha
         r->created_at = now;
     }
     r->updated_at = now;
+    if (!strcmp(r->kind, "severe") && (rc = severe_cursors(s, r->id, err)) < 0)
+        goto out;
     rc = audited(s, actor, r->created_at == now ? "alert_rule.create" : "alert_rule.update",
                  "alert_rule", r->id, r->name, err);
 out:
@@ -848,6 +871,19 @@ int store_alert_severe(struct store *s, const struct store_alert_scope *sc, cons
                        size_t nsev, int64_t *after_id, int64_t *after_event,
                        store_alert_severe_cb cb, void *arg, struct kerr *err)
 {
+    /* column 1 is the cursor (record id, then timeline event id); the extra row with cursor 0
+     * brings the newest id, where the cursor goes when every row was taken */
+    static const char *const heads[2] = {
+        "SELECT f.id,f.id,f.severity,(SELECT coalesce(max(id),0) FROM feedback) FROM feedback f"
+        " WHERE f.id>?1 AND f.severity",
+        "SELECT e.id,e.feedback_id,e.after,(SELECT coalesce(max(id),0) FROM feedback_events)"
+        " FROM feedback_events e JOIN feedback f ON f.id=e.feedback_id"
+        " WHERE e.id>?1 AND e.field='severity' AND e.after",
+    };
+    static const char *const tails[2] = {
+        " UNION ALL SELECT 0,0,NULL,(SELECT coalesce(max(id),0) FROM feedback) ORDER BY 1",
+        " UNION ALL SELECT 0,0,NULL,(SELECT coalesce(max(id),0) FROM feedback_events) ORDER BY 1",
+    };
     struct strbuf sql = STRBUF_INIT;
     struct conn *c;
     sqlite3_stmt *st = NULL;
@@ -859,14 +895,13 @@ int store_alert_severe(struct store *s, const struct store_alert_scope *sc, cons
                         "name one to eight severities");
     if (!(c = store_reader(s, err)))
         return KERR_IO;
-    /* new records, by id; the cursor moves to the newest record whatever its severity */
-    strbuf_addstr(&sql, "SELECT f.id,f.severity,(SELECT max(id) FROM feedback) FROM feedback f"
-                        " WHERE f.id>?1 AND f.severity");
-    add_in(&sql, nsev, 2);
-    add_filters(&sql, sc, 2 + (int)nsev);
-    strbuf_addstr(&sql, " UNION ALL SELECT 0,NULL,(SELECT max(id) FROM feedback) ORDER BY 1");
     for (int pass = 0; pass < 2; pass++) {
-        int64_t *cursor = pass ? after_event : after_id, top = *cursor;
+        int64_t *cursor = pass ? after_event : after_id, top = *cursor, last = *cursor;
+        strbuf_reset(&sql);
+        strbuf_addstr(&sql, heads[pass]);
+        add_in(&sql, nsev, 2);
+        add_filters(&sql, sc, 2 + (int)nsev);
+        strbuf_addstr(&sql, tails[pass]);
         if (!(st = prep(c, sql.buf, err))) {
             rc = KERR_IO;
             goto out;
@@ -877,11 +912,17 @@ int store_alert_severe(struct store *s, const struct store_alert_scope *sc, cons
         for (size_t i = 0; i < sc->nfilter; i++)
             sqlite3_bind_text(st, 2 + (int)(nsev + i), sc->fval[i], -1, SQLITE_STATIC);
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            int64_t id = sqlite3_column_int64(st, 0), max = sqlite3_column_int64(st, 2);
-            if (max > top)
-                top = max;
-            if (id && cb(arg, id, col_text(st, 1)))
+            int64_t at = sqlite3_column_int64(st, 0), id = sqlite3_column_int64(st, 1);
+            if (!at) {
+                top = sqlite3_column_int64(st, 3) > top ? sqlite3_column_int64(st, 3) : top;
+                continue;
+            }
+            if (cb(arg, id, col_text(st, 2))) {
+                /* not taken (the caller is full): go on from here next time */
+                top = last;
                 break;
+            }
+            last = at;
         }
         rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_error(c->db, err, "severe scan");
         sqlite3_finalize(st);
@@ -889,15 +930,6 @@ int store_alert_severe(struct store *s, const struct store_alert_scope *sc, cons
         if (rc < 0)
             goto out;
         *cursor = top;
-        /* then severity changes on the timeline (PATCH), by event id */
-        strbuf_reset(&sql);
-        strbuf_addstr(&sql, "SELECT e.feedback_id,e.after,(SELECT max(id) FROM feedback_events)"
-                            " FROM feedback_events e JOIN feedback f ON f.id=e.feedback_id"
-                            " WHERE e.id>?1 AND e.field='severity' AND e.after");
-        add_in(&sql, nsev, 2);
-        add_filters(&sql, sc, 2 + (int)nsev);
-        strbuf_addstr(&sql, " UNION ALL SELECT 0,NULL,(SELECT max(id) FROM feedback_events)"
-                            " ORDER BY 1");
     }
 out:
     sqlite3_finalize(st);
