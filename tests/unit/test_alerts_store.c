@@ -193,10 +193,10 @@ static void threshold_rules_on_hand_computed_data(void **state)
 static void deliveries_go_to_enabled_receivers(void **state)
 {
     struct store *s = *state;
-    struct store_alert_receiver on = {0, "on", "webhook", "http://127.0.0.1:9/x", NULL, "{}",
-                                      true, 0, 0};
-    struct store_alert_receiver off = {0, "off", "webhook", "http://127.0.0.1:9/y", NULL, "{}",
-                                       false, 0, 0};
+    struct store_alert_receiver on = {0,    "on", "webhook", "http://127.0.0.1:9/x", NULL, "{}",
+                                      true, 0,    0};
+    struct store_alert_receiver off = {0,     "off", "webhook", "http://127.0.0.1:9/y", NULL, "{}",
+                                       false, 0,     0};
     struct alerts_report rep;
     struct kerr e;
     kerr_clear(&e);
