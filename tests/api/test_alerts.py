@@ -444,6 +444,46 @@ class AlertsTest(ServerTestCase):
         r = srv.patch("/api/v1/feedback/%d" % rec["id"], {"severity": "high"})
         wait_for(lambda: len(srv.get("/api/v1/alerts").json["items"]) == 2, "a second episode")
 
+    def test_unreachable_receiver_keeps_retrying_until_deleted(self):
+        srv = self.start()
+        dead = self.post_ok(srv, "/api/v1/alerts/receivers",
+                            {"name": "dead", "kind": "dingtalk", "url": "http://127.0.0.1:1/x"})
+        self.post_ok(srv, "/api/v1/alerts/rules",
+                     {"name": "severe", "kind": "severe", "receivers": [dead["id"]],
+                      "filter": {"channel": "sms"}})
+        ids = []
+        for text in ("燃气热水器漏气，家里有老人", "充电器冒烟起火", "客服态度一般"):
+            rec = self.post_ok(srv, "/api/v1/feedback", {"channel": "sms", "text": text})
+            ids.append(rec["id"])
+        other = self.post_ok(srv, "/api/v1/feedback", {"channel": "web", "text": "网页端严重问题"})
+        for i in ids[:2] + [other["id"]]:
+            self.assertStatus(srv.patch("/api/v1/feedback/%d" % i, {"severity": "critical"}), 200)
+        wait_for(lambda: len(srv.get("/api/v1/alerts").json["items"]) == 2, "two alerts")
+        time.sleep(0.5 * SLOW)
+        items = srv.get("/api/v1/alerts").json["items"]
+        self.assertEqual(sorted(a["feedback_ids"][0] for a in items), ids[:2])  # sms only
+        # pages
+        p1 = srv.get("/api/v1/alerts?limit=1").json
+        self.assertEqual(len(p1["items"]), 1)
+        p2 = srv.get("/api/v1/alerts?limit=1&cursor=%s" % p1["next_cursor"]).json
+        self.assertEqual(len(p2["items"]), 1)
+        self.assertNotEqual(p1["items"][0]["id"], p2["items"][0]["id"])
+        self.assertError(srv.get("/api/v1/alerts?cursor=x"), 400, "invalid_field", "cursor")
+        # failing: recorded, waiting for the next try
+        d = wait_for(lambda: [x for x in srv.get("/api/v1/alerts/%d" % items[0]["id"]).json[
+            "deliveries"] if x["attempts"] >= 1], "an attempt")[0]
+        self.assertEqual(d["state"], "pending")
+        self.assertTrue(d["last_error"])
+        self.assertIsNotNone(d["next_try_at"])
+        self.assertIsNone(d["sent_at"])
+        # the receiver goes: nothing is left to send to it
+        self.assertStatus(srv.request("DELETE", "/api/v1/alerts/receivers/%d" % dead["id"]), 204)
+        for a in items:
+            d = srv.get("/api/v1/alerts/%d" % a["id"]).json["deliveries"][0]
+            self.assertEqual((d["state"], d["last_error"]), ("failed", "receiver deleted"))
+        self.assertEqual(srv.metric('kesu_alert_deliveries{state="failed"}'), 2)
+        self.assertEqual(srv.metric('kesu_alerts{state="open"}'), 2)
+
     def test_threshold_rule_fires_on_week_over_week_rise(self):
         srv = self.start()
         self.post_ok(srv, "/api/v1/alerts/rules",

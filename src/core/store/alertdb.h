@@ -89,7 +89,8 @@ typedef int (*store_alert_delivery_cb)(void *arg, const struct store_alert_deliv
 int store_alert_deliveries(struct store *s, int64_t alert_id, int64_t now, int limit,
                            store_alert_delivery_cb cb, void *arg, struct kerr *err);
 /* Records an attempt: state pending (retry at next_try_at), sent or failed; error NULL keeps
- * the last error recorded (a delivery sent after failures still shows why it was late). */
+ * the last error recorded (a delivery sent after failures still shows why it was late). Only a
+ * delivery still pending changes (one cancelled meanwhile stays failed). */
 int store_alert_delivery_update(struct store *s, int64_t id, const char *state, int attempts,
                                 const char *error, int64_t next_try_at, int64_t sent_at,
                                 struct kerr *err);

@@ -635,7 +635,7 @@ int store_alert_delivery_update(struct store *s, int64_t id, const char *state, 
               s->wconn,
               "UPDATE alert_deliveries SET state=?,attempts=?,last_error=coalesce(?,last_error),"
               "next_try_at=?,"
-              "sent_at=nullif(?,0) WHERE id=?",
+              "sent_at=nullif(?,0) WHERE id=? AND state='pending'",
               err))) {
         rc = KERR_IO;
         goto out;
