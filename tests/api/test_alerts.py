@@ -484,6 +484,35 @@ class AlertsTest(ServerTestCase):
         self.assertEqual(srv.metric('kesu_alert_deliveries{state="failed"}'), 2)
         self.assertEqual(srv.metric('kesu_alerts{state="open"}'), 2)
 
+    def test_weekly_spike_rule_for_thin_series(self):
+        srv = self.start()
+        daily = self.post_ok(srv, "/api/v1/alerts/rules",
+                             {"name": "日", "kind": "spike", "dimensions": ["product"]})
+        weekly = self.post_ok(srv, "/api/v1/alerts/rules",
+                              {"name": "周", "kind": "spike", "dimensions": ["product"],
+                               "params": {"period": "week"}})
+        self.assertEqual(weekly["params"]["period"], "week")
+        self.assertEqual(daily["params"]["period"], "day")
+        self.assertError(srv.post("/api/v1/alerts/rules",
+                                  {"name": "x", "kind": "spike", "params": {"period": "hour"}}),
+                         400, "invalid_field", "params.period")
+        monday = date(2026, 11, 16)
+        # 34 weeks of 6-8 complaints a day (no day stands out), then a week at 12-13 a day
+        days = [(monday - timedelta(days=k), 6 + k % 3) for k in range(34 * 7, 0, -1)]
+        days += [(monday + timedelta(days=k), 12 + k % 2) for k in range(7)]
+        self.load_series(srv, days)
+        rep = self.evaluate(srv, at(monday + timedelta(days=7), 0, 30))
+        self.assertEqual(rep["opened"], 1, rep)
+        a = srv.get("/api/v1/alerts").json["items"][0]
+        self.assertEqual(a["rule_id"], weekly["id"])
+        self.assertEqual(a["value"], 87)
+        self.assertTrue(45 < a["baseline"] < 52, a)
+        full = srv.get("/api/v1/alerts/%d" % a["id"]).json
+        self.assertEqual(full["detail"]["period"], "week")
+        self.assertEqual(full["detail"]["day"], "2026-11-16")
+        self.assertEqual(len(full["detail"]["points"]), 9)
+        self.assertEqual(full["detail"]["points"][-2]["t"], "2026-11-16")
+
     def test_threshold_rule_fires_on_week_over_week_rise(self):
         srv = self.start()
         self.post_ok(srv, "/api/v1/alerts/rules",

@@ -175,7 +175,8 @@ static int write_params(const cJSON *p, const char *kind, struct jsonw *w, struc
         return bad(err, "params", "params must be an object");
     cJSON_ArrayForEach(e, p)
     {
-        bool known = !defs && !strcmp(e->string, "severities");
+        bool known = (!defs && !strcmp(e->string, "severities")) ||
+                     (!strcmp(kind, "spike") && !strcmp(e->string, "period"));
         for (const struct pdef *d = defs; d && d->name; d++)
             known |= !strcmp(d->name, e->string);
         if (!known) {
@@ -198,6 +199,13 @@ static int write_params(const cJSON *p, const char *kind, struct jsonw *w, struc
             x = v->valuedouble;
         }
         jsonw_kdouble(w, d->name, x);
+    }
+    if (!strcmp(kind, "spike")) {
+        const cJSON *pv = cJSON_GetObjectItemCaseSensitive(p, "period");
+        if (pv && (!cJSON_IsString(pv) ||
+                   (strcmp(pv->valuestring, "day") && strcmp(pv->valuestring, "week"))))
+            return bad(err, "params.period", "period is day or week");
+        jsonw_kstr(w, "period", pv ? pv->valuestring : "day");
     }
     if (!defs) { /* severe */
         const cJSON *sv = cJSON_GetObjectItemCaseSensitive(p, "severities");

@@ -26,11 +26,13 @@
 #include "insight/spike.h"
 #include "base/banned.h"
 
-#define DAY_MS     (24 * 3600 * 1000LL)
-#define SPIKE_DAYS 84 /* complete days read for a spike rule: history + evaluated */
-#define SPIKE_EVAL 28 /* of which evaluated (CUSUM warm-up and the drawn series) */
-#define MAX_IDS    50 /* complaints listed with an alert */
-#define MAX_RECV   64
+#define DAY_MS              (24 * 3600 * 1000LL)
+#define SPIKE_DAYS          84 /* complete days read for a spike rule: history + evaluated */
+#define SPIKE_EVAL          28 /* of which evaluated (CUSUM warm-up and the drawn series) */
+#define SPIKE_WEEKS_HISTORY 26 /* weekly spike rules: weeks of history (level: half) */
+#define SPIKE_WEEKS_EVAL    8  /* and weeks evaluated */
+#define MAX_IDS             50 /* complaints listed with an alert */
+#define MAX_RECV            64
 /* An episode resolves only after its metric has been back this long (no flapping storms). */
 #define RESOLVE_HOLD_MS (15 * 60 * 1000LL)
 
@@ -350,18 +352,49 @@ static int series_ids(struct rule_ctx *c, const struct store_alert_scope *sc, ch
 
 /* ---- spike rules ------------------------------------------------------------------------ */
 
+/* How a spike rule cuts time: days (seasonal by weekday) or weeks from Monday (no season). */
+struct spike_period {
+    bool week;
+    int len;        /* days per period */
+    int hist, eval; /* complete periods read: history, then evaluated */
+    int64_t t0;     /* start of the current period */
+};
+
+static void spike_period(struct rule_ctx *c, struct spike_period *sp, struct spike_params *p)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(c->params, "period");
+    sp->week = cJSON_IsString(v) && !strcmp(v->valuestring, "week");
+    sp->len = sp->week ? 7 : 1;
+    sp->hist = sp->week ? SPIKE_WEEKS_HISTORY : SPIKE_DAYS - SPIKE_EVAL;
+    sp->eval = sp->week ? SPIKE_WEEKS_EVAL : SPIKE_EVAL;
+    sp->t0 = day_start(c->now);
+    if (sp->week) {
+        time_t secs = (time_t)(sp->t0 / 1000);
+        struct tm tm;
+        localtime_r(&secs, &tm);
+        sp->t0 = day_start(sp->t0 - ((tm.tm_wday + 6) % 7) * DAY_MS + DAY_MS / 2);
+        p->history = SPIKE_WEEKS_HISTORY;
+        p->level = SPIKE_WEEKS_HISTORY / 2;
+        p->season = 1;
+    }
+}
+
 static int eval_spike(struct rule_ctx *c, struct kerr *err)
 {
     struct spike_params p;
-    struct series_map m = {.days = SPIKE_DAYS + 1};
+    struct spike_period sp;
+    spike_params_default(&p);
+    spike_period(c, &sp, &p);
+    int np = sp.hist + sp.eval; /* complete periods; period np is the current one */
+    int64_t from = sp.t0 - (int64_t)np * sp.len * DAY_MS;
+    struct series_map m = {.days = (np + 1) * sp.len};
     struct group_arg g = {&m, &c->sc};
-    int64_t t0 = day_start(c->now), from = t0 - SPIKE_DAYS * DAY_MS;
-    struct spike_point pts[SPIKE_EVAL], today;
+    struct spike_point *pts = xcalloc((size_t)sp.eval, sizeof *pts), cur;
+    double *x = xcalloc((size_t)np + 1, sizeof *x);
     time_t f = (time_t)((from + DAY_MS / 2) / 1000);
     struct tm tm;
     int rc;
 
-    spike_params_default(&p);
     p.min_count = (int)param(c, "min_count", p.min_count);
     p.min_ratio = param(c, "min_ratio", p.min_ratio);
     p.alpha = param(c, "alpha", p.alpha);
@@ -373,48 +406,57 @@ static int eval_spike(struct rule_ctx *c, struct kerr *err)
         goto out;
     for (size_t i = 0; i < m.n && rc == 0; i++) {
         struct series *s = &m.v[i];
-        double *x = s->num;
+        for (int k = 0; k <= np; k++) {
+            x[k] = 0;
+            for (int d = 0; d < sp.len; d++)
+                x[k] += s->num[k * sp.len + d];
+        }
         c->rep->series++;
-        if (x[SPIKE_DAYS - 1] < p.min_count && x[SPIKE_DAYS] < p.min_count)
+        if (x[np - 1] < p.min_count && x[np] < p.min_count)
             continue;
-        if (spike_scan(x, SPIKE_DAYS, tm.tm_wday, SPIKE_DAYS - SPIKE_EVAL, &p, pts) < 0 ||
-            spike_baseline(x, SPIKE_DAYS, tm.tm_wday, &p, &today) < 0)
+        if (spike_scan(x, np, tm.tm_wday, sp.hist, &p, pts) < 0 ||
+            spike_baseline(x, np, tm.tm_wday, &p, &cur) < 0)
             continue;
-        today.count = x[SPIKE_DAYS];
-        bool partial = today.count >= today.ucl && today.count >= p.min_count &&
-                       today.count >= p.min_ratio * today.expected;
-        const struct spike_point *y = &pts[SPIKE_EVAL - 1];
+        cur.count = x[np];
+        bool partial = cur.count >= cur.ucl && cur.count >= p.min_count &&
+                       cur.count >= p.min_ratio * cur.expected;
+        const struct spike_point *y = &pts[sp.eval - 1];
         if (!y->alarm && !partial)
             continue;
-        const struct spike_point *hit = y->alarm ? y : &today;
-        int64_t w0 = y->alarm ? t0 - DAY_MS : t0, w1 = y->alarm ? t0 : c->now;
+        const struct spike_point *hit = y->alarm ? y : &cur;
+        int64_t plen = sp.len * DAY_MS;
+        int64_t w0 = y->alarm ? sp.t0 - plen : sp.t0, w1 = y->alarm ? sp.t0 : c->now;
         struct strbuf title = STRBUF_INIT, detail = STRBUF_INIT, ids = STRBUF_INIT;
         struct jsonw w;
         char day[16];
         day_text(w0, day);
         strbuf_addstr(&title, "投诉量突增：");
         series_label(&title, &c->sc, s->vals);
-        strbuf_addf(&title, "，%s %.0f 件（基线 %.1f）", y->alarm ? day : "今日截至目前",
-                    hit->count, hit->expected);
+        if (y->alarm)
+            strbuf_addf(&title, "，%s%s %.0f 件（基线 %.1f）", day, sp.week ? " 当周" : "",
+                        hit->count, hit->expected);
+        else
+            strbuf_addf(&title, "，%s截至目前 %.0f 件（基线 %.1f）", sp.week ? "本周" : "今日",
+                        hit->count, hit->expected);
         jsonw_init(&w, &detail);
         jsonw_obj(&w);
-        jsonw_kstr(&w, "method", !y->alarm ? "poisson_today" : y->poisson ? "poisson" : "cusum");
-        jsonw_kstr(&w, "period", "day");
+        jsonw_kstr(&w, "method", !y->alarm ? "poisson_current" : y->poisson ? "poisson" : "cusum");
+        jsonw_kstr(&w, "period", sp.week ? "week" : "day");
         jsonw_kstr(&w, "day", day);
         jsonw_kdouble(&w, "p", hit->p);
         jsonw_kdouble(&w, "dispersion", hit->disp);
         jsonw_kdouble(&w, "cusum", y->cusum);
         jsonw_key(&w, "points");
         jsonw_arr(&w);
-        for (int k = 0; k <= SPIKE_EVAL; k++) {
-            const struct spike_point *pt = k < SPIKE_EVAL ? &pts[k] : &today;
-            day_text(t0 - (SPIKE_EVAL - k) * DAY_MS, day);
+        for (int k = 0; k <= sp.eval; k++) {
+            const struct spike_point *pt = k < sp.eval ? &pts[k] : &cur;
+            day_text(sp.t0 - (int64_t)(sp.eval - k) * plen, day);
             jsonw_obj(&w);
             jsonw_kstr(&w, "t", day);
-            jsonw_kdouble(&w, "n", k < SPIKE_EVAL ? pt->count : today.count);
+            jsonw_kdouble(&w, "n", pt->count);
             jsonw_kdouble(&w, "expected", round(pt->expected * 100) / 100);
             jsonw_kdouble(&w, "ucl", pt->ucl);
-            jsonw_kbool(&w, "partial", k == SPIKE_EVAL);
+            jsonw_kbool(&w, "partial", k == sp.eval);
             jsonw_end(&w);
         }
         jsonw_end(&w);
@@ -428,6 +470,8 @@ static int eval_spike(struct rule_ctx *c, struct kerr *err)
         strbuf_release(&ids);
     }
 out:
+    free(pts);
+    free(x);
     map_free(&m);
     return rc;
 }
