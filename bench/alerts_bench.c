@@ -19,6 +19,10 @@
 #define HIST 56
 #define EVAL 365
 #define NDAYS (HIST + EVAL)
+/* weekly rules: 26 weeks of history, then a year of weeks */
+#define WHIST 26
+#define WEVAL 52
+#define WDAYS ((WHIST + WEVAL) * 7)
 
 static uint64_t rng_state;
 
@@ -83,13 +87,13 @@ static double poisson(double mu)
 }
 
 struct series {
-    double mean[NDAYS]; /* expected count per day without spike */
-    double x[NDAYS];
+    double mean[WDAYS]; /* expected count per day without spike */
+    double x[WDAYS];
     int phase0;
 };
 
 /* A clean series: level in [lo, hi) (log-uniform), weekday profile, trend, dispersion. */
-static void make_series(struct series *s, double lo, double hi, double cv)
+static void make_series_n(struct series *s, double lo, double hi, double cv, int ndays)
 {
     static const double profile[7] = {1.15, 1.1, 1.05, 1.0, 1.0, 0.9, 0.8};
     double level = exp(log(lo) + unif() * (log(hi) - log(lo)));
@@ -97,7 +101,7 @@ static void make_series(struct series *s, double lo, double hi, double cv)
     for (int w = 0; w < 7; w++)
         wd[w] = profile[w] * (0.9 + 0.2 * unif());
     s->phase0 = (int)(rng_next() % 7);
-    for (int i = 0; i < NDAYS; i++) {
+    for (int i = 0; i < ndays; i++) {
         double m = level * (1 + growth * i / 365.0) * wd[(s->phase0 + i) % 7];
         s->mean[i] = m;
         double mult = cv > 0 ? gamma_rv(1 / (cv * cv)) * cv * cv : 1;
@@ -105,9 +109,14 @@ static void make_series(struct series *s, double lo, double hi, double cv)
     }
 }
 
+static void make_series(struct series *s, double lo, double hi, double cv)
+{
+    make_series_n(s, lo, hi, cv, NDAYS);
+}
+
 static void respike(struct series *s, int day, int len, double factor, double cv)
 {
-    for (int i = day; i < day + len && i < NDAYS; i++) {
+    for (int i = day; i < day + len && i < WDAYS; i++) {
         double mult = cv > 0 ? gamma_rv(1 / (cv * cv)) * cv * cv : 1;
         s->x[i] = poisson(s->mean[i] * factor * mult);
     }
@@ -153,6 +162,58 @@ static void run_band(const struct spike_params *p, double lo, double hi, int nse
             if (first >= 0 && first <= day + 1) {
                 t->caught1++;
                 t->delay_sum += first - day;
+            }
+        }
+    }
+}
+
+/* Weekly periods: a spike of factor lasting one whole week (Monday to Sunday). */
+static void run_band_weekly(double lo, double hi, int nseries, double factor, struct tally *t,
+                            uint64_t seed)
+{
+    static struct series s;
+    static struct spike_point pts[WEVAL];
+    double wk[WHIST + WEVAL];
+    struct spike_params p;
+    spike_params_default(&p);
+    p.history = WHIST;
+    p.level = WHIST / 2;
+    p.season = 1;
+    rng_state = seed;
+    memset(t, 0, sizeof *t);
+    for (int k = 0; k < nseries; k++) {
+        make_series_n(&s, lo, hi, 0.1, WDAYS);
+        int week = -1;
+        if (factor > 0) {
+            week = WHIST + 4 + (int)(rng_next() % (WEVAL - 5));
+            respike(&s, week * 7, 7, factor, 0.1);
+        }
+        for (int w = 0; w < WHIST + WEVAL; w++) {
+            wk[w] = 0;
+            for (int d = 0; d < 7; d++)
+                wk[w] += s.x[w * 7 + d];
+        }
+        spike_scan(wk, WHIST + WEVAL, 0, WHIST, &p, pts);
+        int first = -1;
+        for (int w = WHIST; w < WHIST + WEVAL; w++) {
+            bool in = week >= 0 && (w == week || w == week + 1);
+            if (!pts[w - WHIST].alarm)
+                continue;
+            if (in) {
+                if (first < 0)
+                    first = w;
+            } else {
+                t->false_alarms++;
+            }
+        }
+        t->series_days += 7 * (WEVAL - (factor > 0 ? 2 : 0));
+        if (factor > 0) {
+            t->spikes++;
+            if (first == week)
+                t->caught0++;
+            if (first >= 0 && first <= week + 1) {
+                t->caught1++;
+                t->delay_sum += first - week;
             }
         }
     }
@@ -210,6 +271,25 @@ int main(int argc, char **argv)
                100.0 * three.caught1 / three.spikes,
                three.caught1 ? (double)three.delay_sum / three.caught1 : 0.0,
                100.0 * mild.caught1 / mild.spikes);
+    }
+    printf("\nWeekly rules (`params.period: \"week\"`: weekly counts, %d weeks of history, level %d"
+           " weeks, no season), 2x spikes lasting one week:\n\n",
+           WHIST, WHIST / 2);
+    printf("| baseline | false alarms / 1,000 series-days (%d weeks each) | 2x week caught that week"
+           " | 1.5x week caught that week |\n|---|---|---|---|\n",
+           WEVAL);
+    static const struct {
+        double lo, hi;
+        const char *name;
+    } thin[] = {{1, 3, "1-3/day"}, {3, 10, "3-10/day"}, {10, 20, "10-20/day"}};
+    for (size_t b = 0; b < sizeof thin / sizeof thin[0]; b++) {
+        struct tally clean, two, mild;
+        run_band_weekly(thin[b].lo, thin[b].hi, nseries, 0, &clean, 2000 + b);
+        run_band_weekly(thin[b].lo, thin[b].hi, nseries, 2.0, &two, 2100 + b);
+        run_band_weekly(thin[b].lo, thin[b].hi, nseries, 1.5, &mild, 2200 + b);
+        printf("| %s | %.2f | %.1f %% | %.1f %% |\n", thin[b].name,
+               1000.0 * clean.false_alarms / clean.series_days, 100.0 * two.caught0 / two.spikes,
+               100.0 * mild.caught0 / mild.spikes);
     }
     printf("\n");
     return 0;
