@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -300,7 +301,7 @@ struct alerts_daemon {
     bool have_eval, have_send;
     pthread_mutex_t lock;
     pthread_cond_t cond;
-    bool stop;
+    atomic_bool stop; /* read by the sender between deliveries without the lock */
 };
 
 /* Waits ms or until stopped; returns true when stopping. */
