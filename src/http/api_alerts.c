@@ -38,7 +38,7 @@ static int write_alert(void *arg, const struct store_alert *a)
 int api_alerts_list(struct req *r)
 {
     const char *state = req_query(r, "state"), *lim = req_query(r, "limit");
-    const char *cursor = req_query(r, "cursor");
+    const char *cursor = req_query(r, "cursor"), *rule = req_query(r, "rule_id");
     struct store_alert_query q = {0, 0, NULL, 0, 100};
     struct strbuf sb = STRBUF_INIT;
     struct jsonw w;
@@ -55,6 +55,12 @@ int api_alerts_list(struct req *r)
         if (*end || v < 1 || v > 1000)
             return reply_error(r, 400, "invalid_field", "limit", "limit is 1 to 1000");
         q.limit = (int)v;
+    }
+    if (rule) {
+        long long v = strtoll(rule, &end, 10);
+        if (*end || v < 1)
+            return reply_error(r, 400, "invalid_field", "rule_id", "rule_id is a rule's id");
+        q.rule_id = v;
     }
     if (cursor) {
         long long v = strtoll(cursor, &end, 10);

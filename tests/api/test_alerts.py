@@ -505,6 +505,10 @@ class AlertsTest(ServerTestCase):
         self.assertEqual(rep["opened"], 1, rep)
         a = srv.get("/api/v1/alerts").json["items"][0]
         self.assertEqual(a["rule_id"], weekly["id"])
+        self.assertEqual(srv.get("/api/v1/alerts?rule_id=%d" % daily["id"]).json["items"], [])
+        self.assertEqual(len(srv.get("/api/v1/alerts?rule_id=%d" % weekly["id"]).json["items"]),
+                         1)
+        self.assertError(srv.get("/api/v1/alerts?rule_id=x"), 400, "invalid_field", "rule_id")
         self.assertEqual(a["value"], 87)
         self.assertTrue(45 < a["baseline"] < 52, a)
         full = srv.get("/api/v1/alerts/%d" % a["id"]).json
