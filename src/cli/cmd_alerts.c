@@ -14,6 +14,7 @@
 #include "base/clock.h"
 #include "cli/commands.h"
 #include "insight/alerts.h"
+#include "secure/fieldcrypt.h"
 #include "base/banned.h"
 
 static void usage(FILE *out)
@@ -97,10 +98,20 @@ int cmd_alerts(struct cli *cli, int argc, char **argv)
                rep.rules, rep.series, rep.fired, rep.opened, rep.resolved);
     } else if (!strcmp(verb, "deliver")) {
         struct alerts_opts o;
+        struct fieldcrypt *fc = NULL;
+        char path[4200];
+        snprintf(path, sizeof path, "%s/keys/field.key", cli->data_dir);
+        if (fieldcrypt_open(path, &fc, &e) < 0) {
+            cli_fail(1, "alerts", "%s", e.message);
+            goto out;
+        }
+        alerts_set_keyring(fc);
         alerts_opts_default(&o);
         curl_global_init(CURL_GLOBAL_DEFAULT);
         int n = alerts_deliver_due(s, &o, now);
         curl_global_cleanup();
+        alerts_set_keyring(NULL);
+        fieldcrypt_free(fc);
         printf("%d deliveries attempted\n", n < 0 ? 0 : n);
     } else if (store_alerts(s, &q, print_alert, NULL, &e) < 0) {
         cli_fail(1, "alerts", "%s", e.message);

@@ -23,6 +23,7 @@
 #include "intake/mailwatch.h"
 #include "insight/alerts.h"
 #include "secure/apikey.h"
+#include "secure/fieldcrypt.h"
 #include "store/db.h"
 #include "base/banned.h"
 
@@ -123,14 +124,20 @@ static int64_t setting_ms(struct cli *cli, const char *name, const char *def, do
     return (int64_t)(x * 1000);
 }
 
-/* The alert evaluator and sender (settings alerts_interval, alerts_fast, alerts_retry_base). */
+/* The alert evaluator and sender (settings alerts_interval, alerts_fast, alerts_retry_base);
+ * receivers' secrets are sealed with the field keyring, *fc (the caller frees it). */
 static int start_alerts(struct cli *cli, struct store *s, const char *host, int port,
-                        struct alerts_daemon **out)
+                        struct alerts_daemon **out, struct fieldcrypt **fc)
 {
     struct alerts_opts ao;
-    char base[128];
+    char base[128], path[4200];
     struct kerr e;
     alerts_opts_default(&ao);
+    snprintf(path, sizeof path, "%s/keys/field.key", cli->data_dir);
+    kerr_clear(&e);
+    if (fieldcrypt_open(path, fc, &e) < 0)
+        return cli_fail(-1, "serve", "alerts: %s", e.message);
+    alerts_set_keyring(*fc);
     if ((ao.interval_ms = setting_ms(cli, "alerts_interval", "60", 0.1, 86400)) < 0 ||
         (ao.fast_ms = setting_ms(cli, "alerts_fast", "2", 0.05, 3600)) < 0 ||
         (ao.retry_base_ms = setting_ms(cli, "alerts_retry_base", "30", 0.01, 86400)) < 0)
@@ -166,6 +173,7 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
     struct pipeline *pipeline = NULL;
     struct mail_watch *watch = NULL;
     struct alerts_daemon *alerts = NULL;
+    struct fieldcrypt *alert_keys = NULL;
     struct mail_watch_opts wopts = {0};
     double scan_sec = 10;
     struct kerr e;
@@ -265,7 +273,7 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
         cli_fail(1, "serve", "--watch-maildir: %s", e.message);
         goto out;
     }
-    if (start_alerts(cli, s, host, server_port(srv), &alerts) < 0)
+    if (start_alerts(cli, s, host, server_port(srv), &alerts, &alert_keys) < 0)
         goto out;
     if (port_file) {
         FILE *f = fopen(port_file, "w");
@@ -293,6 +301,8 @@ out:
     store_close(s);
     channels_free(channels);
     pipeline_free(pipeline);
+    alerts_set_keyring(NULL);
+    fieldcrypt_free(alert_keys);
     sodium_memzero(opts.form_key, sizeof opts.form_key);
     log_close();
     return rc;

@@ -14,6 +14,7 @@ import hmac
 import json
 import os
 import socket
+import sqlite3
 import sys
 import threading
 import time
@@ -243,6 +244,12 @@ class AlertsTest(ServerTestCase):
         ]
         self.assertNotIn("secret", recv[0])
         self.assertTrue(recv[0]["has_secret"])
+        # secrets are sealed at rest with the field keyring (DATA/keys/field.key)
+        db = sqlite3.connect(os.path.join(srv.data, "kesu.db"))
+        stored = dict(db.execute("SELECT name, secret FROM alert_receivers").fetchall())
+        db.close()
+        self.assertTrue(stored["钉钉"].startswith("sealed:k"), stored)
+        self.assertNotIn(DING_SECRET, json.dumps(stored, ensure_ascii=False))
         rule = self.post_ok(srv, "/api/v1/alerts/rules",
                             {"name": "奶粉突增", "kind": "spike",
                              "dimensions": ["channel", "product"]})
@@ -595,6 +602,21 @@ class AlertsTest(ServerTestCase):
                          {"name": "m", "kind": "email", "url": "smtp://127.0.0.1:2525",
                           "config": {"from": "a@b.c", "to": ["d@e.f"], "password": "pw"}})
         self.assertEqual(m["config"]["password"], "***")
+        db = sqlite3.connect(os.path.join(srv.data, "kesu.db"))
+        cfg = json.loads(db.execute("SELECT config FROM alert_receivers WHERE id=?",
+                                    (m["id"],)).fetchone()[0])
+        db.close()
+        self.assertTrue(cfg["password"].startswith("sealed:k"), cfg)
+        # "***" as GET shows it keeps the password; the sealed value is never sealed twice
+        r = srv.patch("/api/v1/alerts/receivers/%d" % m["id"],
+                      {"config": {"from": "a@b.c", "to": ["x@e.f"], "password": "***"}})
+        self.assertStatus(r, 200)
+        db = sqlite3.connect(os.path.join(srv.data, "kesu.db"))
+        cfg2 = json.loads(db.execute("SELECT config FROM alert_receivers WHERE id=?",
+                                     (m["id"],)).fetchone()[0])
+        db.close()
+        self.assertEqual(cfg2["password"], cfg["password"])
+        self.assertEqual(cfg2["to"], ["x@e.f"])
         self.assertStatus(srv.request("DELETE", "/api/v1/alerts/receivers/%d" % m["id"]), 204)
         self.assertError(srv.get("/api/v1/alerts/receivers/%d" % m["id"]), 404, "not_found")
 

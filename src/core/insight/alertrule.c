@@ -14,7 +14,64 @@
 #include "insight/alerts.h"
 #include "insight/notify.h"
 #include "intake/record.h"
+#include "secure/fieldcrypt.h"
 #include "base/banned.h"
+
+/* ---- receivers' secrets, sealed with the field keyring ---------------------------------- */
+
+#define SEALED "sealed:"
+
+static const struct fieldcrypt *keyring;
+
+void alerts_set_keyring(const struct fieldcrypt *fc)
+{
+    keyring = fc;
+}
+
+/* Appends v sealed; as it is when it is sealed already or there is no keyring. */
+static void seal_into(struct strbuf *sb, const char *v, const char *ad)
+{
+    if (!keyring || !strncmp(v, SEALED, strlen(SEALED))) {
+        strbuf_addstr(sb, v);
+        return;
+    }
+    strbuf_addstr(sb, SEALED);
+    fieldcrypt_encrypt(keyring, v, strlen(v), ad, strlen(ad), sb);
+}
+
+int alerts_unseal(const char *v, const char *ad, struct strbuf *out, struct kerr *err)
+{
+    size_t n = strlen(SEALED);
+    if (strncmp(v, SEALED, n)) {
+        strbuf_addstr(out, v);
+        return 0;
+    }
+    if (!keyring)
+        return kerr_set(err, KERR_AUTH, "no_keyring", "",
+                        "the receiver's secret is sealed and no keyring is loaded");
+    return fieldcrypt_decrypt(keyring, v + n, strlen(v + n), ad, strlen(ad), out, err);
+}
+
+/* config with its password sealed; "***" (as GET shows it) keeps the old one. */
+static cJSON *sealed_config(const cJSON *cfg, const char *old_config)
+{
+    cJSON *c = cfg ? cJSON_Duplicate(cfg, 1) : NULL;
+    const cJSON *pw = cJSON_GetObjectItemCaseSensitive(c, "password");
+    if (!cJSON_IsString(pw))
+        return c;
+    struct strbuf v = STRBUF_INIT;
+    if (!strcmp(pw->valuestring, "***")) {
+        cJSON *o = old_config ? cJSON_Parse(old_config) : NULL;
+        const cJSON *opw = cJSON_GetObjectItemCaseSensitive(o, "password");
+        strbuf_addstr(&v, cJSON_IsString(opw) ? opw->valuestring : "");
+        cJSON_Delete(o);
+    } else {
+        seal_into(&v, pw->valuestring, "alert_receiver.password");
+    }
+    cJSON_ReplaceItemInObjectCaseSensitive(c, "password", cJSON_CreateString(v.buf ? v.buf : ""));
+    strbuf_release(&v);
+    return c;
+}
 
 static const char *const kinds[] = {
     "spike", "volume_change", "csat_drop", "negative_share", "sla_compliance", "severe", NULL};
@@ -381,9 +438,15 @@ int alert_receiver_check(const cJSON *in, const struct store_alert_receiver *old
     const char *sec = secret ? (cJSON_IsString(secret) ? secret->valuestring : NULL)
                       : old  ? old->secret
                              : NULL;
-    strbuf_addstr(sb, sec ? sec : "");
+    if (sec && *sec)
+        seal_into(sb, sec, "alert_receiver.secret");
     strbuf_addch(sb, '\0');
     cfg = member(in, "config", old ? old->config : NULL, &t1);
+    if (cJSON_IsObject(cfg)) {
+        cJSON *sealed = sealed_config(cfg, old ? old->config : NULL);
+        cJSON_Delete(t1);
+        cfg = t1 = sealed;
+    }
     PART(write_config, cfg);
     if (!strcmp(k, "email")) {
         const cJSON *to = cJSON_GetObjectItemCaseSensitive(cfg, "to");

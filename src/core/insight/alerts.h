@@ -41,6 +41,16 @@ int alert_rule_check(const struct cJSON *in, const struct store_alert_rule *old,
 /* The same for a receiver ({"name","kind","url","secret","config","enabled"}). */
 int alert_receiver_check(const struct cJSON *in, const struct store_alert_receiver *old,
                          struct store_alert_receiver *out, struct strbuf *sb, struct kerr *err);
+/*
+ * The keyring (secure/fieldcrypt.h, DATA/keys/field.key) that seals receivers' secrets and
+ * e-mail passwords when they are checked, and opens them for delivery. Set once before any
+ * thread uses alerts; without one they are stored as given.
+ */
+struct fieldcrypt;
+void alerts_set_keyring(const struct fieldcrypt *fc);
+/* Appends the plain value of a stored secret (sealed or not); ad: "alert_receiver.secret" or
+ * "alert_receiver.password". Errors as fieldcrypt_decrypt, or KERR_AUTH without a keyring. */
+int alerts_unseal(const char *v, const char *ad, struct strbuf *out, struct kerr *err);
 /* Writes a rule / receiver as JSON (the receiver's secret and password are not shown). */
 struct jsonw;
 void alert_rule_json(const struct store_alert_rule *r, struct jsonw *w);

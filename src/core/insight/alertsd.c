@@ -16,7 +16,9 @@
 #include <string.h>
 #include <time.h>
 
+#include <cjson/cJSON.h>
 #include <curl/curl.h>
+#include <sodium.h>
 
 #include "base/clock.h"
 #include "base/jsonw.h"
@@ -214,6 +216,40 @@ static int on_target(void *arg, const struct store_alert_receiver *r)
     return 0;
 }
 
+/* Replaces the sealed secret and e-mail password of a receiver by their plain values. */
+static int open_secrets(struct target_copy *t, char *err, size_t errlen)
+{
+    struct strbuf plain = STRBUF_INIT;
+    struct kerr e;
+    int rc = 0;
+    kerr_clear(&e);
+    if (t->secret.len &&
+        (rc = alerts_unseal(t->secret.buf, "alert_receiver.secret", &plain, &e)) == 0) {
+        strbuf_reset(&t->secret);
+        strbuf_addstr(&t->secret, plain.buf ? plain.buf : "");
+    }
+    cJSON *cfg = rc == 0 ? cJSON_Parse(t->config.buf) : NULL;
+    const cJSON *pw = cJSON_GetObjectItemCaseSensitive(cfg, "password");
+    if (cJSON_IsString(pw)) {
+        strbuf_reset(&plain);
+        if ((rc = alerts_unseal(pw->valuestring, "alert_receiver.password", &plain, &e)) == 0) {
+            cJSON_ReplaceItemInObjectCaseSensitive(cfg, "password",
+                                                   cJSON_CreateString(plain.buf ? plain.buf : ""));
+            char *txt = cJSON_PrintUnformatted(cfg);
+            strbuf_reset(&t->config);
+            strbuf_addstr(&t->config, txt ? txt : "{}");
+            cJSON_free(txt);
+        }
+    }
+    cJSON_Delete(cfg);
+    if (plain.buf)
+        sodium_memzero(plain.buf, plain.len);
+    strbuf_release(&plain);
+    if (rc < 0)
+        snprintf(err, errlen, "cannot open the receiver's secret: %s", e.message);
+    return rc;
+}
+
 static int64_t backoff(const struct alerts_opts *o, int attempts)
 {
     int64_t wait = o->retry_base_ms;
@@ -244,6 +280,8 @@ static void deliver_one(struct store *s, const struct alerts_opts *o, const stru
                  : !tc.found ? "receiver deleted"
                              : "receiver disabled");
         attempts = o->max_attempts;
+    } else if (open_secrets(&tc, err, sizeof err) < 0) {
+        rc = -1;
     } else {
         struct notify_target nt = {tc.kind.buf, tc.url.buf, tc.secret.len ? tc.secret.buf : NULL,
                                    tc.config.buf};
