@@ -516,6 +516,10 @@ class AlertsTest(ServerTestCase):
         self.assertEqual(len(srv.get("/api/v1/alerts?rule_id=%d" % weekly["id"]).json["items"]),
                          1)
         self.assertError(srv.get("/api/v1/alerts?rule_id=x"), 400, "invalid_field", "rule_id")
+        # disabling the rule ends its episode
+        r = srv.patch("/api/v1/alerts/rules/%d" % weekly["id"], {"enabled": False})
+        self.assertStatus(r, 200)
+        self.assertEqual(srv.get("/api/v1/alerts/%d" % a["id"]).json["state"], "resolved")
         self.assertEqual(a["value"], 87)
         self.assertTrue(45 < a["baseline"] < 52, a)
         full = srv.get("/api/v1/alerts/%d" % a["id"]).json

@@ -21,7 +21,8 @@ struct store_alert_rule {
 typedef int (*store_alert_rule_cb)(void *arg, const struct store_alert_rule *r);
 /*
  * Inserts (r->id 0; sets it) or replaces rule r->id (KERR_NOTFOUND when absent). Audited. A
- * severe rule's cursors (store_alert_severe) start at the newest record and event.
+ * severe rule's cursors (store_alert_severe) start at the newest record and event. Disabling
+ * a rule resolves its episodes (nothing is sent).
  */
 int store_alert_rule_save(struct store *s, struct store_alert_rule *r, const char *actor,
                           struct kerr *err);

@@ -124,6 +124,20 @@ static int severe_cursors(struct store *s, int64_t rule_id, struct kerr *err)
     return 0;
 }
 
+/* Resolves the episodes of a rule that is deleted or disabled (nothing is sent). */
+static int resolve_rule_alerts(struct store *s, int64_t rule_id, int64_t now, struct kerr *err)
+{
+    sqlite3_stmt *st = prep(s->wconn,
+                            "UPDATE alerts SET state='resolved',resolved_at=?1,updated_at=?1"
+                            " WHERE rule_id=?2 AND state<>'resolved'",
+                            err);
+    if (!st)
+        return KERR_IO;
+    sqlite3_bind_int64(st, 1, now);
+    sqlite3_bind_int64(st, 2, rule_id);
+    return run(s, st, "resolve alerts of a rule", err);
+}
+
 /* ---- rules --------------------------------------------------------------------- */
 
 int store_alert_rule_save(struct store *s, struct store_alert_rule *r, const char *actor,
@@ -168,6 +182,8 @@ int store_alert_rule_save(struct store *s, struct store_alert_rule *r, const cha
     r->updated_at = now;
     if (!strcmp(r->kind, "severe") && (rc = severe_cursors(s, r->id, err)) < 0)
         goto out;
+    if (!r->enabled && (rc = resolve_rule_alerts(s, r->id, now, err)) < 0)
+        goto out;
     rc = audited(s, actor, r->created_at == now ? "alert_rule.create" : "alert_rule.update",
                  "alert_rule", r->id, r->name, err);
 out:
@@ -192,16 +208,7 @@ int store_alert_rule_delete(struct store *s, int64_t id, const char *actor, stru
         rc = kerr_set(err, KERR_NOTFOUND, "not_found", "id", "no alert rule %lld", (long long)id);
         goto out;
     }
-    if (!(st = prep(s->wconn,
-                    "UPDATE alerts SET state='resolved',resolved_at=?1,updated_at=?1"
-                    " WHERE rule_id=?2 AND state<>'resolved'",
-                    err))) {
-        rc = KERR_IO;
-        goto out;
-    }
-    sqlite3_bind_int64(st, 1, now);
-    sqlite3_bind_int64(st, 2, id);
-    if ((rc = run(s, st, "resolve alerts of a deleted rule", err)) < 0)
+    if ((rc = resolve_rule_alerts(s, id, now, err)) < 0)
         goto out;
     rc = audited(s, actor, "alert_rule.delete", "alert_rule", id, NULL, err);
 out:
