@@ -2,8 +2,10 @@
  * alerts_bench.c: evaluates the spike detectors (src/core/insight/spike.c)
  * on generated daily complaint series: clean series (weekday seasonality,
  * a yearly trend, over-dispersed counts) for false alarms, and the same
- * series with injected spikes for detection rate and delay. Fixed seeds:
- * the figures are the same on every run and machine (not a timing).
+ * series with injected spikes for detection rate and delay, with daily
+ * periods (the default) and weekly ones (params.period "week", for thin
+ * series). Fixed seeds: the figures are the same on every run and machine
+ * (not a timing).
  *
  *   build/bench/alerts_bench [--series N]   prints a Markdown section
  */
@@ -16,8 +18,8 @@
 #include "insight/spike.h"
 #include "base/banned.h"
 
-#define HIST 56
-#define EVAL 365
+#define HIST  56
+#define EVAL  365
 #define NDAYS (HIST + EVAL)
 /* weekly rules: 26 weeks of history, then a year of weeks */
 #define WHIST 26
@@ -260,11 +262,10 @@ int main(int argc, char **argv)
         run_band(&p, bands[b].lo, bands[b].hi, nseries, 2.0, 3, &three, seed + 200);
         run_band(&p, bands[b].lo, bands[b].hi, nseries, 1.5, 3, &mild, seed + 300);
         double fa = 1000.0 * clean.false_alarms / clean.series_days;
-        double fa_all = 1000.0 *
-                        (clean.false_alarms + one.false_alarms + three.false_alarms +
-                         mild.false_alarms) /
-                        (clean.series_days + one.series_days + three.series_days +
-                         mild.series_days);
+        double fa_all =
+            1000.0 *
+            (clean.false_alarms + one.false_alarms + three.false_alarms + mild.false_alarms) /
+            (clean.series_days + one.series_days + three.series_days + mild.series_days);
         printf("| %s | %.2f (%.2f counting days outside spikes) | %.1f %% | %.1f %% | %.2f | "
                "%.1f %% |\n",
                bands[b].name, fa, fa_all, 100.0 * one.caught0 / one.spikes,
@@ -275,9 +276,10 @@ int main(int argc, char **argv)
     printf("\nWeekly rules (`params.period: \"week\"`: weekly counts, %d weeks of history, level %d"
            " weeks, no season), 2x spikes lasting one week:\n\n",
            WHIST, WHIST / 2);
-    printf("| baseline | false alarms / 1,000 series-days (%d weeks each) | 2x week caught that week"
-           " | 1.5x week caught that week |\n|---|---|---|---|\n",
-           WEVAL);
+    printf(
+        "| baseline | false alarms / 1,000 series-days (%d weeks each) | 2x week caught that week"
+        " | 1.5x week caught that week |\n|---|---|---|---|\n",
+        WEVAL);
     static const struct {
         double lo, hi;
         const char *name;
