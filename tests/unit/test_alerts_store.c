@@ -72,6 +72,37 @@ static int64_t add(struct store *s, const char *channel, const char *sentiment, 
     return res.id;
 }
 
+/* Inserts n records of one product on one day (local noon, a second apart) in one job. */
+static void add_day(struct store *s, int64_t noon, int n)
+{
+    struct record *r = xcalloc((size_t)n, sizeof *r);
+    struct store_insert_result *res = xcalloc((size_t)n, sizeof *res);
+    struct store_job job = {0};
+    struct kerr e;
+    char buf[64];
+    for (int i = 0; i < n; i++) {
+        record_init(&r[i]);
+        r[i].channel = xstrdup("app");
+        r[i].product = xstrdup("P1");
+        snprintf(buf, sizeof buf, "d-%d", ++n_records);
+        r[i].customer_id = xstrdup(buf);
+        snprintf(buf, sizeof buf, "第%d件，编号%d", n_records, n_records * 7919);
+        r[i].text = xstrdup(buf);
+        r[i].received_at = noon + i * 1000;
+        assert_int_equal(record_validate(&r[i], clock_now_ms(), &e), 0);
+    }
+    job.kind = STORE_JOB_INSERT;
+    job.actor = "test";
+    job.recs = r;
+    job.n = (size_t)n;
+    job.results = res;
+    assert_int_equal(store_run(s, &job), 0);
+    for (int i = 0; i < n; i++)
+        record_release(&r[i]);
+    free(r);
+    free(res);
+}
+
 static void sql(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void sql(const char *fmt, ...)
 {
@@ -224,11 +255,43 @@ static void deliveries_go_to_enabled_receivers(void **state)
     assert_int_equal(v.n, 0);
 }
 
+/* A spike episode stays open while the counts stay above half-way to the limit, and
+ * resolves the day they are back: one episode for one rise. */
+static void spike_episode_holds_while_the_rise_lasts(void **state)
+{
+    struct store *s = *state;
+    struct alerts_report rep;
+    struct kerr e;
+    /* day d's noon is NOW - (84 - d) days; d = 84 is NOW's day */
+    for (int d = 0; d < 84; d++)
+        add_day(s, NOW - (84 - d) * DAY, 20);
+    add_day(s, NOW, 45); /* the spike */
+    add_day(s, NOW + DAY, 31);
+    add_day(s, NOW + 2 * DAY, 31);
+    add_day(s, NOW + 3 * DAY, 20);
+    rule(s, "{\"name\":\"spike\",\"kind\":\"spike\",\"dimensions\":[\"product\"]}");
+    kerr_clear(&e);
+    const int64_t half_past_midnight = 12 * 3600 * 1000LL + 30 * 60000; /* after NOW's noon */
+    int opened = 0, fired = 0, resolved = 0;
+    for (int d = 1; d <= 4; d++) {
+        assert_int_equal(alerts_evaluate(s, NOW + (d - 1) * DAY + half_past_midnight, &rep, &e), 0);
+        opened += rep.opened;
+        fired += rep.fired;
+        resolved += rep.resolved;
+        if (d < 4)
+            assert_int_equal(rep.fired, 1); /* the spike, then two days held */
+    }
+    assert_int_equal(opened, 1);
+    assert_int_equal(fired, 3);
+    assert_int_equal(resolved, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(threshold_rules_on_hand_computed_data, setup, teardown),
         cmocka_unit_test_setup_teardown(deliveries_go_to_enabled_receivers, setup, teardown),
+        cmocka_unit_test_setup_teardown(spike_episode_holds_while_the_rise_lasts, setup, teardown),
     };
     clock_set_zone("Asia/Shanghai");
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -310,6 +310,14 @@ static int on_active(void *arg, const struct store_alert *a)
     return 0;
 }
 
+static bool is_active(const struct active *l, const char *series)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (!strcmp(l->series[i], series))
+            return true;
+    return false;
+}
+
 /* Resolves the rule's episodes whose series did not fire in this evaluation nor in the
  * RESOLVE_HOLD_MS before it. */
 static int resolve_quiet(struct rule_ctx *c, struct kerr *err)
@@ -401,7 +409,10 @@ static int eval_spike(struct rule_ctx *c, struct kerr *err)
     p.cusum_k = param(c, "cusum_k", p.cusum_k);
     p.cusum_h = param(c, "cusum_h", p.cusum_h);
     localtime_r(&f, &tm);
-    if ((rc = store_alert_group(c->s, STORE_METRIC_COUNT, &c->sc, from, c->now, from, on_group, &g,
+    struct active act = {.n = 0};
+    struct store_alert_query q = {0, c->rule->id, "active", 0, 256};
+    if ((rc = store_alerts(c->s, &q, on_active, &act, err)) < 0 ||
+        (rc = store_alert_group(c->s, STORE_METRIC_COUNT, &c->sc, from, c->now, from, on_group, &g,
                                 err)) < 0)
         goto out;
     for (size_t i = 0; i < m.n && rc == 0; i++) {
@@ -421,18 +432,22 @@ static int eval_spike(struct rule_ctx *c, struct kerr *err)
         bool partial = cur.count >= cur.ucl && cur.count >= p.min_count &&
                        cur.count >= p.min_ratio * cur.expected;
         const struct spike_point *y = &pts[sp.eval - 1];
-        if (!y->alarm && !partial)
+        /* an open episode holds while the last period stays above half-way to its limit */
+        bool hold = !y->alarm && y->count >= p.min_count &&
+                    y->count >= (y->expected + y->ucl) / 2 && is_active(&act, s->key);
+        if (!y->alarm && !hold && !partial)
             continue;
-        const struct spike_point *hit = y->alarm ? y : &cur;
+        bool last = y->alarm || hold;
+        const struct spike_point *hit = last ? y : &cur;
         int64_t plen = sp.len * DAY_MS;
-        int64_t w0 = y->alarm ? sp.t0 - plen : sp.t0, w1 = y->alarm ? sp.t0 : c->now;
+        int64_t w0 = last ? sp.t0 - plen : sp.t0, w1 = last ? sp.t0 : c->now;
         struct strbuf title = STRBUF_INIT, detail = STRBUF_INIT, ids = STRBUF_INIT;
         struct jsonw w;
         char day[16];
         day_text(w0, day);
         strbuf_addstr(&title, "投诉量突增：");
         series_label(&title, &c->sc, s->vals);
-        if (y->alarm)
+        if (last)
             strbuf_addf(&title, "，%s%s %.0f 件（基线 %.1f）", day, sp.week ? " 当周" : "",
                         hit->count, hit->expected);
         else
@@ -440,7 +455,11 @@ static int eval_spike(struct rule_ctx *c, struct kerr *err)
                         hit->count, hit->expected);
         jsonw_init(&w, &detail);
         jsonw_obj(&w);
-        jsonw_kstr(&w, "method", !y->alarm ? "poisson_current" : y->poisson ? "poisson" : "cusum");
+        jsonw_kstr(&w, "method",
+                   hold         ? "hold"
+                   : !last      ? "poisson_current"
+                   : y->poisson ? "poisson"
+                                : "cusum");
         jsonw_kstr(&w, "period", sp.week ? "week" : "day");
         jsonw_kstr(&w, "day", day);
         jsonw_kdouble(&w, "p", hit->p);
@@ -470,6 +489,8 @@ static int eval_spike(struct rule_ctx *c, struct kerr *err)
         strbuf_release(&ids);
     }
 out:
+    for (size_t i = 0; i < act.n; i++)
+        free(act.series[i]);
     free(pts);
     free(x);
     map_free(&m);
