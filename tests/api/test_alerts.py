@@ -528,6 +528,64 @@ class AlertsTest(ServerTestCase):
         self.assertEqual(len(full["detail"]["points"]), 9)
         self.assertEqual(full["detail"]["points"][-2]["t"], "2026-11-16")
 
+    def test_cli_delivers_what_is_due_with_the_sealed_secret(self):
+        srv = self.start()
+        # a port nobody listens on yet: the server's attempt fails and waits for a retry
+        probe = socket.socket()
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+        probe.close()
+        hook = self.post_ok(srv, "/api/v1/alerts/receivers",
+                            {"name": "later", "kind": "webhook",
+                             "url": "http://127.0.0.1:%d/later" % port, "secret": HOOK_SECRET})
+        self.post_ok(srv, "/api/v1/alerts/rules",
+                     {"name": "severe", "kind": "severe", "receivers": [hook["id"]]})
+        rec = self.post_ok(srv, "/api/v1/feedback", {"channel": "app", "text": "电池鼓包"})
+        self.assertStatus(srv.patch("/api/v1/feedback/%d" % rec["id"], {"severity": "high"}), 200)
+        a = wait_for(lambda: srv.get("/api/v1/alerts").json["items"], "the alert")[0]
+        wait_for(lambda: srv.get("/api/v1/alerts/%d" % a["id"]).json["deliveries"][0]["attempts"],
+                 "a failed attempt")
+        srv.stop()
+        # the receiver comes up; with the server down, the CLI sends what is due
+        got = []
+
+        class H(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                got.append((dict(self.headers.items()), body))
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *a):
+                pass
+        httpd = ThreadingHTTPServer(("127.0.0.1", port), H)
+        t = threading.Thread(target=httpd.serve_forever, daemon=True)
+        t.start()
+        try:
+            later = datetime.now(CST) + timedelta(hours=2)
+            p = run_cli(srv.data, "alerts", "deliver", "--now", later.isoformat())
+            self.assertEqual(p.returncode, 0, describe_proc(p))
+            self.assertIn("1 deliveries attempted", p.stdout)
+        finally:
+            httpd.shutdown()
+            httpd.server_close()
+        self.assertEqual(len(got), 1)
+        h, raw = got[0]
+        want = "sha256=" + hmac.new(HOOK_SECRET.encode(), h["X-Kesu-Timestamp"].encode() + b"." +
+                                    raw, hashlib.sha256).hexdigest()
+        self.assertEqual(h["X-Kesu-Signature"], want)
+        self.assertEqual(json.loads(raw)["alert"]["feedback_ids"], [rec["id"]])
+        db = sqlite3.connect(os.path.join(srv.data, "kesu.db"))
+        state, attempts, err = db.execute(
+            "SELECT state, attempts, last_error FROM alert_deliveries").fetchone()
+        db.close()
+        self.assertEqual(state, "sent")
+        self.assertGreaterEqual(attempts, 2)
+        self.assertTrue(err)  # why it was late
+        p = run_cli(srv.data, "alerts", "list", "--state", "open")
+        self.assertIn("严重投诉 #%d" % rec["id"], p.stdout, describe_proc(p))
+
     def test_threshold_rule_fires_on_week_over_week_rise(self):
         srv = self.start()
         self.post_ok(srv, "/api/v1/alerts/rules",
