@@ -28,7 +28,7 @@ SANFLAGS :=
 OPT := -O2 -g
 endif
 
-PKGS := libmicrohttpd sqlite3 libcjson libsodium opencc libzip expat libqrencode zlib gmime-3.0 libzstd xlsxwriter
+PKGS := libmicrohttpd sqlite3 libcjson libsodium opencc libzip expat libqrencode zlib gmime-3.0 libzstd xlsxwriter libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

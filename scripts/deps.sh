@@ -7,7 +7,7 @@ PKGS="build-essential pkg-config clang clang-format libclang-rt-14-dev
 libmicrohttpd-dev libsqlite3-dev sqlite3 libcjson-dev libsodium-dev libcmocka-dev
 libopencc-dev opencc zlib1g-dev libzip-dev libexpat1-dev libqrencode-dev libgmime-3.0-dev libxlsxwriter-dev
 zbar-tools python3 python3-jieba python3-sklearn python3-openpyxl tzdata wrk curl time bc
-libzstd-dev zstd valgrind"
+libzstd-dev zstd valgrind libcurl4-openssl-dev"
 
 missing=""
 for p in $PKGS; do

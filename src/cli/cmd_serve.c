@@ -28,6 +28,8 @@
 #include "store/loop.h"
 #include "secure/apikey.h"
 #include "secure/auth.h"
+#include "insight/alerts.h"
+#include "secure/fieldcrypt.h"
 #include "store/db.h"
 #include "base/banned.h"
 
@@ -242,6 +244,46 @@ static void first_key(struct cli *cli, struct store *s)
     free(key);
 }
 
+/* Seconds from a setting, as milliseconds; -1 when it is not a number in [lo, hi]. */
+static int64_t setting_ms(struct cli *cli, const char *name, const char *def, double lo, double hi)
+{
+    char *end;
+    const char *v = cli_setting(cli, name, def);
+    double x = strtod(v, &end);
+    if (*end || !(x >= lo && x <= hi)) {
+        cli_fail(2, "serve", "setting %s must be seconds between %g and %g (got \"%s\")", name, lo,
+                 hi, v);
+        return -1;
+    }
+    return (int64_t)(x * 1000);
+}
+
+/* The alert evaluator and sender (settings alerts_interval, alerts_fast, alerts_retry_base);
+ * receivers' secrets are sealed with the field keyring, *fc (the caller frees it). */
+static int start_alerts(struct cli *cli, struct store *s, const char *host, int port,
+                        struct alerts_daemon **out, struct fieldcrypt **fc)
+{
+    struct alerts_opts ao;
+    char base[128], path[4200];
+    struct kerr e;
+    alerts_opts_default(&ao);
+    snprintf(path, sizeof path, "%s/keys/field.key", cli->data_dir);
+    kerr_clear(&e);
+    if (fieldcrypt_open(path, fc, &e) < 0)
+        return cli_fail(-1, "serve", "alerts: %s", e.message);
+    alerts_set_keyring(*fc);
+    if ((ao.interval_ms = setting_ms(cli, "alerts_interval", "60", 0.1, 86400)) < 0 ||
+        (ao.fast_ms = setting_ms(cli, "alerts_fast", "2", 0.05, 3600)) < 0 ||
+        (ao.retry_base_ms = setting_ms(cli, "alerts_retry_base", "30", 0.01, 86400)) < 0)
+        return -1;
+    snprintf(base, sizeof base, "http://%s:%d", host, port);
+    ao.base_url = cli_setting(cli, "public_url", base);
+    kerr_clear(&e);
+    if (alerts_start(s, &ao, out, &e) < 0)
+        return cli_fail(-1, "serve", "alerts: %s", e.message);
+    return 0;
+}
+
 int cmd_serve(struct cli *cli, int argc, char **argv)
 {
     static const struct option longopts[] = {{"listen", required_argument, NULL, 'l'},
@@ -275,6 +317,8 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
     struct pipeline *pipeline = NULL;
     struct mail_watch *watch = NULL;
     struct lifecycle_sched *lsched = NULL;
+    struct alerts_daemon *alerts = NULL;
+    struct fieldcrypt *alert_keys = NULL;
     struct mail_watch_opts wopts = {0};
     double scan_sec = 10;
     const char *tls_cert = cli_setting(cli, "tls_cert", NULL);
@@ -414,6 +458,8 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
             if (demo_into_store(s, pipeline, demo, 20261122, false) < 0)
                 goto out;
         }
+        if (alerts_seed_rules(s, &e) < 0)
+            log_warn("demo alert rules: %s", e.message);
     }
     if (demo > 0 && seed_demo_org(s) < 0)
         goto out;
@@ -456,6 +502,8 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
         cli_fail(1, "serve", "%s", e.message);
         goto out;
     }
+    if (start_alerts(cli, s, host, server_port(srv), &alerts, &alert_keys) < 0)
+        goto out;
     if (port_file) {
         FILE *f = fopen(port_file, "w");
         if (f) {
@@ -479,11 +527,14 @@ out:
     sla_sched_stop(sla);
     lifecycle_sched_stop(lsched);
     scheduler_stop(reports);
+    alerts_stop(alerts);
     mail_watch_stop(watch);
     server_stop(srv);
     store_close(s);
     channels_free(channels);
     pipeline_free(pipeline);
+    alerts_set_keyring(NULL);
+    fieldcrypt_free(alert_keys);
     sodium_memzero(opts.form_key, sizeof opts.form_key);
     free(cert_pem);
     if (key_pem)

@@ -46,6 +46,7 @@ const struct command commands[] = {
     {"reveal", cmd_reveal, "show the unmasked personal data of one record (logged)"},
     {"stats", cmd_stats, "metrics: volume, Pareto, cross-tabs, satisfaction, SLA, staff"},
     {"report", cmd_report, "daily/weekly/monthly report as HTML or xlsx; report schedules"},
+    {"alerts", cmd_alerts, "evaluate alert rules at a given time, send due alerts, list alerts"},
     {"quality", cmd_quality, "data-quality report of intake per channel and period"},
     {"sla", cmd_sla, "SLA: one scheduler pass (check), policies, route unrouted records"},
     {"backup", cmd_backup, "online consistent backup of the data directory into one file"},

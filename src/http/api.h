@@ -60,6 +60,22 @@ int api_taxonomy_get(struct req *r);
 int api_taxonomy_put(struct req *r);
 int api_keywords(struct req *r);
 
+/* api_alerts.c */
+int api_alerts_list(struct req *r);
+int api_alerts_get(struct req *r);
+int api_alerts_ack(struct req *r);
+int api_alerts_evaluate(struct req *r);
+int api_alert_rules_list(struct req *r);
+int api_alert_rules_create(struct req *r);
+int api_alert_rules_get(struct req *r);
+int api_alert_rules_update(struct req *r);
+int api_alert_rules_delete(struct req *r);
+int api_alert_receivers_list(struct req *r);
+int api_alert_receivers_create(struct req *r);
+int api_alert_receivers_get(struct req *r);
+int api_alert_receivers_update(struct req *r);
+int api_alert_receivers_delete(struct req *r);
+
 /* api_feedback.c */
 int api_feedback_create(struct req *r);
 int api_feedback_batch(struct req *r);

@@ -5,9 +5,11 @@
  */
 #include <stdatomic.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "base/strbuf.h"
 #include "http/http.h"
+#include "store/alertdb.h"
 #include "base/banned.h"
 
 #define MAX_ROUTES 64
@@ -51,6 +53,42 @@ static void route_label(struct strbuf *out, size_t i)
         strbuf_addf(out, "route=\"%s %s\"", routes[i].method, routes[i].pattern);
     else
         strbuf_addstr(out, "route=\"unmatched\"");
+}
+
+struct alert_gauges {
+    int64_t open, acknowledged, pending, failed;
+};
+
+static int add_alert_count(void *arg, const char *what, const char *state, int64_t n)
+{
+    struct alert_gauges *g = arg;
+    bool alerts = !strcmp(what, "alerts");
+    if (alerts && !strcmp(state, "open"))
+        g->open = n;
+    else if (alerts && !strcmp(state, "acknowledged"))
+        g->acknowledged = n;
+    else if (!alerts && !strcmp(state, "pending"))
+        g->pending = n;
+    else if (!alerts && !strcmp(state, "failed"))
+        g->failed = n;
+    return 0;
+}
+
+/* Alerts not yet resolved and deliveries not sent (insight/alerts.h). */
+static void alert_metrics(struct store *s, struct strbuf *out)
+{
+    struct alert_gauges g = {0, 0, 0, 0};
+    store_alert_counts(s, add_alert_count, &g);
+    strbuf_addf(out,
+                "# HELP kesu_alerts Alerts not yet resolved, by state.\n"
+                "# TYPE kesu_alerts gauge\n"
+                "kesu_alerts{state=\"open\"} %lld\nkesu_alerts{state=\"acknowledged\"} %lld\n"
+                "# HELP kesu_alert_deliveries Alert deliveries waiting for a retry or given up.\n"
+                "# TYPE kesu_alert_deliveries gauge\n"
+                "kesu_alert_deliveries{state=\"pending\"} %lld\n"
+                "kesu_alert_deliveries{state=\"failed\"} %lld\n",
+                (long long)g.open, (long long)g.acknowledged, (long long)g.pending,
+                (long long)g.failed);
 }
 
 void metrics_render(struct store *s, struct strbuf *out)
@@ -117,4 +155,5 @@ void metrics_render(struct store *s, struct strbuf *out)
                 (long long)st.queue_depth, (unsigned long long)st.commits,
                 (unsigned long long)st.syncs, (unsigned long long)st.jobs, (long long)st.search_lag,
                 (unsigned long long)st.search_indexed);
+    alert_metrics(s, out);
 }

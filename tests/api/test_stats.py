@@ -321,7 +321,7 @@ class StatsTest(ServerTestCase):
         self.assertStatus(f, 200)
         wb = openpyxl.load_workbook(io.BytesIO(f.body))
         self.assertEqual(wb.sheetnames, ["Headline", "Trend", "Categories", "Keywords",
-                                         "SLA breaches", "Staff", "Notes"])
+                                         "SLA breaches", "Staff", "Alerts", "Notes"])
         head = {row[0]: row[1:] for row in wb["Headline"].iter_rows(min_row=4, values_only=True)}
         self.assertEqual(head["投诉量 complaints"][:2], (10, 8))
         self.assertAlmostEqual(head["投诉量 complaints"][2], 0.25)
@@ -342,7 +342,7 @@ class StatsTest(ServerTestCase):
         self.assertEqual(breaches[0][1].year, 2026)  # a real date cell
         staff = list(wb["Staff"].iter_rows(min_row=2, values_only=True))
         self.assertEqual([(s[0], s[1], s[3]) for s in staff], [(1, "agent2", 2), (2, "agent", 3)])
-        self.assertIn("alerts: not available", wb["Notes"]["A2"].value)
+        self.assertIn("alerts: 0 raised in the period", wb["Notes"]["A2"].value)
 
         r = self.srv.post("/api/v1/reports", {"period": "week", "date": "2026-10-07",
                                                "format": "html"})
@@ -442,15 +442,17 @@ class ReportMiscTest(ServerTestCase):
         self.assertNotIn("<b>x</b>", page)
         self.assertIn("&lt;b&gt;x&lt;/b&gt;&amp;&quot;&#39;", page)
         # the alerts and CAPA sections read those modules' tables when they exist
-        self.assertIn("no table alerts", page)
+        self.assertIn("No alerts were raised in this period.", page)
         db = sqlite3.connect(os.path.join(srv.data, "kesu.db"), timeout=30)
         db.executescript("""
             CREATE TABLE IF NOT EXISTS alerts (id INTEGER PRIMARY KEY, title TEXT, state TEXT,
                 value REAL, baseline REAL, opened_at INTEGER);
             CREATE TABLE IF NOT EXISTS actions (id INTEGER PRIMARY KEY, title TEXT, status TEXT,
                 owner TEXT, due_at INTEGER, verdict TEXT, created_at INTEGER, closed_at INTEGER);
-            INSERT INTO alerts(title,state,value,baseline,opened_at)
-                VALUES('物流 <spike>', 'open', 42, 12.5, 1791259200000);
+            INSERT INTO alerts(rule_id,series,title,state,value,baseline,opened_at,fired_at,
+                               updated_at)
+                VALUES(1, '{}', '物流 <spike>', 'open', 42, 12.5, 1791259200000, 1791259200000,
+                       1791259200000);
             INSERT INTO actions(title,status,owner,due_at,verdict,created_at)
                 VALUES('更换快递商', 'open', 'quality1', 1793000000000, 'not_yet', 0);
         """)
