@@ -26,6 +26,7 @@
 #include "intake/record.h"
 
 struct store;
+struct capa_op;
 
 /*
  * Opens (creating when missing) the database files in dir and applies
@@ -93,6 +94,7 @@ enum store_job_kind {
     STORE_JOB_RECEIPT,
     STORE_JOB_REJECTION,
     STORE_JOB_AUDIT,
+    STORE_JOB_CAPA, /* surveys, problems, actions, articles (store/capa.h) */
 };
 
 /* One audit entry: who, when, from where, what, on which object, with what detail. */
@@ -119,6 +121,8 @@ struct store_job {
     const char *receipt, *form;
     /* STORE_JOB_AUDIT */
     const struct store_audit *audit;
+    /* STORE_JOB_CAPA */
+    struct capa_op *capa;
     /* STORE_JOB_REJECTION: see store_note_rejection */
     char rej[5][64];
     /* outcome */

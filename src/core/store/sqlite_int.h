@@ -11,6 +11,7 @@
 
 #include <sqlite3.h>
 
+#include "store/capa.h"
 #include "store/db.h"
 
 /* Statements prepared once per connection. SQL text in sqlite.c. */
@@ -104,6 +105,10 @@ struct store {
     bool audit_loaded;
     int64_t audit_id;
     unsigned char audit_head[32];
+
+    /* return-visit survey rules (survey.c), under wlock */
+    struct store_survey_conf survey;
+    bool survey_set;
 
     atomic_uint_fast64_t commits, jobs, records, search_indexed, syncs;
     atomic_int_fast64_t queue_depth;
