@@ -1,0 +1,403 @@
+"""Return visits and improvement (CAPA): a closed case gets a survey link; the customer
+answers once (a detractor opens a recovery follow-up); links expire; the fatigue rule holds
+back surveys; problems, root causes and actions with their gates; effect evaluation on
+generated complaint data with a known effect and with none; reminders that survive a
+restart; knowledge-base articles and similar cases."""
+import datetime
+import json
+import os
+import sqlite3
+import time
+import urllib.parse
+
+from kesu_server import ServerTestCase, SLOW
+
+API = "/api/v1"
+DAY = 86400
+
+
+def iso(t):
+    return datetime.datetime.fromtimestamp(t, datetime.timezone.utc).strftime(
+        "%Y-%m-%dT%H:%M:%SZ")
+
+
+def write_conf(srv, **settings):
+    with open(os.path.join(srv.data, "kesu.conf"), "w") as f:
+        for k, v in settings.items():
+            f.write("%s = %s\n" % (k, v))
+
+
+class CapaTest(ServerTestCase):
+    def make_server(self, **settings):
+        srv = self.server(start=False)
+        write_conf(srv, **settings)
+        srv.start()
+        return srv
+
+    def new_case(self, srv, text="扫地机器人充电座坏了，客服一直没有回复", **fields):
+        body = {"channel": "web", "text": text}
+        body.update(fields)
+        r = srv.post(API + "/feedback", body)
+        self.assertEqual(r.status, 201, r.describe())
+        return r.json["id"]
+
+    def close(self, srv, fid, status="closed"):
+        for st in ("acknowledged", "investigating", "responded", status):
+            r = srv.patch(API + "/feedback/%d" % fid, {"status": st, "note": "处理中 " + st})
+            self.assertEqual(r.status, 200, r.describe())
+
+    def surveys(self, srv, fid):
+        r = srv.get(API + "/feedback/%d/surveys" % fid)
+        self.assertEqual(r.status, 200, r.describe())
+        return r.json
+
+    def link_path(self, srv, fid):
+        items = self.surveys(srv, fid)["items"]
+        self.assertEqual(len(items), 1, items)
+        link = items[0]["link"]
+        self.assertTrue(link.startswith("http://127.0.0.1:%d/s/" % srv.port), link)
+        return urllib.parse.urlparse(link).path
+
+    def timeline_kinds(self, srv, fid):
+        return [e["kind"] for e in srv.get(API + "/feedback/%d" % fid).json["timeline"]]
+
+    # ---- surveys ---------------------------------------------------------------------
+
+    def test_closure_issues_a_link_and_a_detractor_opens_a_recovery_follow_up(self):
+        srv = self.make_server()
+        fid = self.new_case(srv, customer_id="C-1001")
+        self.assertEqual(self.surveys(srv, fid)["items"], [])
+        self.close(srv, fid)
+        path = self.link_path(srv, fid)
+        self.assertIn("survey", self.timeline_kinds(srv, fid))
+        # the page: Chinese, no login, the questions
+        page = srv.request("GET", path, auth=False)
+        self.assertEqual(page.status, 200, page.describe())
+        html = page.body.decode("utf-8")
+        self.assertIn("服务回访", html)
+        self.assertIn('name="nps"', html)
+        self.assertIn('lang="zh-CN"', html)
+        # a bad answer names the question
+        bad = srv.request("POST", path, {"csat": 9}, auth=False)
+        self.assertEqual(bad.status, 400)
+        self.assertEqual(bad.error()["field"], "csat")
+        # the answer: a detractor
+        r = srv.request("POST", path, {"csat": 2, "nps": 3, "handling": 2,
+                                       "comment": "<script>alert(1)</script>态度差"}, auth=False)
+        self.assertEqual(r.status, 200, r.describe())
+        self.assertTrue(r.json["detractor"])
+        self.assertIsNotNone(r.json["followup_id"])
+        s = self.surveys(srv, fid)
+        self.assertEqual(s["items"][0]["state"], "answered")
+        self.assertEqual((s["items"][0]["csat"], s["items"][0]["nps"]), (2, 3))
+        self.assertEqual(len(s["followups"]), 1)
+        fu = s["followups"][0]
+        self.assertEqual((fu["kind"], fu["status"]), ("recovery", "open"))
+        self.assertIsNotNone(fu["due_at"])
+        self.assertIn("followup", self.timeline_kinds(srv, fid))
+        # one answer per token: the second is refused, and the page says so
+        again = srv.request("POST", path, {"csat": 5}, auth=False)
+        self.assertEqual(again.status, 410, again.describe())
+        self.assertEqual(again.error()["code"], "survey_answered")
+        self.assertEqual(srv.request("GET", path, auth=False).status, 410)
+        # the follow-up is done
+        r = srv.patch(API + "/followups/%d" % fu["id"], {"status": "done"})
+        self.assertEqual(r.status, 200, r.describe())
+        self.assertEqual(self.surveys(srv, fid)["followups"][0]["status"], "done")
+        # unknown and malformed tokens
+        self.assertEqual(srv.request("GET", "/s/AAAAAAAAAAAAAAAAAAAAAAAA", auth=False).status, 404)
+        self.assertEqual(srv.request("GET", "/s/x<y", auth=False).status, 404)
+
+    def test_form_answer_from_the_page_and_a_promoter_opens_nothing(self):
+        srv = self.make_server()
+        fid = self.new_case(srv, customer_id="C-2002")
+        self.close(srv, fid)
+        path = self.link_path(srv, fid)
+        body = "csat=5&nps=10&handling=5&comment=" + urllib.parse.quote("很好，<b>谢谢</b>")
+        r = srv.request("POST", path, raw=body.encode(), auth=False,
+                        headers={"Content-Type": "application/x-www-form-urlencoded"})
+        self.assertEqual(r.status, 200, r.describe())
+        self.assertIn("感谢", r.body.decode())
+        s = self.surveys(srv, fid)
+        self.assertEqual(s["followups"], [])
+        self.assertEqual(json.loads(json.dumps(s["items"][0]["answers"]))["comment"],
+                         "很好，<b>谢谢</b>")
+
+    def test_links_expire(self):
+        srv = self.make_server(survey_expiry_hours="0.0004")  # about 1.4 s
+        fid = self.new_case(srv, customer_id="C-3003")
+        self.close(srv, fid)
+        path = self.link_path(srv, fid)
+        time.sleep(2)
+        r = srv.request("POST", path, {"csat": 4}, auth=False)
+        self.assertEqual(r.status, 410, r.describe())
+        self.assertEqual(r.error()["code"], "survey_expired")
+        self.assertEqual(srv.request("GET", path, auth=False).status, 410)
+        self.assertEqual(self.surveys(srv, fid)["items"][0]["state"], "expired")
+
+    def test_fatigue_rule_holds_back_surveys(self):
+        srv = self.make_server(survey_max_per_30d="2")
+        ids = [self.new_case(srv, text="第%d次投诉：外卖送错了地址" % i, customer_id="C-TIRED")
+               for i in range(3)]
+        for fid in ids:
+            self.close(srv, fid)
+        self.assertEqual(len(self.surveys(srv, ids[0])["items"]), 1)
+        self.assertEqual(len(self.surveys(srv, ids[1])["items"]), 1)
+        self.assertEqual(self.surveys(srv, ids[2])["items"], [])
+        notes = [e for e in srv.get(API + "/feedback/%d" % ids[2]).json["timeline"]
+                 if e["kind"] == "survey"]
+        self.assertEqual(len(notes), 1)
+        self.assertIn("fatigue", notes[0]["note"])
+        # another customer is not held back
+        other = self.new_case(srv, customer_id="C-FRESH")
+        self.close(srv, other, status="closed_unaccepted")
+        self.assertEqual(len(self.surveys(srv, other)["items"]), 1)
+
+    def test_hotline_return_visit(self):
+        srv = self.make_server()
+        fid = self.new_case(srv, customer_id="C-4004")
+        r = srv.post(API + "/feedback/%d/surveys" % fid, {"csat": 4, "nps": 6})
+        self.assertEqual(r.status, 201, r.describe())
+        self.assertTrue(r.json["detractor"])  # NPS 6 is a detractor
+        s = self.surveys(srv, fid)
+        self.assertEqual(s["items"][0]["channel"], "hotline")
+        self.assertIsNone(s["items"][0]["link"])
+        self.assertEqual(len(s["followups"]), 1)
+        for body, field in (({"csat": 3, "nps": 11}, "nps"), ({"mood": 3}, "mood"),
+                            ({"nps": 3}, "csat"), ({}, "csat")):
+            r = srv.post(API + "/feedback/%d/surveys" % fid, body)
+            self.assertEqual(r.status, 400, r.describe())
+            self.assertEqual(r.error()["field"], field)
+        self.assertEqual(srv.post(API + "/feedback/999999/surveys", {"csat": 3}).status, 404)
+        q = srv.get(API + "/surveys/questions").json
+        self.assertEqual([i["key"] for i in q["items"]], ["csat", "nps", "handling", "comment"])
+
+    # ---- problems, root causes, actions, gates ---------------------------------------------
+
+    def test_problem_root_cause_action_and_gates(self):
+        srv = self.make_server()
+        ids = [self.new_case(srv, text="X100 扫地机充电座第%d次接触不良" % i, product="X100")
+               for i in range(3)]
+        r = srv.post(API + "/problems", {"title": "X100 充电座接触不良", "product": "X100"})
+        self.assertEqual(r.status, 201, r.describe())
+        pid = r.json["id"]
+        r = srv.post(API + "/problems/%d/cases" % pid, {"add": ids})
+        self.assertEqual(r.status, 200, r.describe())
+        self.assertEqual(len(r.json["cases"]), 3)
+        r = srv.post(API + "/problems/%d/cases" % pid, {"remove": [ids[2]]})
+        self.assertEqual(len(r.json["cases"]), 2)
+        self.assertIn("link", self.timeline_kinds(srv, ids[0]))
+        self.assertEqual(srv.post(API + "/problems/%d/cases" % pid, {"add": [999999]}).status, 404)
+        # the gate: no action plan, no closing
+        r = srv.patch(API + "/problems/%d" % pid, {"status": "closed"})
+        self.assertEqual(r.status, 409, r.describe())
+        self.assertEqual(r.error()["code"], "gate_action_plan")
+        # root cause: 5-Why and fishbone
+        rc = {"whys": ["充电座接触不良", "弹片变形", "弹片材料偏软", "供应商换料未通知",
+                       "来料检验未覆盖弹片硬度"],
+              "fishbone": "料", "summary": "弹片来料硬度不足", "verified_by": "quality1",
+              "evidence": ["硬度测试报告 QR-2026-118"]}
+        r = srv.post(API + "/problems/%d/root-causes" % pid, rc)
+        self.assertEqual(r.status, 201, r.describe())
+        r = srv.post(API + "/feedback/%d/root-causes" % ids[0], dict(rc, fishbone="method"))
+        self.assertEqual(r.status, 201, r.describe())
+        got = srv.get(API + "/problems/%d/root-causes" % pid).json["items"][0]
+        self.assertEqual(got["whys"], rc["whys"])
+        self.assertEqual(got["fishbone"], "material")
+        self.assertEqual(got["verified_by"], "quality1")
+        r = srv.post(API + "/problems/%d/root-causes" % pid, dict(rc, fishbone="天"))
+        self.assertEqual((r.status, r.error()["field"]), (400, "fishbone"))
+        r = srv.post(API + "/problems/%d/root-causes" % pid, dict(rc, whys=[]))
+        self.assertEqual((r.status, r.error()["field"]), (400, "whys"))
+        # an action on the problem
+        act = {"title": "弹片来料增加硬度抽检", "type": "corrective", "term": "short",
+               "owner": "quality1", "due_at": iso(time.time() + 10 * DAY),
+               "expected_effect": {"metric": "complaint_rate", "target": -0.3},
+               "problem_id": pid}
+        r = srv.post(API + "/actions", act)
+        self.assertEqual(r.status, 201, r.describe())
+        aid = r.json["id"]
+        self.assertEqual((r.json["type"], r.json["term"], r.json["metric"], r.json["target"]),
+                         ("corrective", "short", "complaint_rate", -0.3))
+        for bad, field in ((dict(act, type="urgent"), "type"), (dict(act, due_at="tomorrow"),
+                           "due_at"), ({"title": "x", "type": "corrective", "term": "short"},
+                                       "category")):
+            r = srv.post(API + "/actions", bad)
+            self.assertEqual((r.status, r.error()["field"]), (400, field), r.describe())
+        # the gate: no evaluation, no closing
+        r = srv.patch(API + "/actions/%d" % aid, {"status": "closed"})
+        self.assertEqual(r.status, 409, r.describe())
+        self.assertEqual(r.error()["code"], "gate_effect_evaluation")
+        # with an action plan the problem may close
+        r = srv.patch(API + "/problems/%d" % pid, {"status": "closed"})
+        self.assertEqual(r.status, 200, r.describe())
+        self.assertEqual(r.json["status"], "closed")
+        self.assertIsNotNone(r.json["closed_at"])
+        # an evaluation (too little data: not yet) opens the action's gate
+        r = srv.post(API + "/actions/%d/evaluate" % aid, {})
+        self.assertEqual(r.status, 201, r.describe())
+        self.assertEqual(r.json["verdict"], "not_yet")
+        r = srv.patch(API + "/actions/%d" % aid, {"status": "closed"})
+        self.assertEqual(r.status, 200, r.describe())
+        lst = srv.get(API + "/actions?status=closed").json["items"]
+        self.assertEqual([a["id"] for a in lst], [aid])
+        self.assertEqual(srv.get(API + "/problems?status=closed").json["items"][0]["action_count"], 1)
+
+    def test_problem_suggestions_from_clusters(self):
+        srv = self.make_server()
+        for i in range(4):
+            self.new_case(srv, text="耳机左耳没有声音，第%d台" % i, product="Q3耳机")
+        r = srv.patch(API + "/feedback/1", {"category_l1": "质量"})
+        for i in (2, 3, 4):
+            srv.patch(API + "/feedback/%d" % i, {"category_l1": "质量"})
+        self.assertEqual(r.status, 200)
+        r = srv.get(API + "/problems/suggestions?min_cases=3")
+        self.assertEqual(r.status, 200, r.describe())
+        cp = r.json["category_product"]
+        self.assertEqual((cp[0]["category"], cp[0]["product"], cp[0]["n"]), ("质量", "Q3耳机", 4))
+        self.assertEqual(sorted(cp[0]["cases"]), [1, 2, 3, 4])
+        self.assertEqual(srv.get(API + "/problems/suggestions?min_cases=1").status, 400)
+
+    # ---- effect evaluation on generated data -------------------------------------------------
+
+    def generate(self, srv, now):
+        """Two windows of 28 days around now - 28 days: product X100 falls from 40 to 8
+        complaints, Y200 stays at 30, other complaints stay at 60."""
+        items = []
+        n = 0
+
+        def add(product, count, t0):
+            nonlocal n
+            for i in range(count):
+                n += 1
+                t = t0 + (i + 0.5) * (28 * DAY) / count
+                items.append({"channel": "web", "external_id": "gen-%d" % n,
+                              "received_at": iso(t), "product": product,
+                              "customer_id": "G-%d" % n,
+                              "text": "%s 第%d号投诉：%s" % (product or "其他", n,
+                                                          "机器故障" if product else "物流慢")})
+        base0, after0 = now - 56 * DAY, now - 28 * DAY
+        add("X100", 40, base0)
+        add("Y200", 30, base0)
+        add(None, 60, base0)
+        add("X100", 8, after0)
+        add("Y200", 30, after0)
+        add(None, 60, after0)
+        for it in items:
+            if it["product"] is None:
+                del it["product"]
+        r = srv.post(API + "/feedback/batch", items)
+        self.assertEqual(r.status, 201, r.describe())
+
+    def test_effect_evaluation_with_a_known_effect_and_with_none(self):
+        srv = self.make_server()
+        now = time.time()
+        self.generate(srv, now)
+        start = iso(now - 28 * DAY)
+        common = {"type": "corrective", "term": "long", "start_at": start,
+                  "expected_effect": {"metric": "complaint_rate", "target": -0.3}}
+        ax = srv.post(API + "/actions", dict(common, title="X100 充电座改版",
+                                             product="X100")).json["id"]
+        ay = srv.post(API + "/actions", dict(common, title="Y200 说明书更新",
+                                             product="Y200")).json["id"]
+        az = srv.post(API + "/actions", dict(common, title="刚开始的措施", product="X100",
+                                             start_at=iso(now - 5 * DAY))).json["id"]
+        # known effect: 40 of 130 complaints before, 8 of 98 after
+        r = srv.post(API + "/actions/%d/evaluate" % ax, {"window_days": 28})
+        self.assertEqual(r.status, 201, r.describe())
+        res = r.json["result"]
+        self.assertEqual(r.json["verdict"], "effective", json.dumps(res, ensure_ascii=False))
+        self.assertEqual((res["baseline"]["complaints"], res["baseline"]["total"]), (40, 130))
+        self.assertEqual((res["after"]["complaints"], res["after"]["total"]), (8, 98))
+        t = res["tests"]["complaint_rate"]
+        self.assertAlmostEqual(t["ratio"], (8 / 98) / (40 / 130), places=4)
+        self.assertLess(t["ci"][1], 1)
+        self.assertLess(t["p"], 0.001)
+        self.assertEqual(res["normalised_by"], "total_volume")
+        for k in ("repeat_rate", "reopen_rate", "csat"):
+            self.assertIn(k, res["tests"])
+        # no effect: Y200 30 of 130 before, 30 of 98 after
+        r = srv.post(API + "/actions/%d/evaluate" % ay, {"window_days": 28})
+        self.assertEqual(r.json["verdict"], "not_effective", r.describe())
+        self.assertGreater(r.json["result"]["tests"]["complaint_rate"]["ratio"], 1)
+        # an after window that has not ended: not yet
+        r = srv.post(API + "/actions/%d/evaluate" % az, {"window_days": 28})
+        self.assertEqual(r.json["verdict"], "not_yet", r.describe())
+        # the evaluation is kept
+        g = srv.get(API + "/actions/%d/evaluation" % ax).json
+        self.assertEqual(g["latest"]["verdict"], "effective")
+        self.assertEqual(g["action"]["verdict"], "effective")
+        self.assertFalse(g["action"]["recurrence"])
+        # complaints come back: the same comparison on a window without the effect is a
+        # recurrence after an effective verdict
+        r = srv.post(API + "/actions/%d/evaluate" % ax, {
+            "baseline_from": iso(now - 56 * DAY), "baseline_to": iso(now - 28 * DAY),
+            "after_from": iso(now - 56 * DAY), "after_to": iso(now - 28 * DAY)})
+        self.assertEqual(r.json["verdict"], "not_effective", r.describe())
+        self.assertTrue(r.json["recurrence"])
+        a = srv.get(API + "/actions/%d" % ax).json
+        self.assertTrue(a["recurrence"])
+        self.assertEqual(len(srv.get(API + "/actions/%d/evaluation" % ax).json["items"]), 2)
+        r = srv.post(API + "/actions/%d/evaluate" % ax, {"baseline_from": iso(now)})
+        self.assertEqual((r.status, r.error()["field"]), (400, "baseline_from"))
+
+    # ---- reminders --------------------------------------------------------------------------
+
+    def test_reminders_and_escalation_once_across_restarts(self):
+        srv = self.make_server(capa_interval="0.2", action_remind_hours="48")
+        now = time.time()
+        soon = srv.post(API + "/actions", {"title": "门店培训", "type": "preventive",
+                                          "term": "short", "owner": "agent", "category": "服务",
+                                          "due_at": iso(now + DAY)}).json["id"]
+        late = srv.post(API + "/actions", {"title": "更换快递商", "type": "corrective",
+                                          "term": "long", "owner": "store1", "category": "物流",
+                                          "due_at": iso(now - DAY)}).json["id"]
+        far = srv.post(API + "/actions", {"title": "年度复盘", "type": "improvement",
+                                         "term": "long", "owner": "agent", "category": "物流",
+                                         "due_at": iso(now + 30 * DAY)}).json["id"]
+        deadline = time.time() + 10 * SLOW
+        while time.time() < deadline:
+            a = srv.get(API + "/actions/%d" % late).json
+            if a["escalated_at"] and srv.get(API + "/actions/%d" % soon).json["reminded_at"]:
+                break
+            time.sleep(0.1)
+        self.assertTrue(srv.get(API + "/actions?overdue=true").json["items"][0]["id"] == late)
+        srv.restart()
+        time.sleep(1)
+        db = sqlite3.connect("file:%s?mode=ro" % os.path.join(srv.data, "kesu.db"), uri=True)
+        rows = db.execute("SELECT kind, action_id FROM outbox ORDER BY id").fetchall()
+        db.close()
+        self.assertEqual(sorted(rows), sorted([("action_reminder", soon),
+                                               ("action_overdue", late)]), rows)
+        self.assertIsNone(srv.get(API + "/actions/%d" % far).json["reminded_at"])
+
+    # ---- knowledge base and similar cases -----------------------------------------------------
+
+    def test_knowledge_base_and_similar_cases(self):
+        srv = self.make_server()
+        r = srv.post(API + "/kb", {"title": "快递延误处理模板", "category": "物流",
+                                   "body": "致歉，查询物流轨迹，超过 72 小时补发或退款。",
+                                   "tags": ["快递", "延误"]})
+        self.assertEqual(r.status, 201, r.describe())
+        kid = r.json["id"]
+        self.assertEqual(r.json["tags"], ["快递", "延误"])
+        self.assertEqual(srv.post(API + "/kb", {"title": "x"}).error()["field"], "body")
+        old = self.new_case(srv, text="快递三天都没有送到，物流信息一直不更新")
+        other = self.new_case(srv, text="手机屏幕出现绿线，开机就闪烁")
+        for fid in (old, other):
+            srv.patch(API + "/feedback/%d" % fid, {"category_l1": "物流" if fid == old else "质量"})
+            self.close(srv, fid)
+        srv.post(API + "/feedback/%d/root-causes" % old,
+                 {"whys": ["快递延误"], "fishbone": "环", "summary": "区域暴雨，改走陆运并补发"})
+        new = self.new_case(srv, text="快递五天了还没送到，物流信息不更新")
+        srv.patch(API + "/feedback/%d" % new, {"category_l1": "物流"})
+        r = srv.get(API + "/feedback/%d/similar" % new)
+        self.assertEqual(r.status, 200, r.describe())
+        items = r.json["items"]
+        self.assertEqual(items[0]["id"], old, items)
+        self.assertEqual(items[0]["resolution"], "区域暴雨，改走陆运并补发")
+        self.assertNotIn(other, [i["id"] for i in items[:1]])
+        self.assertEqual([a["id"] for a in r.json["articles"]], [kid])
+        r = srv.patch(API + "/kb/%d" % kid, {"status": "archived"})
+        self.assertEqual(r.status, 200, r.describe())
+        self.assertEqual(srv.get(API + "/kb?category=" + urllib.parse.quote("物流")).json["items"], [])
