@@ -36,6 +36,7 @@ const struct command commands[] = {
     {"audit", cmd_audit, "verify, list or export the tamper-evident audit log"},
     {"reveal", cmd_reveal, "show the unmasked personal data of one record (logged)"},
     {"quality", cmd_quality, "data-quality report of intake per channel and period"},
+    {"capa", cmd_capa, "improvement actions, problems, effect evaluation, reminders, outbox"},
     {"migrate", cmd_migrate, "apply database migrations and show the schema version"},
     {"version", cmd_version, "print the version"},
     {"help", cmd_help, "show help for kesu or a command"},

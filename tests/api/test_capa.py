@@ -10,7 +10,7 @@ import sqlite3
 import time
 import urllib.parse
 
-from kesu_server import ServerTestCase, SLOW
+from kesu_server import ServerTestCase, SLOW, run_cli
 
 API = "/api/v1"
 DAY = 86400
@@ -340,6 +340,38 @@ class CapaTest(ServerTestCase):
         self.assertEqual(len(srv.get(API + "/actions/%d/evaluation" % ax).json["items"]), 2)
         r = srv.post(API + "/actions/%d/evaluate" % ax, {"baseline_from": iso(now)})
         self.assertEqual((r.status, r.error()["field"]), (400, "baseline_from"))
+
+    def test_configured_denominator_and_the_cli(self):
+        srv = self.make_server()
+        now = time.time()
+        self.generate(srv, now)
+        aid = srv.post(API + "/actions", {
+            "title": "X100 充电座改版", "type": "corrective", "term": "long", "product": "X100",
+            "owner": "quality1", "start_at": iso(now - 28 * DAY)}).json["id"]
+        srv.stop()
+        # 1000 units shipped a day: the rate is per unit shipped, not per complaint
+        for d in range(-60, 2):
+            day = datetime.date.fromtimestamp(now + d * DAY).isoformat()
+            p = run_cli(srv.data, "capa", "denominator", day, "1000", "--product", "X100")
+            self.assertEqual(p.returncode, 0, p.stderr)
+        p = run_cli(srv.data, "capa", "denominator", "2026-13-01", "5")
+        self.assertEqual(p.returncode, 2, p.stderr)
+        p = run_cli(srv.data, "capa", "evaluate", str(aid), "--window-days", "28", "--json")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        ev = json.loads(p.stdout)
+        self.assertEqual(ev["verdict"], "effective", p.stdout)
+        res = ev["result"]
+        self.assertEqual(res["normalised_by"], "denominator")
+        t = res["tests"]["complaint_rate"]
+        self.assertEqual(t["method"], "poisson_rate_ratio_exact")
+        self.assertAlmostEqual(t["ratio"], 8 / 40, places=2)
+        p = run_cli(srv.data, "capa", "list")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("X100 充电座改版", p.stdout)
+        self.assertIn("effective", p.stdout)
+        p = run_cli(srv.data, "capa", "evaluate", "999")
+        self.assertEqual(p.returncode, 3)
+        srv.start(make_key=False)
 
     # ---- reminders --------------------------------------------------------------------------
 

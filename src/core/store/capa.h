@@ -202,6 +202,10 @@ int store_kb_json(struct store *s, const char *category, const char *q, int limi
                   struct strbuf *out, struct kerr *err);
 int store_kb_article_json(struct store *s, int64_t id, struct strbuf *out, struct kerr *err);
 
+/* Outbox messages, newest first (survey links, reminders, escalations, recurrences). */
+int store_outbox_json(struct store *s, bool unsent_only, int limit, struct strbuf *out,
+                      struct kerr *err);
+
 /* How case feedback_id was resolved: its latest note (comment, transition note) or its root
  * cause's summary; *out (caller frees) NULL when there is none. */
 int store_case_resolution(struct store *s, int64_t feedback_id, char **out, struct kerr *err);

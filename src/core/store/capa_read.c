@@ -479,3 +479,28 @@ int store_case_resolution(struct store *s, int64_t feedback_id, char **out, stru
     });
     return rc;
 }
+
+int store_outbox_json(struct store *s, bool unsent_only, int limit, struct strbuf *out,
+                      struct kerr *err)
+{
+    int rc;
+    struct jsonw w;
+    jsonw_init(&w, out);
+    WITH_READER(s, err, {
+        sqlite3_stmt *st = capa_prepare(c,
+                                        "SELECT id,kind,feedback_id,action_id,recipient,subject,"
+                                        "body,link,created_at,sent_at,attempts,last_error"
+                                        " FROM outbox WHERE NOT ?1 OR sent_at IS NULL"
+                                        " ORDER BY id DESC LIMIT ?2",
+                                        err);
+        if (st) {
+            sqlite3_bind_int(st, 1, unsent_only);
+            sqlite3_bind_int(st, 2, limit > 0 ? limit : 100);
+        }
+        jsonw_obj(&w);
+        jsonw_key(&w, "items");
+        rc = capa_rows_json(c, st, &w, err);
+        jsonw_end(&w);
+    });
+    return rc;
+}
