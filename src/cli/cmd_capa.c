@@ -72,9 +72,9 @@ static void print_actions(const char *json)
     {
         char due[11];
         short_time(str(it, "due_at"), due);
-        printf("%5.0f  %-11s %-5s %-11s %-10s %-10s %-13s %s%s%s\n", num(it, "id"),
-               str(it, "type"), str(it, "term"), str(it, "status"), str(it, "owner"), due,
-               str(it, "verdict"), str(it, "title"), num(it, "overdue") ? "  [overdue]" : "",
+        printf("%5.0f  %-11s %-5s %-11s %-10s %-10s %-13s %s%s%s\n", num(it, "id"), str(it, "type"),
+               str(it, "term"), str(it, "status"), str(it, "owner"), due, str(it, "verdict"),
+               str(it, "title"), num(it, "overdue") ? "  [overdue]" : "",
                num(it, "recurrence") ? "  [recurrence]" : "");
     }
     cJSON_Delete(doc);
@@ -97,8 +97,7 @@ static void print_evaluation(const char *json)
     const cJSON *a = cJSON_GetObjectItemCaseSensitive(res, "after");
     printf("action %.0f: %s (%s)%s\n", num(doc, "action_id"), str(doc, "verdict"),
            str(res, "reason"),
-           cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(doc, "recurrence")) ? "  RECURRENCE"
-                                                                             : "");
+           cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(doc, "recurrence")) ? "  RECURRENCE" : "");
     printf("baseline %s .. %s: %.0f of %.0f complaints\n", str(b, "from"), str(b, "to"),
            num(b, "complaints"), num(b, "total"));
     printf("after    %s .. %s: %.0f of %.0f complaints\n", str(a, "from"), str(a, "to"),
@@ -110,8 +109,7 @@ static void print_evaluation(const char *json)
         const cJSON *ci = cJSON_GetObjectItemCaseSensitive(t, "ci");
         printf("%-15s %9.4f %9.4f %8.3f %+7.1f%% [%7.3f, %7.3f] %10.3g\n", t->string,
                num(t, "before"), num(t, "after"), num(t, "ratio"), 100 * num(t, "change"),
-               arr_num(ci, 0), arr_num(ci, 1),
-               num(t, "p"));
+               arr_num(ci, 0), arr_num(ci, 1), num(t, "p"));
     }
     cJSON_Delete(doc);
 }

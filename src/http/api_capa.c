@@ -34,11 +34,11 @@
 
 struct capa_state {
     struct capa_op op;
-    cJSON *json;       /* the body: op strings point into it */
-    char *owned[4];    /* JSON texts built here */
+    cJSON *json;    /* the body: op strings point into it */
+    char *owned[4]; /* JSON texts built here */
     int64_t *ids[2];
-    unsigned status;   /* reply status on success */
-    const char *what;  /* "problem", "action", ...: what to reply with */
+    unsigned status;  /* reply status on success */
+    const char *what; /* "problem", "action", ...: what to reply with */
 };
 
 static void capa_state_free(void *p)
@@ -145,8 +145,7 @@ static int get_enum(struct req *r, cJSON *j, const char *name, const char *const
 }
 
 /* An integer member in [lo, hi]; absent → CAPA_ABSENT. */
-static int get_int(struct req *r, cJSON *j, const char *name, int64_t lo, int64_t hi,
-                   int64_t *out)
+static int get_int(struct req *r, cJSON *j, const char *name, int64_t lo, int64_t hi, int64_t *out)
 {
     cJSON *v = cJSON_GetObjectItemCaseSensitive(j, name);
     *out = CAPA_ABSENT;
@@ -177,8 +176,8 @@ static int get_time(struct req *r, cJSON *j, const char *name, int64_t *out)
 }
 
 /* An array of 1..max non-empty strings (or one string) as JSON text (owned by cs). */
-static int get_str_array(struct req *r, struct capa_state *cs, int slot, cJSON *j,
-                         const char *name, int max, bool required, const char **out)
+static int get_str_array(struct req *r, struct capa_state *cs, int slot, cJSON *j, const char *name,
+                         int max, bool required, const char **out)
 {
     cJSON *v = cJSON_GetObjectItemCaseSensitive(j, name), *e;
     struct strbuf sb = STRBUF_INIT;
@@ -318,8 +317,7 @@ static bool query_too_long(struct req *r, const char *name)
 {
     const char *v = req_query(r, name);
     if (v && (strlen(v) > 256 || utf8_invalid_at(v, strlen(v)) >= 0)) {
-        reply_error(r, 400, "invalid_value", name, "%s must be UTF-8 of at most 256 bytes",
-                    name);
+        reply_error(r, 400, "invalid_value", name, "%s must be UTF-8 of at most 256 bytes", name);
         return true;
     }
     return false;
@@ -533,10 +531,9 @@ static int rootcause_list(struct req *r, bool on_problem)
     if (id < 0)
         return reply_error(r, 404, "not_found", "id", "no such object");
     kerr_clear(&e);
-    return reply_store_json(r,
-                            store_rootcauses_json(r->store, on_problem ? 0 : id,
-                                                  on_problem ? id : 0, &sb, &e),
-                            &sb, &e, 200);
+    return reply_store_json(
+        r, store_rootcauses_json(r->store, on_problem ? 0 : id, on_problem ? id : 0, &sb, &e), &sb,
+        &e, 200);
 }
 
 int api_rootcause_feedback_list(struct req *r)
@@ -556,15 +553,15 @@ static const char *const action_types[] = {"immediate", "corrective", "preventiv
 static const char *const action_terms[] = {"short", "long", NULL};
 static const char *const action_statuses[] = {"open",   "in_progress", "done",
                                               "closed", "cancelled",   NULL};
-static const char *const action_metrics[] = {"complaint_rate", "repeat_rate", "reopen_rate",
-                                             "csat", NULL};
+static const char *const action_metrics[] = {"complaint_rate", "repeat_rate", "reopen_rate", "csat",
+                                             NULL};
 
 static int action_fields(struct req *r, cJSON *j, struct capa_action *a, bool create)
 {
     static const char *const allowed[] = {
-        "title",    "description", "type",       "term",        "owner",  "due_at",
-        "start_at", "metric",      "target",     "status",      "category", "product",
-        "problem_id", "feedback_id", "note",     "expected_effect", NULL};
+        "title",  "description",     "type",   "term",     "owner",   "due_at",     "start_at",
+        "metric", "target",          "status", "category", "product", "problem_id", "feedback_id",
+        "note",   "expected_effect", NULL};
     cJSON *ee = cJSON_GetObjectItemCaseSensitive(j, "expected_effect"), *t;
     if (unknown_member(r, j, allowed) < 0 || get_str(r, j, "title", 200, create, &a->title) < 0 ||
         get_str(r, j, "description", 8000, false, &a->description) < 0 ||
@@ -647,8 +644,8 @@ int api_actions_list(struct req *r)
     if (list_filter(r, &f) < 0)
         return REQ_DONE;
     kerr_clear(&e);
-    return reply_store_json(r, store_actions_json(r->store, &f, clock_now_ms(), &sb, &e), &sb,
-                            &e, 200);
+    return reply_store_json(r, store_actions_json(r->store, &f, clock_now_ms(), &sb, &e), &sb, &e,
+                            200);
 }
 
 int api_actions_get(struct req *r)
@@ -668,7 +665,8 @@ int api_actions_get(struct req *r)
 int api_actions_evaluate(struct req *r)
 {
     static const char *const allowed[] = {"window_days", "baseline_from", "baseline_to",
-                                          "after_from",  "after_to",      "confidence", NULL};
+                                          "after_from",  "after_to",      "confidence",
+                                          NULL};
     int64_t id = req_param_id(r, 0), wd, t[4];
     static const char *const tn[4] = {"baseline_from", "baseline_to", "after_from", "after_to"};
     struct capa_eval_opts o = {0};
@@ -824,10 +822,9 @@ int api_kb_list(struct req *r)
     if (query_too_long(r, "category") || query_too_long(r, "q") || query_limit(r, 50, &limit) < 0)
         return REQ_DONE;
     kerr_clear(&e);
-    return reply_store_json(r,
-                            store_kb_json(r->store, req_query(r, "category"), req_query(r, "q"),
-                                          limit, &sb, &e),
-                            &sb, &e, 200);
+    return reply_store_json(
+        r, store_kb_json(r->store, req_query(r, "category"), req_query(r, "q"), limit, &sb, &e),
+        &sb, &e, 200);
 }
 
 int api_kb_get(struct req *r)

@@ -544,8 +544,7 @@ int api_survey_questions(struct req *r)
     store_get_survey(r->store, &conf);
     strbuf_addstr(&out, "{\"items\":");
     strbuf_add(&out, sb.buf, sb.len);
-    strbuf_addf(&out,
-                ",\"max_per_30_days\":%d,\"expiry_hours\":%.6g,\"followup_hours\":%.6g}",
+    strbuf_addf(&out, ",\"max_per_30_days\":%d,\"expiry_hours\":%.6g,\"followup_hours\":%.6g}",
                 conf.max_per_30d, (double)conf.expiry_ms / 3600000.0,
                 (double)conf.followup_ms / 3600000.0);
     strbuf_release(&sb);

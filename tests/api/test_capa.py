@@ -242,6 +242,15 @@ class CapaTest(ServerTestCase):
         lst = srv.get(API + "/actions?status=closed").json["items"]
         self.assertEqual([a["id"] for a in lst], [aid])
         self.assertEqual(srv.get(API + "/problems?status=closed").json["items"][0]["action_count"], 1)
+        # every change is in the audit chain
+        srv.stop()
+        p = run_cli(srv.data, "audit", "list")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        for action in ("problem.create", "problem.cases", "root_cause.create", "action.create",
+                       "action.evaluate", "action.update", "problem.update"):
+            self.assertIn(action, p.stdout)
+        self.assertEqual(run_cli(srv.data, "audit", "verify").returncode, 0)
+        srv.start(make_key=False)
 
     def test_problem_suggestions_from_clusters(self):
         srv = self.make_server()

@@ -292,10 +292,14 @@ static void one_answer_per_token(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(normal_quantiles), cmocka_unit_test(binomial_exact),
-        cmocka_unit_test(two_proportions),  cmocka_unit_test(poisson_rate_ratio),
-        cmocka_unit_test(risk_ratio),       cmocka_unit_test(verdicts),
-        cmocka_unit_test(gates),            cmocka_unit_test(one_answer_per_token),
+        cmocka_unit_test(normal_quantiles),
+        cmocka_unit_test(binomial_exact),
+        cmocka_unit_test(two_proportions),
+        cmocka_unit_test(poisson_rate_ratio),
+        cmocka_unit_test(risk_ratio),
+        cmocka_unit_test(verdicts),
+        cmocka_unit_test(gates),
+        cmocka_unit_test(one_answer_per_token),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

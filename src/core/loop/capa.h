@@ -15,11 +15,11 @@
 #include "store/capa.h"
 
 struct capa_eval_opts {
-    int64_t now;         /* 0 = the clock */
-    int window_days;     /* length of each window; 0 = 28 */
+    int64_t now;                                      /* 0 = the clock */
+    int window_days;                                  /* length of each window; 0 = 28 */
     int64_t base_from, base_to, after_from, after_to; /* explicit windows (all four) or 0 */
-    double conf;         /* confidence level; 0 = 0.95 */
-    bool recheck;        /* recurrence check: after window = the last window_days up to now */
+    double conf;                                      /* confidence level; 0 = 0.95 */
+    bool recheck; /* recurrence check: after window = the last window_days up to now */
 };
 
 /*

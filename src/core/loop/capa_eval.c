@@ -219,8 +219,7 @@ int capa_evaluate(struct store *s, int64_t action_id, const struct capa_eval_opt
     op.eval.result_json = res.buf;
     /* complaints came back after an effective verdict: the after window is complete and the
      * reduction is gone (not "not yet": too few events proves nothing) */
-    op.eval.recurrence =
-        strcmp(sc.verdict, "effective") == 0 && v == EFFECT_NOT_EFFECTIVE;
+    op.eval.recurrence = strcmp(sc.verdict, "effective") == 0 && v == EFFECT_NOT_EFFECTIVE;
     op.eval.check_only = o->recheck && !op.eval.recurrence;
     rc = store_capa(s, &op, actor, err);
     if (rc == 0) {

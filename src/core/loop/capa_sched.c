@@ -17,7 +17,7 @@
 #include "loop/capa.h"
 #include "base/banned.h"
 
-#define DAY_MS (24 * 3600 * 1000LL)
+#define DAY_MS        (24 * 3600 * 1000LL)
 #define RECHECK_BATCH 64
 
 int capa_pass(struct store *s, int64_t remind_before_ms, struct capa_pass_result *res,

@@ -26,8 +26,8 @@ double effect_norm_quantile(double p)
     static const double c[] = {-7.784894002430293e-03, -3.223964580411365e-01,
                                -2.400758277161838e+00, -2.549732539343734e+00,
                                4.374664141464968e+00,  2.938163982698783e+00};
-    static const double d[] = {7.784695709041462e-03, 3.224671290700398e-01,
-                               2.445134137142996e+00, 3.754408661907416e+00};
+    static const double d[] = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
+                               3.754408661907416e+00};
     double q, r, x;
     if (p <= 0)
         return -INFINITY;
@@ -177,8 +177,7 @@ enum effect_verdict effect_judge(const struct effect_test *t, int64_t events,
     }
     change = t->estimate - 1;
     improved = rule->higher_is_better ? t->estimate > 1 : t->estimate < 1;
-    significant = t->p < rule->alpha &&
-                  (rule->higher_is_better ? t->lo > 1 : t->hi < 1);
+    significant = t->p < rule->alpha && (rule->higher_is_better ? t->lo > 1 : t->hi < 1);
     if (improved && significant) {
         if (rule->has_target &&
             (rule->higher_is_better ? change < rule->target : change > rule->target)) {

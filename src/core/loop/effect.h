@@ -54,9 +54,9 @@ struct effect_rule {
     bool higher_is_better; /* CSAT: up is good; complaint, repeat and reopen rates: down */
     bool has_target;       /* expected relative change, e.g. -0.3 (30 % fewer) */
     double target;
-    double alpha;          /* significance level, e.g. 0.05 */
-    int64_t min_events;    /* fewer events in both windows together: not yet */
-    bool window_complete;  /* the after window has ended */
+    double alpha;         /* significance level, e.g. 0.05 */
+    int64_t min_events;   /* fewer events in both windows together: not yet */
+    bool window_complete; /* the after window has ended */
 };
 
 /*

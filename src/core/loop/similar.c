@@ -117,7 +117,9 @@ static bool same(const char *a, const char *b)
 static int cmp_cand(const void *a, const void *b)
 {
     const struct cand *x = a, *y = b;
-    return x->score < y->score ? 1 : x->score > y->score ? -1 : (x->r.id < y->r.id) - (x->r.id > y->r.id);
+    return x->score < y->score   ? 1
+           : x->score > y->score ? -1
+                                 : (x->r.id < y->r.id) - (x->r.id > y->r.id);
 }
 
 /* Adds candidates: full-text hits for up to 6 bigrams spread over the text, then the

@@ -110,13 +110,13 @@ static int problem_cases(struct conn *c, struct capa_op *op, const char *actor, 
     for (size_t i = 0; i < op->nadd; i++) {
         int64_t n = 0;
         sqlite3_stmt *st;
-        if ((rc = capa_query_int(c, "SELECT count(*) FROM feedback WHERE id=?", op->add[i], 0,
-                                 &n, err)) < 0)
+        if ((rc = capa_query_int(c, "SELECT count(*) FROM feedback WHERE id=?", op->add[i], 0, &n,
+                                 err)) < 0)
             return rc;
         if (!n) {
             err->index = (long)i;
-            return kerr_set(err, KERR_NOTFOUND, "not_found", "add",
-                            "no feedback with id %" PRId64, op->add[i]);
+            return kerr_set(err, KERR_NOTFOUND, "not_found", "add", "no feedback with id %" PRId64,
+                            op->add[i]);
         }
         st = capa_prepare(c,
                           "INSERT INTO problem_cases(problem_id,feedback_id,added_by,added_at)"
@@ -162,10 +162,9 @@ static int rootcause_create(struct conn *c, struct capa_op *op, const char *acto
     int64_t n = 0;
     int rc;
 
-    if (r->feedback_id &&
-        ((rc = capa_query_int(c, "SELECT count(*) FROM feedback WHERE id=?", r->feedback_id, 0,
-                              &n, err)) < 0 ||
-         !n))
+    if (r->feedback_id && ((rc = capa_query_int(c, "SELECT count(*) FROM feedback WHERE id=?",
+                                                r->feedback_id, 0, &n, err)) < 0 ||
+                           !n))
         return rc < 0 ? rc
                       : kerr_set(err, KERR_NOTFOUND, "not_found", "feedback_id",
                                  "no feedback with id %" PRId64, r->feedback_id);
@@ -244,8 +243,7 @@ static int action_create(struct conn *c, struct capa_op *op, const char *actor, 
     sqlite3_bind_int64(st, 17, now);
     if ((rc = capa_exec_stmt(c, st, err, "insert action")) < 0) {
         if (sqlite3_extended_errcode(c->db) == SQLITE_CONSTRAINT_FOREIGNKEY)
-            return kerr_set(err, KERR_NOTFOUND, "not_found", "feedback_id",
-                            "no such feedback");
+            return kerr_set(err, KERR_NOTFOUND, "not_found", "feedback_id", "no such feedback");
         return rc;
     }
     op->out_id = sqlite3_last_insert_rowid(c->db);
@@ -264,8 +262,7 @@ static int action_update(struct conn *c, struct capa_op *op, const char *actor, 
     int64_t n = 0, fid = 0;
     int rc;
 
-    if ((rc = capa_query_int(c, "SELECT count(*) FROM actions WHERE id=?", op->id, 0, &n, err)) <
-        0)
+    if ((rc = capa_query_int(c, "SELECT count(*) FROM actions WHERE id=?", op->id, 0, &n, err)) < 0)
         return rc;
     if (!n)
         return kerr_set(err, KERR_NOTFOUND, "not_found", "id", "no action %" PRId64, op->id);
@@ -401,8 +398,7 @@ static int kb_write(struct conn *c, struct capa_op *op, const char *actor, int64
                                  err)) < 0)
             return rc;
         if (!n)
-            return kerr_set(err, KERR_NOTFOUND, "not_found", "id", "no article %" PRId64,
-                            op->id);
+            return kerr_set(err, KERR_NOTFOUND, "not_found", "id", "no article %" PRId64, op->id);
         st = capa_prepare(c,
                           "UPDATE kb_articles SET title=coalesce(?1,title),body=coalesce(?2,body),"
                           "category=coalesce(?3,category),tags=coalesce(?4,tags),"
@@ -507,8 +503,8 @@ static int capa_tick(struct conn *c, struct capa_op *op, int64_t now, struct ker
 
 /* ---- dispatch -------------------------------------------------------------------------- */
 
-int capa_apply(struct conn *c, struct capa_op *op, const char *actor, int64_t now,
-               struct kerr *err)
+static int run_op(struct conn *c, struct capa_op *op, const char *actor, int64_t now,
+                  struct kerr *err)
 {
     switch (op->kind) {
     case CAPA_SURVEY_ANSWER:
@@ -540,6 +536,58 @@ int capa_apply(struct conn *c, struct capa_op *op, const char *actor, int64_t no
         return capa_tick(c, op, now, err);
     }
     return kerr_set(err, KERR_INTERNAL, "internal", "", "unknown CAPA operation");
+}
+
+/* The audit entry of a change to CAPA records (surveys and the reminder pass are on the
+ * timeline and in the outbox instead): action name, object and a short detail. */
+static int audit_op(struct conn *c, const struct capa_op *op, const char *actor, int64_t now,
+                    struct kerr *err)
+{
+    static const struct {
+        enum capa_op_kind kind;
+        const char *action, *object;
+    } map[] = {
+        {CAPA_PROBLEM_CREATE, "problem.create", "problem"},
+        {CAPA_PROBLEM_UPDATE, "problem.update", "problem"},
+        {CAPA_PROBLEM_CASES, "problem.cases", "problem"},
+        {CAPA_ROOTCAUSE_CREATE, "root_cause.create", "root_cause"},
+        {CAPA_ACTION_CREATE, "action.create", "action"},
+        {CAPA_ACTION_UPDATE, "action.update", "action"},
+        {CAPA_EVAL_SAVE, "action.evaluate", "action"},
+        {CAPA_KB_CREATE, "kb.create", "kb"},
+        {CAPA_KB_UPDATE, "kb.update", "kb"},
+        {CAPA_DENOMINATOR, "capa.denominator", "denominator"},
+        {CAPA_FOLLOWUP_UPDATE, "followup.update", "followup"},
+    };
+    char object[64], detail[160];
+    const char *status = NULL;
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
+        if (map[i].kind != op->kind)
+            continue;
+        if (op->kind == CAPA_EVAL_SAVE && op->eval.check_only)
+            return 0;
+        if (op->kind == CAPA_DENOMINATOR)
+            snprintf(object, sizeof object, "denominator:%s", op->day);
+        else
+            snprintf(object, sizeof object, "%s:%" PRId64, map[i].object,
+                     op->out_id ? op->out_id : op->id);
+        status = op->kind == CAPA_PROBLEM_UPDATE    ? op->problem.status
+                 : op->kind == CAPA_ACTION_UPDATE   ? op->action.status
+                 : op->kind == CAPA_EVAL_SAVE       ? op->eval.verdict
+                 : op->kind == CAPA_FOLLOWUP_UPDATE ? op->status
+                                                    : NULL;
+        if (status)
+            snprintf(detail, sizeof detail, "{\"status\":\"%.32s\"}", status);
+        struct store_audit a = {now, actor, NULL, map[i].action, object, status ? detail : NULL};
+        return audit_append(c, &a, err);
+    }
+    return 0;
+}
+
+int capa_apply(struct conn *c, struct capa_op *op, const char *actor, int64_t now, struct kerr *err)
+{
+    int rc = run_op(c, op, actor, now, err);
+    return rc == 0 ? audit_op(c, op, actor, now, err) : rc;
 }
 
 void store_capa_job(struct store_job *job, struct capa_op *op, const char *actor)

@@ -25,10 +25,10 @@ struct conn;
 /* ---- survey configuration ---------------------------------------------------- */
 
 struct store_survey_conf {
-    int max_per_30d;      /* surveys one customer may receive in 30 days (fatigue); 0 = no limit */
-    int64_t expiry_ms;    /* how long a link stays valid */
-    int64_t followup_ms;  /* due time of a recovery follow-up after a detractor's answer */
-    char base_url[256];   /* public address the link starts with, e.g. https://kesu.example */
+    int max_per_30d;     /* surveys one customer may receive in 30 days (fatigue); 0 = no limit */
+    int64_t expiry_ms;   /* how long a link stays valid */
+    int64_t followup_ms; /* due time of a recovery follow-up after a detractor's answer */
+    char base_url[256];  /* public address the link starts with, e.g. https://kesu.example */
 };
 /* Sets the survey rules (defaults: 2 per 30 days, 7 days, 24 hours, http://127.0.0.1:8080). */
 void store_set_survey(struct store *s, const struct store_survey_conf *conf);
@@ -59,8 +59,8 @@ enum capa_op_kind {
     CAPA_EVAL_SAVE,     /* id (action) + eval */
     CAPA_KB_CREATE,
     CAPA_KB_UPDATE,
-    CAPA_DENOMINATOR,   /* denominators: day, product, value */
-    CAPA_TICK,          /* reminders, overdue escalations (see capa_tick) */
+    CAPA_DENOMINATOR, /* denominators: day, product, value */
+    CAPA_TICK,        /* reminders, overdue escalations (see capa_tick) */
 };
 
 #define CAPA_ABSENT INT64_MIN
@@ -106,11 +106,11 @@ struct capa_tick_result {
 
 struct capa_op {
     enum capa_op_kind kind;
-    int64_t id;                 /* the object (problem, action, article, follow-up) */
-    int64_t feedback_id;        /* CAPA_SURVEY_RECORD */
-    char token_hash[65];        /* CAPA_SURVEY_ANSWER */
+    int64_t id;          /* the object (problem, action, article, follow-up) */
+    int64_t feedback_id; /* CAPA_SURVEY_RECORD */
+    char token_hash[65]; /* CAPA_SURVEY_ANSWER */
     struct capa_answers answers;
-    const char *status;         /* CAPA_FOLLOWUP_UPDATE */
+    const char *status; /* CAPA_FOLLOWUP_UPDATE */
     struct capa_problem problem;
     const int64_t *add, *remove; /* CAPA_PROBLEM_CASES */
     size_t nadd, nremove;
@@ -120,10 +120,10 @@ struct capa_op {
     struct capa_kb kb;
     const char *day, *product; /* CAPA_DENOMINATOR */
     double value;
-    int64_t remind_before_ms;  /* CAPA_TICK */
+    int64_t remind_before_ms; /* CAPA_TICK */
     /* results */
-    int64_t out_id;           /* the created object's id */
-    int64_t out_followup;     /* a recovery follow-up opened (survey answers), else 0 */
+    int64_t out_id;       /* the created object's id */
+    int64_t out_followup; /* a recovery follow-up opened (survey answers), else 0 */
     struct capa_tick_result tick;
 };
 
@@ -148,8 +148,7 @@ int store_survey_by_token(struct store *s, const char *token_hash, struct store_
 /* The enabled questions as a JSON array [{"key","kind","min","max","required","label_zh",...}]. */
 int store_survey_questions_json(struct store *s, struct strbuf *out, struct kerr *err);
 /* {"items":[surveys of the case, links included], "followups":[...]} */
-int store_surveys_json(struct store *s, int64_t feedback_id, struct strbuf *out,
-                       struct kerr *err);
+int store_surveys_json(struct store *s, int64_t feedback_id, struct strbuf *out, struct kerr *err);
 
 struct capa_list_filter {
     const char *status, *category, *product, *owner;
@@ -184,11 +183,11 @@ int store_action_scope(struct store *s, int64_t id, struct store_action_scope *o
 
 /* Counts in one window [from, to) for the complaints in scope. */
 struct store_window_counts {
-    int64_t scope;        /* complaints in scope received in the window */
-    int64_t total;        /* all complaints received in the window */
-    double denominator;   /* configured denominator over the window's days, 0 = none */
-    int64_t repeats;      /* in scope, with duplicate_of set or a customer seen before */
-    int64_t reopened;     /* in scope, reopened at some time */
+    int64_t scope;                  /* complaints in scope received in the window */
+    int64_t total;                  /* all complaints received in the window */
+    double denominator;             /* configured denominator over the window's days, 0 = none */
+    int64_t repeats;                /* in scope, with duplicate_of set or a customer seen before */
+    int64_t reopened;               /* in scope, reopened at some time */
     int64_t csat_n, csat_satisfied; /* answered surveys of cases in scope, CSAT >= 4 */
 };
 int store_window_counts(struct store *s, const struct store_action_scope *sc, int64_t from,

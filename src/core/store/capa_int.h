@@ -20,16 +20,16 @@ int capa_exec_stmt(struct conn *c, sqlite3_stmt *st, struct kerr *err, const cha
 int capa_query_int(struct conn *c, const char *sql, int64_t p1, int64_t dflt, int64_t *out,
                    struct kerr *err);
 /* A timeline event on a case. */
-int capa_event(struct conn *c, int64_t feedback_id, int64_t at, const char *actor,
-               const char *kind, const char *field, const char *before, const char *after,
-               const char *note, struct kerr *err);
+int capa_event(struct conn *c, int64_t feedback_id, int64_t at, const char *actor, const char *kind,
+               const char *field, const char *before, const char *after, const char *note,
+               struct kerr *err);
 /* An outbox message; *id (may be NULL) gets its id. */
 int capa_outbox(struct conn *c, const char *kind, int64_t feedback_id, int64_t action_id,
                 const char *recipient, const char *subject, const char *body, int64_t now,
                 int64_t *id, struct kerr *err);
 int capa_outbox_link(struct conn *c, const char *kind, int64_t feedback_id, int64_t action_id,
-                     const char *recipient, const char *subject, const char *body,
-                     const char *link, int64_t now, int64_t *id, struct kerr *err);
+                     const char *recipient, const char *subject, const char *body, const char *link,
+                     int64_t now, int64_t *id, struct kerr *err);
 
 /* survey.c: the survey ops of capa_apply. */
 int survey_answer(struct conn *c, struct capa_op *op, const char *actor, int64_t now,

@@ -14,7 +14,7 @@
 #include "base/banned.h"
 
 /* Runs fn on a borrowed reader connection. */
-#define WITH_READER(s, err, ...)                                                                  \
+#define WITH_READER(s, err, ...)                                                                   \
     do {                                                                                           \
         struct conn *c = store_reader(s, err);                                                     \
         if (!c)                                                                                    \
@@ -221,8 +221,7 @@ int store_action_json(struct store *s, int64_t id, struct strbuf *out, struct ke
     return rc;
 }
 
-int store_action_evaluations_json(struct store *s, int64_t id, struct strbuf *out,
-                                  struct kerr *err)
+int store_action_evaluations_json(struct store *s, int64_t id, struct strbuf *out, struct kerr *err)
 {
     int rc;
     struct jsonw w;

@@ -84,9 +84,9 @@ int capa_query_int(struct conn *c, const char *sql, int64_t p1, int64_t dflt, in
     return rc;
 }
 
-int capa_event(struct conn *c, int64_t feedback_id, int64_t at, const char *actor,
-               const char *kind, const char *field, const char *before, const char *after,
-               const char *note, struct kerr *err)
+int capa_event(struct conn *c, int64_t feedback_id, int64_t at, const char *actor, const char *kind,
+               const char *field, const char *before, const char *after, const char *note,
+               struct kerr *err)
 {
     sqlite3_stmt *st = capa_prepare(
         c,
@@ -115,8 +115,8 @@ int capa_outbox(struct conn *c, const char *kind, int64_t feedback_id, int64_t a
 }
 
 int capa_outbox_link(struct conn *c, const char *kind, int64_t feedback_id, int64_t action_id,
-                     const char *recipient, const char *subject, const char *body,
-                     const char *link, int64_t now, int64_t *id, struct kerr *err)
+                     const char *recipient, const char *subject, const char *body, const char *link,
+                     int64_t now, int64_t *id, struct kerr *err)
 {
     sqlite3_stmt *st = capa_prepare(c,
                                     "INSERT INTO outbox(kind,feedback_id,action_id,recipient,"
@@ -141,8 +141,8 @@ int capa_outbox_link(struct conn *c, const char *kind, int64_t feedback_id, int6
 
 static bool is_raw_json(const char *name)
 {
-    static const char *const raw[] = {"whys", "evidence", "tags", "answers", "result",
-                                      "cases", "actions", "root_causes"};
+    static const char *const raw[] = {"whys",   "evidence", "tags",    "answers",
+                                      "result", "cases",    "actions", "root_causes"};
     for (size_t i = 0; i < sizeof raw / sizeof raw[0]; i++)
         if (strcmp(name, raw[i]) == 0)
             return true;
@@ -285,8 +285,7 @@ int survey_on_close(struct conn *c, int64_t feedback_id, const char *actor, int6
     sqlite3_finalize(st);
 
     if (customer && conf.max_per_30d > 0) {
-        st = capa_prepare(c, "SELECT count(*) FROM surveys WHERE customer_id=? AND sent_at>?",
-                          err);
+        st = capa_prepare(c, "SELECT count(*) FROM surveys WHERE customer_id=? AND sent_at>?", err);
         if (!st) {
             rc = KERR_IO;
             goto out;
@@ -328,7 +327,8 @@ int survey_on_close(struct conn *c, int64_t feedback_id, const char *actor, int6
 
     strbuf_addf(&link, "%s/s/%s", conf.base_url, token);
     strbuf_addf(&body,
-                "您好，您反馈的问题（编号 %" PRId64 "）已处理完毕。请花一分钟告诉我们您的感受：\n%s\n"
+                "您好，您反馈的问题（编号 %" PRId64
+                "）已处理完毕。请花一分钟告诉我们您的感受：\n%s\n"
                 "链接 %s 前有效，仅可提交一次。",
                 feedback_id, link.buf, clock_format(now + conf.expiry_ms, ts));
     snprintf(idtxt, sizeof idtxt, "feedback:%" PRId64, feedback_id);
@@ -488,8 +488,8 @@ int survey_record(struct conn *c, struct capa_op *op, const char *actor, int64_t
                              &exists, err)) < 0)
         return rc;
     if (!exists)
-        return kerr_set(err, KERR_NOTFOUND, "not_found", "id",
-                        "no feedback with id %" PRId64, op->feedback_id);
+        return kerr_set(err, KERR_NOTFOUND, "not_found", "id", "no feedback with id %" PRId64,
+                        op->feedback_id);
     st = capa_prepare(c,
                       "INSERT INTO surveys(feedback_id,customer_id,channel,sent_at,entered_by)"
                       " SELECT id,customer_id,'hotline',?,? FROM feedback WHERE id=?",
@@ -510,8 +510,8 @@ int survey_record(struct conn *c, struct capa_op *op, const char *actor, int64_t
     rc = capa_event(c, op->feedback_id, now, actor, "survey", "survey_answer", NULL, idtxt, note,
                     err);
     if (rc == 0)
-        rc = maybe_recover(c, op->feedback_id, id, &op->answers, actor, now, &op->out_followup,
-                           err);
+        rc =
+            maybe_recover(c, op->feedback_id, id, &op->answers, actor, now, &op->out_followup, err);
     return rc;
 }
 
@@ -566,9 +566,9 @@ int store_survey_by_token(struct store *s, const char *token_hash, struct store_
         out->expires_at = sqlite3_column_int64(st, 2);
         out->answered_at = sqlite3_column_int64(st, 3);
         snprintf(out->state, sizeof out->state, "%s",
-                 out->answered_at                           ? "answered"
+                 out->answered_at                                       ? "answered"
                  : out->expires_at && clock_now_ms() >= out->expires_at ? "expired"
-                                                            : "open");
+                                                                        : "open");
         rc = 0;
     } else {
         rc = rc == SQLITE_DONE
@@ -599,8 +599,7 @@ int store_survey_questions_json(struct store *s, struct strbuf *out, struct kerr
     return rc;
 }
 
-int store_surveys_json(struct store *s, int64_t feedback_id, struct strbuf *out,
-                       struct kerr *err)
+int store_surveys_json(struct store *s, int64_t feedback_id, struct strbuf *out, struct kerr *err)
 {
     struct conn *c = store_reader(s, err);
     struct jsonw w;
