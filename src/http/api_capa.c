@@ -659,18 +659,33 @@ int api_actions_get(struct req *r)
     return reply_store_json(r, store_action_json(r->store, id, &sb, &e), &sb, &e, 200);
 }
 
+static void eval_state_free(void *p)
+{
+    capa_evaluation_release(p);
+    free(p);
+}
+
+static int eval_done(struct req *r)
+{
+    struct strbuf sb = STRBUF_INIT;
+    if (r->job.rc < 0)
+        return reply_kerr(r, r->job.rc, &r->job.err);
+    capa_evaluation_json(r->state, &sb);
+    return reply_json(r, 201, &sb);
+}
+
 /* POST /api/v1/actions/{id}/evaluate {"window_days"} or {"baseline_from","baseline_to",
- * "after_from","after_to"}, optional "confidence". Runs on the request thread: a few
- * indexed counts and one small write. */
+ * "after_from","after_to"}, optional "confidence". The counts are read here (indexed by
+ * received_at); the evaluation is stored by the writer, answered after the commit. */
 int api_actions_evaluate(struct req *r)
 {
     static const char *const allowed[] = {"window_days", "baseline_from", "baseline_to",
                                           "after_from",  "after_to",      "confidence",
                                           NULL};
-    int64_t id = req_param_id(r, 0), wd, t[4];
     static const char *const tn[4] = {"baseline_from", "baseline_to", "after_from", "after_to"};
+    int64_t id = req_param_id(r, 0), wd, t[4];
     struct capa_eval_opts o = {0};
-    struct strbuf sb = STRBUF_INIT;
+    struct capa_evaluation *ev;
     struct kerr e;
     cJSON *j = NULL, *c;
     int rc, given = 0;
@@ -705,11 +720,18 @@ int api_actions_evaluate(struct req *r)
             goto done;
         }
         o.conf = c ? c->valuedouble : 0;
+        cJSON_Delete(j);
     }
     kerr_clear(&e);
-    rc = capa_evaluate(r->store, id, &o, r->actor, &sb, &e);
-    cJSON_Delete(j);
-    return reply_store_json(r, rc, &sb, &e, 201);
+    ev = xcalloc(1, sizeof *ev);
+    if ((rc = capa_evaluation_prepare(r->store, id, &o, ev, &e)) < 0) {
+        free(ev);
+        return reply_kerr(r, rc, &e);
+    }
+    r->state = ev;
+    r->state_free = eval_state_free;
+    store_capa_job(&r->job, &ev->op, r->actor);
+    return req_submit(r, eval_done);
 done:
     cJSON_Delete(j);
     return REQ_DONE;

@@ -178,6 +178,15 @@ static const char page_head[] =
     "button{width:100%;padding:14px;font-size:17px;border:0;border-radius:8px;background:#d9363e;"
     "color:#fff}.box{background:#fff;border-radius:8px;padding:16px}</style></head><body><main>";
 
+/* No caching (the page belongs to one link), no scripts, no framing. */
+static void page_headers(struct req *r)
+{
+    reply_with_header(r, "Cache-Control", "no-store");
+    reply_with_header(r, "Content-Security-Policy",
+                      "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+                      "frame-ancestors 'none'");
+}
+
 static int reply_page(struct req *r, unsigned status, const char *title, const char *text)
 {
     struct strbuf sb = STRBUF_INIT;
@@ -189,7 +198,7 @@ static int reply_page(struct req *r, unsigned status, const char *title, const c
     esc(&sb, text);
     strbuf_addstr(&sb, "</p></div></main></body></html>");
     rc = reply_text(r, status, "text/html; charset=utf-8", sb.buf, sb.len);
-    reply_with_header(r, "Cache-Control", "no-store");
+    page_headers(r);
     strbuf_release(&sb);
     return rc;
 }
@@ -316,7 +325,7 @@ int api_survey_page(struct req *r)
     strbuf_addstr(&sb, "<button type=\"submit\">提交</button></form></main></body></html>");
     cJSON_Delete(qs);
     rc = reply_text(r, 200, "text/html; charset=utf-8", sb.buf, sb.len);
-    reply_with_header(r, "Cache-Control", "no-store");
+    page_headers(r);
     strbuf_release(&sb);
     return rc;
 }

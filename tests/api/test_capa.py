@@ -77,6 +77,7 @@ class CapaTest(ServerTestCase):
         self.assertIn("服务回访", html)
         self.assertIn('name="nps"', html)
         self.assertIn('lang="zh-CN"', html)
+        self.assertIn("default-src 'none'", page.header("Content-Security-Policy"))
         # a bad answer names the question
         bad = srv.request("POST", path, {"csat": 9}, auth=False)
         self.assertEqual(bad.status, 400)
@@ -88,6 +89,7 @@ class CapaTest(ServerTestCase):
         self.assertTrue(r.json["detractor"])
         self.assertIsNotNone(r.json["followup_id"])
         s = self.surveys(srv, fid)
+        self.assertEqual(s["items"][0]["answers"]["comment"], "<script>alert(1)</script>态度差")
         self.assertEqual(s["items"][0]["state"], "answered")
         self.assertEqual((s["items"][0]["csat"], s["items"][0]["nps"]), (2, 3))
         self.assertEqual(len(s["followups"]), 1)

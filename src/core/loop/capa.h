@@ -33,6 +33,19 @@ struct capa_eval_opts {
 int capa_evaluate(struct store *s, int64_t action_id, const struct capa_eval_opts *o,
                   const char *actor, struct strbuf *out, struct kerr *err);
 
+/* The same in two steps, for a caller that commits without waiting (the API): prepare
+ * computes the evaluation into ev (ev->op is the CAPA_EVAL_SAVE op to run), json writes the
+ * reply after the op committed, release frees ev. */
+struct capa_evaluation {
+    struct capa_op op;
+    struct strbuf result; /* the result JSON; op.eval.result_json points into it */
+    int64_t now;
+};
+int capa_evaluation_prepare(struct store *s, int64_t action_id, const struct capa_eval_opts *o,
+                            struct capa_evaluation *ev, struct kerr *err);
+void capa_evaluation_json(const struct capa_evaluation *ev, struct strbuf *out);
+void capa_evaluation_release(struct capa_evaluation *ev);
+
 /* One scheduler pass: reminders and escalations (CAPA_TICK), then recurrence checks of
  * effective actions not checked for a day. */
 struct capa_pass_result {

@@ -113,8 +113,8 @@ static void windows(const struct capa_eval_opts *o, const struct store_action_sc
     }
 }
 
-int capa_evaluate(struct store *s, int64_t action_id, const struct capa_eval_opts *o,
-                  const char *actor, struct strbuf *out, struct kerr *err)
+int capa_evaluation_prepare(struct store *s, int64_t action_id, const struct capa_eval_opts *o,
+                            struct capa_evaluation *ev, struct kerr *err)
 {
     struct store_action_scope sc;
     struct store_window_counts b, a;
@@ -127,7 +127,7 @@ int capa_evaluate(struct store *s, int64_t action_id, const struct capa_eval_opt
     const struct effect_test *primary;
     struct strbuf res = STRBUF_INIT;
     struct jsonw w;
-    struct capa_op op;
+    struct capa_op *op = &ev->op;
     bool use_den;
     int rc;
 
@@ -212,32 +212,53 @@ int capa_evaluate(struct store *s, int64_t action_id, const struct capa_eval_opt
     jsonw_kbool(&w, "recheck", o->recheck);
     jsonw_end(&w);
 
-    memset(&op, 0, sizeof op);
-    op.kind = CAPA_EVAL_SAVE;
-    op.id = action_id;
-    op.eval.verdict = effect_verdict_name(v);
-    op.eval.result_json = res.buf;
+    memset(ev, 0, sizeof *ev);
+    op->kind = CAPA_EVAL_SAVE;
+    op->id = action_id;
+    op->eval.verdict = effect_verdict_name(v);
     /* complaints came back after an effective verdict: the after window is complete and the
      * reduction is gone (not "not yet": too few events proves nothing) */
-    op.eval.recurrence = strcmp(sc.verdict, "effective") == 0 && v == EFFECT_NOT_EFFECTIVE;
-    op.eval.check_only = o->recheck && !op.eval.recurrence;
-    rc = store_capa(s, &op, actor, err);
-    if (rc == 0) {
-        char tsb[CLOCK_FMT_MAX];
-        jsonw_init(&w, out);
-        jsonw_obj(&w);
-        if (op.eval.check_only)
-            jsonw_knull(&w, "id");
-        else
-            jsonw_kint(&w, "id", op.out_id);
-        jsonw_kint(&w, "action_id", action_id);
-        jsonw_kstr(&w, "evaluated_at", clock_format(now, tsb));
-        jsonw_kstr(&w, "verdict", effect_verdict_name(v));
-        jsonw_kbool(&w, "recurrence", op.eval.recurrence);
-        jsonw_key(&w, "result");
-        jsonw_raw(&w, res.buf, res.len);
-        jsonw_end(&w);
-    }
-    strbuf_release(&res);
+    op->eval.recurrence = strcmp(sc.verdict, "effective") == 0 && v == EFFECT_NOT_EFFECTIVE;
+    op->eval.check_only = o->recheck && !op->eval.recurrence;
+    ev->result = res;
+    op->eval.result_json = ev->result.buf;
+    ev->now = now;
+    return 0;
+}
+
+void capa_evaluation_json(const struct capa_evaluation *ev, struct strbuf *out)
+{
+    char tsb[CLOCK_FMT_MAX];
+    struct jsonw w;
+    jsonw_init(&w, out);
+    jsonw_obj(&w);
+    if (ev->op.eval.check_only)
+        jsonw_knull(&w, "id");
+    else
+        jsonw_kint(&w, "id", ev->op.out_id);
+    jsonw_kint(&w, "action_id", ev->op.id);
+    jsonw_kstr(&w, "evaluated_at", clock_format(ev->now, tsb));
+    jsonw_kstr(&w, "verdict", ev->op.eval.verdict);
+    jsonw_kbool(&w, "recurrence", ev->op.eval.recurrence);
+    jsonw_key(&w, "result");
+    jsonw_raw(&w, ev->result.buf, ev->result.len);
+    jsonw_end(&w);
+}
+
+void capa_evaluation_release(struct capa_evaluation *ev)
+{
+    strbuf_release(&ev->result);
+}
+
+int capa_evaluate(struct store *s, int64_t action_id, const struct capa_eval_opts *o,
+                  const char *actor, struct strbuf *out, struct kerr *err)
+{
+    struct capa_evaluation ev;
+    int rc = capa_evaluation_prepare(s, action_id, o, &ev, err);
+    if (rc < 0)
+        return rc;
+    if ((rc = store_capa(s, &ev.op, actor, err)) == 0)
+        capa_evaluation_json(&ev, out);
+    capa_evaluation_release(&ev);
     return rc;
 }
