@@ -384,6 +384,41 @@ class CapaTest(ServerTestCase):
         self.assertEqual(p.returncode, 3)
         srv.start(make_key=False)
 
+    def test_the_loop_from_complaint_to_measured_improvement(self):
+        """A complaint is closed, the customer answers as a detractor, a recovery follow-up
+        opens, the cause is found and grouped into a problem, an action is taken and its
+        effect measured on the complaints before and after it."""
+        srv = self.make_server()
+        now = time.time()
+        self.generate(srv, now)
+        fid = self.new_case(srv, text="X100 充电座又接触不良，第三次了", product="X100",
+                            customer_id="C-LOOP")
+        self.close(srv, fid)
+        path = self.link_path(srv, fid)
+        r = srv.request("POST", path, {"csat": 1, "nps": 0, "comment": "再也不买了"}, auth=False)
+        self.assertTrue(r.json["detractor"], r.describe())
+        self.assertEqual(self.surveys(srv, fid)["followups"][0]["kind"], "recovery")
+        r = srv.post(API + "/feedback/%d/root-causes" % fid,
+                     {"whys": ["接触不良", "弹片变形", "来料偏软"], "fishbone": "material",
+                      "summary": "弹片来料硬度不足", "verified_by": "quality1"})
+        self.assertEqual(r.status, 201, r.describe())
+        pid = srv.post(API + "/problems", {"title": "X100 充电座", "product": "X100"}).json["id"]
+        srv.post(API + "/problems/%d/cases" % pid, {"add": [fid]})
+        aid = srv.post(API + "/actions", {
+            "title": "弹片换料并加抽检", "type": "corrective", "term": "long",
+            "problem_id": pid, "owner": "quality1", "start_at": iso(now - 28 * DAY),
+            "expected_effect": {"metric": "complaint_rate", "target": -0.5}}).json["id"]
+        # the scope comes from the problem (product X100)
+        r = srv.post(API + "/actions/%d/evaluate" % aid, {"window_days": 28})
+        self.assertEqual(r.status, 201, r.describe())
+        self.assertEqual(r.json["verdict"], "effective", r.describe())
+        self.assertEqual(r.json["result"]["scope"]["product"], "X100")
+        self.assertEqual(srv.patch(API + "/actions/%d" % aid, {"status": "closed"}).status, 200)
+        self.assertEqual(srv.patch(API + "/problems/%d" % pid, {"status": "closed"}).status, 200)
+        kinds = self.timeline_kinds(srv, fid)
+        for k in ("survey", "followup", "note", "link"):
+            self.assertIn(k, kinds)
+
     # ---- reminders --------------------------------------------------------------------------
 
     def test_reminders_and_escalation_once_across_restarts(self):
