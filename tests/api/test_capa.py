@@ -419,6 +419,47 @@ class CapaTest(ServerTestCase):
         for k in ("survey", "followup", "note", "link"):
             self.assertIn(k, kinds)
 
+    def test_daily_recurrence_check(self):
+        srv = self.make_server()
+        now = time.time()
+        self.generate(srv, now)
+        aid = srv.post(API + "/actions", {
+            "title": "X100 充电座改版", "type": "corrective", "term": "long", "product": "X100",
+            "start_at": iso(now - 28 * DAY)}).json["id"]
+        self.assertEqual(srv.post(API + "/actions/%d/evaluate" % aid, {}).json["verdict"],
+                         "effective")
+        srv.stop()
+
+        def age_check():  # as if the last check were two days old
+            db = sqlite3.connect(os.path.join(srv.data, "kesu.db"))
+            db.execute("UPDATE actions SET recurrence_checked_at = recurrence_checked_at - ?",
+                       (2 * DAY * 1000,))
+            db.commit()
+            db.close()
+
+        # still effective: the check only notes its time
+        age_check()
+        p = run_cli(srv.data, "capa", "remind")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("1 rechecked, 0 recurrences", p.stdout)
+        p = run_cli(srv.data, "capa", "remind")
+        self.assertIn("0 rechecked", p.stdout)  # once a day
+        # the complaints come back in the last four weeks
+        srv.start(make_key=False)
+        items = [{"channel": "web", "external_id": "back-%d" % i, "product": "X100",
+                  "customer_id": "B-%d" % i, "received_at": iso(now - (i + 1) * 20000),
+                  "text": "X100 又坏了 %d" % i} for i in range(45)]
+        self.assertEqual(srv.post(API + "/feedback/batch", items).status, 201)
+        srv.stop()
+        age_check()
+        p = run_cli(srv.data, "capa", "remind")
+        self.assertIn("1 rechecked, 1 recurrences", p.stdout)
+        srv.start(make_key=False)
+        a = srv.get(API + "/actions/%d" % aid).json
+        self.assertTrue(a["recurrence"])
+        self.assertEqual(a["verdict"], "not_effective")
+        self.assertIn("[recurrence]", run_cli(srv.data, "capa", "list").stdout)
+
     # ---- reminders --------------------------------------------------------------------------
 
     def test_reminders_and_escalation_once_across_restarts(self):
