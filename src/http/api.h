@@ -58,6 +58,7 @@ int api_survey_answer(struct req *r);
 int api_survey_record(struct req *r);
 int api_survey_list(struct req *r);
 int api_survey_questions(struct req *r);
+int api_survey_question_put(struct req *r);
 int api_followup_update(struct req *r);
 
 /* api_capa.c */

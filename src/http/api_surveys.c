@@ -605,3 +605,140 @@ int api_followup_update(struct req *r)
     store_capa_job(&r->job, &fs->op, r->actor);
     return req_submit(r, followup_done);
 }
+
+/* ---- PUT /api/v1/surveys/questions/{key} ------------------------------------------------- */
+
+struct question_state {
+    struct capa_op op;
+    cJSON *j;
+};
+
+static void question_state_free(void *p)
+{
+    struct question_state *qs = p;
+    cJSON_Delete(qs->j);
+    free(qs);
+}
+
+static int question_done(struct req *r)
+{
+    if (r->job.rc < 0)
+        return reply_kerr(r, r->job.rc, &r->job.err);
+    return api_survey_questions(r);
+}
+
+/* A string member of at most max bytes; NULL when absent. -1 after replying. */
+static int q_str(struct req *r, cJSON *j, const char *name, size_t max, bool required,
+                 const char **out)
+{
+    cJSON *v = cJSON_GetObjectItemCaseSensitive(j, name);
+    *out = NULL;
+    if (!v || cJSON_IsNull(v)) {
+        if (required)
+            return reply_error(r, 400, "missing_field", name, "%s is required", name), -1;
+        return 0;
+    }
+    if (!cJSON_IsString(v) || !*v->valuestring || strlen(v->valuestring) > max ||
+        utf8_invalid_at(v->valuestring, strlen(v->valuestring)) >= 0)
+        return reply_error(r, 400, "invalid_value", name,
+                           "%s must be non-empty UTF-8 text of at most %zu bytes", name, max),
+               -1;
+    *out = v->valuestring;
+    return 0;
+}
+
+static int q_int(struct req *r, cJSON *j, const char *name, int64_t lo, int64_t hi, int64_t *out)
+{
+    cJSON *v = cJSON_GetObjectItemCaseSensitive(j, name);
+    *out = CAPA_ABSENT;
+    if (!v || cJSON_IsNull(v))
+        return 0;
+    if (!cJSON_IsNumber(v) || v->valuedouble != (double)(int64_t)v->valuedouble ||
+        v->valuedouble < (double)lo || v->valuedouble > (double)hi)
+        return reply_error(r, 400, "invalid_value", name,
+                           "%s must be a whole number from %" PRId64 " to %" PRId64, name, lo, hi),
+               -1;
+    *out = (int64_t)v->valuedouble;
+    return 0;
+}
+
+static int q_bool(struct req *r, cJSON *j, const char *name, bool dflt, bool *out)
+{
+    cJSON *v = cJSON_GetObjectItemCaseSensitive(j, name);
+    *out = dflt;
+    if (!v)
+        return 0;
+    if (!cJSON_IsBool(v))
+        return reply_error(r, 400, "invalid_type", name, "%s must be true or false", name), -1;
+    *out = cJSON_IsTrue(v);
+    return 0;
+}
+
+int api_survey_question_put(struct req *r)
+{
+    static const char *const allowed[] = {"kind",    "min",      "max",      "required",
+                                          "enabled", "position", "label_zh", "label_en",
+                                          "low_zh",  "high_zh",  NULL};
+    const char *key = r->params[0];
+    struct question_state *qs;
+    struct capa_question *q;
+    cJSON *j, *v;
+    size_t n = strlen(key);
+
+    for (size_t i = 0; i < n; i++)
+        if (!((key[i] >= 'a' && key[i] <= 'z') || (key[i] >= '0' && key[i] <= '9') ||
+              key[i] == '_'))
+            n = 0;
+    if (n == 0 || n > 32)
+        return reply_error(r, 400, "invalid_value", "key",
+                           "a question key is 1 to 32 of a-z, 0-9 and _");
+    if (!(j = parse_body(r)))
+        return REQ_DONE;
+    qs = xcalloc(1, sizeof *qs);
+    qs->j = j;
+    r->state = qs;
+    r->state_free = question_state_free;
+    if (!cJSON_IsObject(j))
+        return reply_error(r, 400, "invalid_type", NULL, "send a JSON object");
+    cJSON_ArrayForEach(v, j)
+    {
+        bool ok = false;
+        for (const char *const *a = allowed; *a; a++)
+            ok = ok || strcmp(*a, v->string) == 0;
+        if (!ok)
+            return reply_error(r, 400, "unknown_field", v->string, "unknown field \"%.48s\"",
+                               v->string);
+    }
+    q = &qs->op.question;
+    q->key = key;
+    if (q_str(r, j, "kind", 8, true, &q->kind) < 0 ||
+        q_str(r, j, "label_zh", 300, true, &q->label_zh) < 0 ||
+        q_str(r, j, "label_en", 300, false, &q->label_en) < 0 ||
+        q_str(r, j, "low_zh", 64, false, &q->low_zh) < 0 ||
+        q_str(r, j, "high_zh", 64, false, &q->high_zh) < 0 ||
+        q_int(r, j, "min", 0, 100, &q->min_value) < 0 ||
+        q_int(r, j, "max", 0, 100, &q->max_value) < 0 ||
+        q_int(r, j, "position", 1, 1000, &q->position) < 0 ||
+        q_bool(r, j, "required", false, &q->required) < 0 ||
+        q_bool(r, j, "enabled", true, &q->enabled) < 0)
+        return REQ_DONE;
+    if (strcmp(q->kind, "scale") != 0 && strcmp(q->kind, "text") != 0)
+        return reply_error(r, 400, "invalid_value", "kind", "kind is scale or text");
+    if (strcmp(q->kind, "scale") == 0 &&
+        (q->min_value == CAPA_ABSENT || q->max_value == CAPA_ABSENT ||
+         q->min_value >= q->max_value || q->max_value - q->min_value > 20))
+        return reply_error(r, 400, "invalid_value", "max",
+                           "a scale needs min < max, at most 20 apart");
+    if (strcmp(q->kind, "text") == 0)
+        q->min_value = q->max_value = CAPA_ABSENT;
+    /* the columns CSAT, NPS and handling have fixed meanings: keep their scales */
+    if ((strcmp(key, "csat") == 0 || strcmp(key, "handling") == 0 || strcmp(key, "nps") == 0) &&
+        (strcmp(q->kind, "scale") != 0 || q->min_value != (strcmp(key, "nps") == 0 ? 0 : 1) ||
+         q->max_value != (strcmp(key, "nps") == 0 ? 10 : 5)))
+        return reply_error(r, 400, "invalid_value", "kind",
+                           "%s keeps its scale (%s); only labels, order and use may change", key,
+                           strcmp(key, "nps") == 0 ? "0-10" : "1-5");
+    qs->op.kind = CAPA_QUESTION_PUT;
+    store_capa_job(&r->job, &qs->op, r->actor);
+    return req_submit(r, question_done);
+}

@@ -45,6 +45,8 @@ const struct route routes[] = {
      "Public: answer a survey (once per link)"},
     {"GET", "/api/v1/surveys/questions", api_survey_questions, AUTH_KEY, "survey:manage",
      "The configured survey questions and rules"},
+    {"PUT", "/api/v1/surveys/questions/{key}", api_survey_question_put, AUTH_KEY, "survey:manage",
+     "Add or change a survey question"},
     {"GET", "/api/v1/feedback/{id}/surveys", api_survey_list, AUTH_KEY, "survey:manage",
      "A case's surveys (with links) and follow-ups"},
     {"POST", "/api/v1/feedback/{id}/surveys", api_survey_record, AUTH_KEY, "survey:manage",

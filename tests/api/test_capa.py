@@ -173,6 +173,33 @@ class CapaTest(ServerTestCase):
         self.assertEqual(srv.post(API + "/feedback/999999/surveys", {"csat": 3}).status, 404)
         q = srv.get(API + "/surveys/questions").json
         self.assertEqual([i["key"] for i in q["items"]], ["csat", "nps", "handling", "comment"])
+        # questions are configurable: add one, drop one
+        r = srv.request("PUT", API + "/surveys/questions/speed",
+                        {"kind": "scale", "min": 1, "max": 5, "label_zh": "处理速度",
+                         "low_zh": "很慢", "high_zh": "很快", "position": 3})
+        self.assertEqual(r.status, 200, r.describe())
+        r = srv.request("PUT", API + "/surveys/questions/handling",
+                        {"kind": "scale", "min": 1, "max": 5, "label_zh": "处理过程",
+                         "enabled": False})
+        self.assertEqual(r.status, 200, r.describe())
+        self.assertEqual([i["key"] for i in r.json["items"]], ["csat", "nps", "speed", "comment"])
+        for key, body, field in (("nps", {"kind": "scale", "min": 1, "max": 5, "label_zh": "x"},
+                                  "kind"),
+                                 ("x-y", {"kind": "text", "label_zh": "x"}, "key"),
+                                 ("q2", {"kind": "scale", "min": 3, "max": 3, "label_zh": "x"},
+                                  "max"),
+                                 ("q3", {"kind": "text"}, "label_zh")):
+            r = srv.request("PUT", API + "/surveys/questions/" + key, body)
+            self.assertEqual((r.status, r.error()["field"]), (400, field), r.describe())
+        r = srv.post(API + "/feedback/%d/surveys" % fid, {"csat": 5, "speed": 2})
+        self.assertEqual(r.status, 201, r.describe())
+        r = srv.post(API + "/feedback/%d/surveys" % fid, {"csat": 5, "handling": 2})
+        self.assertEqual((r.status, r.error()["field"]), (400, "handling"))
+        fid2 = self.new_case(srv, customer_id="C-4005")
+        self.close(srv, fid2)
+        html = srv.request("GET", self.link_path(srv, fid2), auth=False).body.decode()
+        self.assertIn("处理速度", html)
+        self.assertNotIn('name="handling"', html)
 
     # ---- problems, root causes, actions, gates ---------------------------------------------
 

@@ -436,6 +436,34 @@ static int denominator_set(struct conn *c, struct capa_op *op, struct kerr *err)
     return capa_exec_stmt(c, st, err, "set denominator");
 }
 
+static int question_put(struct conn *c, struct capa_op *op, struct kerr *err)
+{
+    const struct capa_question *q = &op->question;
+    sqlite3_stmt *st = capa_prepare(
+        c,
+        "INSERT INTO survey_questions(key,position,kind,min_value,max_value,required,enabled,"
+        "label_zh,label_en,low_zh,high_zh) VALUES(?1,coalesce(?2,(SELECT coalesce(max(position),"
+        "0)+1 FROM survey_questions)),?3,?4,?5,?6,?7,?8,coalesce(?9,?8),?10,?11)"
+        " ON CONFLICT(key) DO UPDATE SET position=coalesce(?2,position),kind=?3,min_value=?4,"
+        "max_value=?5,required=?6,enabled=?7,label_zh=?8,label_en=coalesce(?9,?8),low_zh=?10,"
+        "high_zh=?11",
+        err);
+    if (!st)
+        return KERR_IO;
+    capa_bind_text(st, 1, q->key);
+    capa_bind_int(st, 2, q->position);
+    capa_bind_text(st, 3, q->kind);
+    capa_bind_int(st, 4, q->min_value);
+    capa_bind_int(st, 5, q->max_value);
+    sqlite3_bind_int(st, 6, q->required);
+    sqlite3_bind_int(st, 7, q->enabled);
+    capa_bind_text(st, 8, q->label_zh);
+    capa_bind_text(st, 9, q->label_en);
+    capa_bind_text(st, 10, q->low_zh);
+    capa_bind_text(st, 11, q->high_zh);
+    return capa_exec_stmt(c, st, err, "write question");
+}
+
 /* ---- the reminder pass ----------------------------------------------------------------- */
 
 /* Reminders before the due date, then an escalation once overdue, each once per due date:
@@ -534,6 +562,8 @@ static int run_op(struct conn *c, struct capa_op *op, const char *actor, int64_t
         return denominator_set(c, op, err);
     case CAPA_TICK:
         return capa_tick(c, op, now, err);
+    case CAPA_QUESTION_PUT:
+        return question_put(c, op, err);
     }
     return kerr_set(err, KERR_INTERNAL, "internal", "", "unknown CAPA operation");
 }
@@ -558,6 +588,7 @@ static int audit_op(struct conn *c, const struct capa_op *op, const char *actor,
         {CAPA_KB_UPDATE, "kb.update", "kb"},
         {CAPA_DENOMINATOR, "capa.denominator", "denominator"},
         {CAPA_FOLLOWUP_UPDATE, "followup.update", "followup"},
+        {CAPA_QUESTION_PUT, "survey.question", "survey_question"},
     };
     char object[64], detail[160];
     const char *status = NULL;
@@ -568,6 +599,8 @@ static int audit_op(struct conn *c, const struct capa_op *op, const char *actor,
             return 0;
         if (op->kind == CAPA_DENOMINATOR)
             snprintf(object, sizeof object, "denominator:%s", op->day);
+        else if (op->kind == CAPA_QUESTION_PUT)
+            snprintf(object, sizeof object, "survey_question:%.32s", op->question.key);
         else
             snprintf(object, sizeof object, "%s:%" PRId64, map[i].object,
                      op->out_id ? op->out_id : op->id);

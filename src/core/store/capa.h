@@ -59,8 +59,9 @@ enum capa_op_kind {
     CAPA_EVAL_SAVE,     /* id (action) + eval */
     CAPA_KB_CREATE,
     CAPA_KB_UPDATE,
-    CAPA_DENOMINATOR, /* denominators: day, product, value */
-    CAPA_TICK,        /* reminders, overdue escalations (see capa_tick) */
+    CAPA_DENOMINATOR,  /* denominators: day, product, value */
+    CAPA_TICK,         /* reminders, overdue escalations (see capa_tick) */
+    CAPA_QUESTION_PUT, /* question: add or replace a survey question */
 };
 
 #define CAPA_ABSENT INT64_MIN
@@ -100,6 +101,12 @@ struct capa_kb {
     const char *title, *body, *category, *tags_json, *status;
 };
 
+struct capa_question {
+    const char *key, *kind, *label_zh, *label_en, *low_zh, *high_zh;
+    int64_t position, min_value, max_value; /* CAPA_ABSENT for text questions' range */
+    bool required, enabled;
+};
+
 struct capa_tick_result {
     int reminders, escalations;
 };
@@ -118,6 +125,7 @@ struct capa_op {
     struct capa_action action;
     struct capa_eval eval;
     struct capa_kb kb;
+    struct capa_question question;
     const char *day, *product; /* CAPA_DENOMINATOR */
     double value;
     int64_t remind_before_ms; /* CAPA_TICK */
