@@ -402,7 +402,7 @@ static int kb_write(struct conn *c, struct capa_op *op, const char *actor, int64
         st = capa_prepare(c,
                           "UPDATE kb_articles SET title=coalesce(?1,title),body=coalesce(?2,body),"
                           "category=coalesce(?3,category),tags=coalesce(?4,tags),"
-                          "status=coalesce(?5,status),updated_at=?7 WHERE id=?8 AND ?6 IS ?6",
+                          "status=coalesce(?5,status),updated_at=?7 WHERE id=?8",
                           err);
     }
     if (!st)

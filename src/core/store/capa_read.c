@@ -30,6 +30,8 @@ static const char action_cols[] =
     "a.recurrence_at,(a.recurrence_at IS NOT NULL) AS recurrence,"
     "(a.due_at IS NOT NULL AND a.due_at<?9 AND a.status IN ('open','in_progress')) AS overdue";
 
+/* Binds the list filter as ?1..?7 and now as ?9 (a statement without some of them ignores
+ * those bindings: SQLite answers SQLITE_RANGE and binds nothing). */
 static void bind_filter(sqlite3_stmt *st, const struct capa_list_filter *f, int64_t now)
 {
     capa_bind_text(st, 1, f->status);
@@ -57,8 +59,8 @@ int store_problems_json(struct store *s, const struct capa_list_filter *f, struc
             "(SELECT count(*) FROM actions a WHERE a.problem_id=p.id) AS action_count"
             " FROM problems p WHERE (?1 IS NULL OR p.status=?1)"
             " AND (?2 IS NULL OR p.category=?2) AND (?3 IS NULL OR p.product=?3)"
-            " AND (?4 IS NULL OR p.owner=?4) AND (?5 IS NULL OR p.id=?5) AND ?6 IS ?6"
-            " AND ?9 IS ?9 ORDER BY p.id DESC LIMIT ?7",
+            " AND (?4 IS NULL OR p.owner=?4) AND (?5 IS NULL OR p.id=?5)"
+            " ORDER BY p.id DESC LIMIT ?7",
             err);
         if (st)
             bind_filter(st, f, 0);
