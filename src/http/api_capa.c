@@ -450,6 +450,7 @@ int api_problems_suggest(struct req *r)
     int limit;
     struct strbuf sb = STRBUF_INIT;
     struct kerr e;
+    int rc;
     if (until && clock_parse_loose(until, strlen(until), &t1) < 0)
         return reply_error(r, 400, "invalid_time", "until", "until is an RFC 3339 time or date");
     t0 = t1 - 30LL * 24 * 3600 * 1000;
@@ -464,8 +465,14 @@ int api_problems_suggest(struct req *r)
     if (query_limit(r, 20, &limit) < 0)
         return REQ_DONE;
     kerr_clear(&e);
-    return reply_store_json(
-        r, store_problem_suggestions_json(r->store, t0, t1, (int)m, limit, &sb, &e), &sb, &e, 200);
+    if ((rc = store_problem_suggestions_json(r->store, t0, t1, (int)m, limit, &sb, &e)) == 0) {
+        /* {"duplicates":[...],"category_product":[...]} + "similar_text" */
+        strbuf_setlen(&sb, sb.len - 1);
+        strbuf_addstr(&sb, ",\"similar_text\":");
+        rc = capa_simhash_clusters_json(r->store, t0, t1, (int)m, limit, &sb, &e);
+        strbuf_addch(&sb, '}');
+    }
+    return reply_store_json(r, rc, &sb, &e, 200);
 }
 
 /* ---- root causes ---------------------------------------------------------------------- */

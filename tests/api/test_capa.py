@@ -295,6 +295,22 @@ class CapaTest(ServerTestCase):
         self.assertEqual((cp[0]["category"], cp[0]["product"], cp[0]["n"]), ("质量", "Q3耳机", 4))
         self.assertEqual(sorted(cp[0]["cases"]), [1, 2, 3, 4])
         self.assertEqual(srv.get(API + "/problems/suggestions?min_cases=1").status, 400)
+        # the same complaint from five customers (not duplicates of each other at intake) and
+        # a near copy: one SimHash cluster
+        same = "空调外机噪音很大，晚上根本睡不着，已经报修两次没人来"
+        ids = [self.new_case(srv, text=same, customer_id="N-%d" % i) for i in range(5)]
+        ids.append(self.new_case(srv, text=same + "！", customer_id="N-9"))
+        self.new_case(srv, text="冰箱不制冷，里面的东西全坏了", customer_id="N-10")
+        r = srv.get(API + "/problems/suggestions?min_cases=3")
+        st = r.json["similar_text"]
+        self.assertEqual(len(st), 1, st)
+        self.assertEqual(sorted(st[0]["cases"]), ids)
+        self.assertEqual(st[0]["n"], 6)
+        # once they are in a problem they are no longer suggested
+        pid = srv.post(API + "/problems", {"title": "空调外机噪音"}).json["id"]
+        srv.post(API + "/problems/%d/cases" % pid, {"add": ids})
+        self.assertEqual(srv.get(API + "/problems/suggestions?min_cases=3").json["similar_text"],
+                         [])
 
     # ---- effect evaluation on generated data -------------------------------------------------
 

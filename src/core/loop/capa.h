@@ -61,6 +61,15 @@ int capa_sched_start(struct store *s, int64_t interval_ms, int64_t remind_before
 void capa_sched_stop(struct capa_sched *cs);
 
 /*
+ * Clusters of complaints in [since, until) whose texts' SimHashes lie within 3 bits of each
+ * other, across customers (intake links near duplicates of one customer only), not yet in a
+ * problem: problem candidates. Writes a JSON array [{"n","cases":[ids],"sample","category",
+ * "product"}] of clusters with at least min_cases, largest first, at most limit.
+ */
+int capa_simhash_clusters_json(struct store *s, int64_t since, int64_t until, int min_cases,
+                               int limit, struct strbuf *out, struct kerr *err);
+
+/*
  * The most similar resolved cases to case id (responded or closed), by
  * character-bigram overlap of the cleaned text, SimHash distance and same
  * category/product, from full-text and same-category candidates; each with

@@ -171,6 +171,12 @@ int store_problem_json(struct store *s, int64_t id, struct strbuf *out, struct k
 /* Suggested problems: clusters of duplicates and of same category+product in a window. */
 int store_problem_suggestions_json(struct store *s, int64_t since, int64_t until, int min_cases,
                                    int limit, struct strbuf *out, struct kerr *err);
+/* Records received in [since, until) with a SimHash and in no problem, oldest first, at most
+ * max: id, SimHash, the first 60 characters of title or text, category, product. */
+typedef int (*store_simhash_cb)(void *arg, int64_t id, int64_t simhash, const char *snippet,
+                                const char *category, const char *product);
+int store_simhash_window(struct store *s, int64_t since, int64_t until, int max,
+                         store_simhash_cb cb, void *arg, struct kerr *err);
 int store_rootcauses_json(struct store *s, int64_t feedback_id, int64_t problem_id,
                           struct strbuf *out, struct kerr *err);
 int store_actions_json(struct store *s, const struct capa_list_filter *f, int64_t now,

@@ -505,3 +505,32 @@ int store_outbox_json(struct store *s, bool unsent_only, int limit, struct strbu
     });
     return rc;
 }
+
+int store_simhash_window(struct store *s, int64_t since, int64_t until, int max,
+                         store_simhash_cb cb, void *arg, struct kerr *err)
+{
+    int rc = 0;
+    WITH_READER(s, err, {
+        sqlite3_stmt *st = capa_prepare(
+            c,
+            "SELECT f.id,f.simhash,substr(coalesce(f.title,f.clean_text,f.text),1,60),"
+            "f.category_l1,f.product FROM feedback f WHERE f.received_at>=? AND f.received_at<?"
+            " AND f.simhash IS NOT NULL AND f.simhash<>0 AND NOT EXISTS (SELECT 1 FROM"
+            " problem_cases pc WHERE pc.feedback_id=f.id) ORDER BY f.id LIMIT ?",
+            err);
+        if (!st) {
+            rc = KERR_IO;
+        } else {
+            sqlite3_bind_int64(st, 1, since);
+            sqlite3_bind_int64(st, 2, until);
+            sqlite3_bind_int(st, 3, max);
+            while (rc == 0 && sqlite3_step(st) == SQLITE_ROW)
+                rc = cb(arg, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+                        (const char *)sqlite3_column_text(st, 2),
+                        (const char *)sqlite3_column_text(st, 3),
+                        (const char *)sqlite3_column_text(st, 4));
+            sqlite3_finalize(st);
+        }
+    });
+    return rc;
+}
