@@ -19,7 +19,7 @@ rm -rf "$WORK/data"
 mkdir -p "$WORK/data"
 note "generating and importing $COUNT demo records"
 $KESU demo --count "$COUNT" --out "$WORK/demo.jsonl" >/dev/null
-$KESU --data "$WORK/data" import --no-clean "$WORK/demo.jsonl" >/dev/null
+$KESU --data "$WORK/data" import "$WORK/demo.jsonl" >/dev/null
 $KESU --data "$WORK/data" apikey create bench | tail -n 1 > "$WORK/key"
 KEY=$(cat "$WORK/key")
 rm -f "$WORK/port"
@@ -51,6 +51,8 @@ timeit() {
 eval_ms=$(timeit -X POST -d '{"window_days":28}' "$URL/actions/$AID/evaluate")
 verdict=$(curl -s -H "$H" "$URL/actions/$AID/evaluation" | /usr/bin/python3 -c "import json,sys;d=json.load(sys.stdin)['latest'];r=json.loads(json.dumps(d['result']));print(d['verdict'], r['baseline']['complaints'], r['after']['complaints'])")
 sim_ms=$(timeit "$URL/feedback/$((COUNT / 2))/similar")
+REQS=5
+sug_ms=$(timeit "$URL/problems/suggestions?since=2000-01-01&min_cases=3")
 kill $PID
 wait $PID 2>/dev/null || true
 trap - EXIT
@@ -59,12 +61,14 @@ cat > "$OUT" <<MD
 # CAPA: effect evaluation and similar cases
 
 $(date -u +%Y-%m-%d), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); $COUNT demo records
-(\`kesu demo\`, imported with \`--no-clean\`), median of $REQS requests with curl on loopback.
+(\`kesu demo\`, imported through the cleaning pipeline), median of 20 requests (5 for the
+suggestions) with curl on loopback.
 
 | request | median ms |
 |---|---|
 | \`POST /api/v1/actions/{id}/evaluate\` (product scope, 2 × 28-day windows, 4 metrics, stored) | $eval_ms |
 | \`GET /api/v1/feedback/{id}/similar\` (full-text + same-product candidates, ranked) | $sim_ms |
+| \`GET /api/v1/problems/suggestions\` over all records (duplicates, category/product, SimHash clusters) | $sug_ms |
 
 The evaluation's verdict on the demo data (no action took place, so anything but "effective"
 is right): $verdict (verdict, baseline and after complaints).
