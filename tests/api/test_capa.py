@@ -122,6 +122,10 @@ class CapaTest(ServerTestCase):
         self.assertIn("感谢", r.body.decode())
         s = self.surveys(srv, fid)
         self.assertEqual(s["followups"], [])
+        # from one closed state to the other is not a new closure
+        self.assertEqual(srv.patch(API + "/feedback/%d" % fid,
+                                   {"status": "closed_unaccepted"}).status, 200)
+        self.assertEqual(len(self.surveys(srv, fid)["items"]), 1)
         self.assertEqual(json.loads(json.dumps(s["items"][0]["answers"]))["comment"],
                          "很好，<b>谢谢</b>")
 

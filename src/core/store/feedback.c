@@ -182,14 +182,18 @@ static const char *status_stamp(const char *status)
     return NULL;
 }
 
-/* Whether the patch moves the case into closed or closed_unaccepted (a survey is due). */
-static bool closes_case(const struct store_patch *p, const struct record_field *const *changed,
-                        int nchanged)
+static bool is_closed(const char *status)
+{
+    return status && (strcmp(status, "closed") == 0 || strcmp(status, "closed_unaccepted") == 0);
+}
+
+/* Whether the patch moves an open case into closed or closed_unaccepted (a survey is due). */
+static bool closes_case(const char *before, const struct store_patch *p,
+                        const struct record_field *const *changed, int nchanged)
 {
     for (int i = 0; i < nchanged; i++)
-        if (strcmp(changed[i]->name, "status") == 0 && p->values.status &&
-            (strcmp(p->values.status, "closed") == 0 ||
-             strcmp(p->values.status, "closed_unaccepted") == 0))
+        if (strcmp(changed[i]->name, "status") == 0 && is_closed(p->values.status) &&
+            !is_closed(before))
             return true;
     return false;
 }
@@ -278,7 +282,7 @@ int feedback_patch(struct conn *c, int64_t id, struct store_patch *p, const char
     if (sqlite3_step(st) != SQLITE_DONE)
         rc = db_error(c->db, err, "update feedback");
     sqlite3_finalize(st);
-    if (rc == 0 && closes_case(p, changed, nchanged))
+    if (rc == 0 && closes_case(cur.status, p, changed, nchanged))
         rc = survey_on_close(c, id, actor, now, err);
 out:
     strbuf_release(&sql);
