@@ -60,6 +60,8 @@ int api_survey_list(struct req *r);
 int api_survey_questions(struct req *r);
 int api_survey_question_put(struct req *r);
 int api_followup_update(struct req *r);
+int api_outbox_list(struct req *r);
+int api_outbox_sent(struct req *r);
 
 /* api_capa.c */
 int api_problems_create(struct req *r);

@@ -742,3 +742,66 @@ int api_survey_question_put(struct req *r)
     store_capa_job(&r->job, &qs->op, r->actor);
     return req_submit(r, question_done);
 }
+
+/* ---- the outbox, for a mailer ------------------------------------------------------------ */
+
+int api_outbox_list(struct req *r)
+{
+    const char *u = req_query(r, "unsent"), *l = req_query(r, "limit");
+    struct strbuf sb = STRBUF_INIT;
+    struct kerr e;
+    long limit = 100;
+    int rc;
+    if (l) {
+        char *end;
+        limit = strtol(l, &end, 10);
+        if (*end || limit < 1 || limit > 1000)
+            return reply_error(r, 400, "invalid_value", "limit", "limit must be 1 to 1000");
+    }
+    kerr_clear(&e);
+    rc = store_outbox_json(r->store, u && (strcmp(u, "true") == 0 || strcmp(u, "1") == 0),
+                           (int)limit, &sb, &e);
+    if (rc < 0) {
+        strbuf_release(&sb);
+        return reply_kerr(r, rc, &e);
+    }
+    return reply_json(r, 200, &sb);
+}
+
+static int outbox_done(struct req *r)
+{
+    struct followup_state *fs = r->state;
+    struct strbuf sb = STRBUF_INIT;
+    if (r->job.rc < 0)
+        return reply_kerr(r, r->job.rc, &r->job.err);
+    strbuf_addf(&sb, "{\"id\":%" PRId64 ",\"sent\":%s}", fs->op.id,
+                fs->op.status ? "false" : "true");
+    return reply_json(r, 200, &sb);
+}
+
+/* POST /api/v1/outbox/{id}/sent {} (delivered) or {"error":"..."} (an attempt failed). */
+int api_outbox_sent(struct req *r)
+{
+    int64_t id = req_param_id(r, 0);
+    struct followup_state *fs;
+    cJSON *j = NULL, *v;
+    if (id < 0)
+        return reply_error(r, 404, "not_found", "id", "no such message");
+    if (r->body.len && !(j = parse_body(r)))
+        return REQ_DONE;
+    fs = xcalloc(1, sizeof *fs);
+    fs->j = j;
+    r->state = fs;
+    r->state_free = followup_state_free;
+    v = j ? cJSON_GetObjectItemCaseSensitive(j, "error") : NULL;
+    if (j && (!cJSON_IsObject(j) ||
+              (v && (!cJSON_IsString(v) || !*v->valuestring || strlen(v->valuestring) > 1000 ||
+                     utf8_invalid_at(v->valuestring, strlen(v->valuestring)) >= 0))))
+        return reply_error(r, 400, "invalid_value", "error",
+                           "send {} or {\"error\":\"what went wrong\"} (UTF-8, 1000 bytes)");
+    fs->op.kind = CAPA_OUTBOX_SENT;
+    fs->op.id = id;
+    fs->op.status = v ? v->valuestring : NULL;
+    store_capa_job(&r->job, &fs->op, r->actor);
+    return req_submit(r, outbox_done);
+}

@@ -122,6 +122,22 @@ class CapaTest(ServerTestCase):
         self.assertIn("感谢", r.body.decode())
         s = self.surveys(srv, fid)
         self.assertEqual(s["followups"], [])
+        # the outbox holds the link for a mailer, which reports back
+        out = srv.get(API + "/outbox?unsent=true").json["items"]
+        self.assertEqual([(m["kind"], m["feedback_id"], m["recipient"]) for m in out],
+                         [("survey_link", fid, "feedback:%d" % fid)])
+        self.assertIn(urllib.parse.urlparse(out[0]["link"]).path, path)
+        self.assertIn(out[0]["link"], out[0]["body"])
+        mid = out[0]["id"]
+        r = srv.post(API + "/outbox/%d/sent" % mid, {"error": "SMTP 451 try later"})
+        self.assertEqual((r.status, r.json["sent"]), (200, False), r.describe())
+        self.assertEqual(srv.post(API + "/outbox/%d/sent" % mid, {}).json["sent"], True)
+        self.assertEqual(srv.post(API + "/outbox/%d/sent" % mid, {}).status, 409)
+        self.assertEqual(srv.post(API + "/outbox/999/sent", {}).status, 404)
+        self.assertEqual(srv.get(API + "/outbox?unsent=true").json["items"], [])
+        m = srv.get(API + "/outbox").json["items"][0]
+        self.assertEqual((m["attempts"], m["last_error"]), (2, None))
+        self.assertIsNotNone(m["sent_at"])
         # from one closed state to the other is not a new closure
         self.assertEqual(srv.patch(API + "/feedback/%d" % fid,
                                    {"status": "closed_unaccepted"}).status, 200)

@@ -464,6 +464,32 @@ static int question_put(struct conn *c, struct capa_op *op, struct kerr *err)
     return capa_exec_stmt(c, st, err, "write question");
 }
 
+static int outbox_sent(struct conn *c, struct capa_op *op, int64_t now, struct kerr *err)
+{
+    int64_t sent = -1;
+    sqlite3_stmt *st;
+    int rc;
+    if ((rc = capa_query_int(c, "SELECT coalesce(sent_at,0) FROM outbox WHERE id=?", op->id, -1,
+                             &sent, err)) < 0)
+        return rc;
+    if (sent < 0)
+        return kerr_set(err, KERR_NOTFOUND, "not_found", "id", "no outbox message %" PRId64,
+                        op->id);
+    if (sent > 0)
+        return kerr_set(err, KERR_CONFLICT, "already_sent", "id",
+                        "message %" PRId64 " was sent already", op->id);
+    st = capa_prepare(c,
+                      "UPDATE outbox SET attempts=attempts+1,sent_at=CASE WHEN ?1 IS NULL THEN ?2"
+                      " END,last_error=?1 WHERE id=?3",
+                      err);
+    if (!st)
+        return KERR_IO;
+    capa_bind_text(st, 1, op->status);
+    sqlite3_bind_int64(st, 2, now);
+    sqlite3_bind_int64(st, 3, op->id);
+    return capa_exec_stmt(c, st, err, "mark outbox message");
+}
+
 /* ---- the reminder pass ----------------------------------------------------------------- */
 
 /* Reminders before the due date, then an escalation once overdue, each once per due date:
@@ -564,6 +590,8 @@ static int run_op(struct conn *c, struct capa_op *op, const char *actor, int64_t
         return capa_tick(c, op, now, err);
     case CAPA_QUESTION_PUT:
         return question_put(c, op, err);
+    case CAPA_OUTBOX_SENT:
+        return outbox_sent(c, op, now, err);
     }
     return kerr_set(err, KERR_INTERNAL, "internal", "", "unknown CAPA operation");
 }

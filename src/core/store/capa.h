@@ -62,6 +62,8 @@ enum capa_op_kind {
     CAPA_DENOMINATOR,  /* denominators: day, product, value */
     CAPA_TICK,         /* reminders, overdue escalations (see capa_tick) */
     CAPA_QUESTION_PUT, /* question: add or replace a survey question */
+    CAPA_OUTBOX_SENT,  /* id: a mailer delivered the message (status NULL) or failed (status =
+                          the error) */
 };
 
 #define CAPA_ABSENT INT64_MIN
