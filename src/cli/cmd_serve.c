@@ -26,6 +26,7 @@
 #include "intake/mailwatch.h"
 #include "loop/sla_sched.h"
 #include "store/loop.h"
+#include "loop/capa.h"
 #include "secure/apikey.h"
 #include "secure/auth.h"
 #include "insight/alerts.h"
@@ -284,6 +285,42 @@ static int start_alerts(struct cli *cli, struct store *s, const char *host, int 
     return 0;
 }
 
+/*
+ * Survey rules and the CAPA scheduler from the settings survey_max_per_30d (2),
+ * survey_expiry_hours (168), survey_followup_hours (24), public_url (this server),
+ * capa_interval (seconds between reminder passes, 60) and action_remind_hours (48).
+ */
+static int capa_serve_start(struct cli *cli, struct store *s, const char *host, int port,
+                            struct capa_sched **out)
+{
+    struct store_survey_conf sc = {0};
+    const char *url = cli_setting(cli, "public_url", "");
+    double interval = strtod(cli_setting(cli, "capa_interval", "60"), NULL);
+    double remind = strtod(cli_setting(cli, "action_remind_hours", "48"), NULL);
+    struct kerr e;
+
+    sc.max_per_30d = (int)strtol(cli_setting(cli, "survey_max_per_30d", "2"), NULL, 10);
+    sc.expiry_ms = (int64_t)(strtod(cli_setting(cli, "survey_expiry_hours", "168"), NULL) * 3.6e6);
+    sc.followup_ms =
+        (int64_t)(strtod(cli_setting(cli, "survey_followup_hours", "24"), NULL) * 3.6e6);
+    if (sc.max_per_30d < 0 || sc.expiry_ms <= 0 || sc.followup_ms <= 0 || !(interval >= 0.1) ||
+        !(remind >= 0))
+        return cli_fail(2, "serve",
+                        "survey_max_per_30d must be >= 0; survey_expiry_hours, "
+                        "survey_followup_hours and capa_interval must be > 0");
+    if (*url)
+        snprintf(sc.base_url, sizeof sc.base_url, "%s", url);
+    else
+        snprintf(sc.base_url, sizeof sc.base_url, "http://%s:%d", host, port);
+    while (*sc.base_url && sc.base_url[strlen(sc.base_url) - 1] == '/')
+        sc.base_url[strlen(sc.base_url) - 1] = 0;
+    store_set_survey(s, &sc);
+    kerr_clear(&e);
+    if (capa_sched_start(s, (int64_t)(interval * 1000), (int64_t)(remind * 3.6e6), out, &e) < 0)
+        return cli_fail(1, "serve", "%s", e.message);
+    return 0;
+}
+
 int cmd_serve(struct cli *cli, int argc, char **argv)
 {
     static const struct option longopts[] = {{"listen", required_argument, NULL, 'l'},
@@ -319,6 +356,7 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
     struct lifecycle_sched *lsched = NULL;
     struct alerts_daemon *alerts = NULL;
     struct fieldcrypt *alert_keys = NULL;
+    struct capa_sched *capa = NULL;
     struct mail_watch_opts wopts = {0};
     double scan_sec = 10;
     const char *tls_cert = cli_setting(cli, "tls_cert", NULL);
@@ -480,6 +518,8 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
         cli_fail(1, "serve", "%s", e.message);
         goto out;
     }
+    if (capa_serve_start(cli, s, host, server_port(srv), &capa) != 0)
+        goto out;
     wopts.mail.pipeline = pipeline;
     wopts.mail.channels = channels;
     if (wopts.dir && mail_watch_start(s, &wopts, &watch, &e) < 0) {
@@ -529,6 +569,7 @@ out:
     scheduler_stop(reports);
     alerts_stop(alerts);
     mail_watch_stop(watch);
+    capa_sched_stop(capa);
     server_stop(srv);
     store_close(s);
     channels_free(channels);

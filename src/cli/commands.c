@@ -54,6 +54,7 @@ const struct command commands[] = {
     {"erase", cmd_erase, "erase a customer's personal data everywhere (PIPL request)"},
     {"retention", cmd_retention, "apply the retention periods of DATA/retention.conf"},
     {"archive", cmd_archive, "move old closed complaints to zstd archive files; read, export"},
+    {"capa", cmd_capa, "improvement actions, problems, effect evaluation, reminders, outbox"},
     {"migrate", cmd_migrate, "apply database migrations and show the schema version"},
     {"version", cmd_version, "print the version"},
     {"help", cmd_help, "show help for kesu or a command"},
@@ -122,7 +123,7 @@ const char *cli_setting(struct cli *cli, const char *name, const char *def)
     static struct {
         char name[32];
         char *value;
-    } kept[32];
+    } kept[128];
     static int nkept;
     char env[96];
     const char *v;
@@ -136,8 +137,11 @@ const char *cli_setting(struct cli *cli, const char *name, const char *def)
     for (int i = 0; i < nkept; i++)
         if (strcmp(kept[i].name, name) == 0)
             return kept[i].value ? kept[i].value : def;
-    if (nkept == 32 || strlen(name) >= sizeof(kept[0].name))
-        return def;
+    if (nkept == (int)(sizeof kept / sizeof kept[0]) || strlen(name) >= sizeof(kept[0].name)) {
+        /* not kept, but never silently the default: read the file (leaks one value) */
+        char *value = conf_lookup(cli, name);
+        return value ? value : def;
+    }
     snprintf(kept[nkept].name, sizeof(kept[0].name), "%s", name);
     kept[nkept].value = conf_lookup(cli, name);
     return kept[nkept++].value ? kept[nkept - 1].value : def;

@@ -87,6 +87,7 @@ int cmd_user(struct cli *cli, int argc, char **argv);
 int cmd_qr(struct cli *cli, int argc, char **argv);
 int cmd_quality(struct cli *cli, int argc, char **argv);
 int cmd_alerts(struct cli *cli, int argc, char **argv);
+int cmd_capa(struct cli *cli, int argc, char **argv);
 int cmd_reveal(struct cli *cli, int argc, char **argv);
 int cmd_sla(struct cli *cli, int argc, char **argv);
 int cmd_audit(struct cli *cli, int argc, char **argv);

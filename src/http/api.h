@@ -159,4 +159,38 @@ int api_report_schedules_put(struct req *r);
 /* api_export.c */
 int api_feedback_export(struct req *r);
 
+/* api_surveys.c */
+int api_survey_page(struct req *r);
+int api_survey_answer(struct req *r);
+int api_survey_record(struct req *r);
+int api_survey_list(struct req *r);
+int api_survey_questions(struct req *r);
+int api_survey_question_put(struct req *r);
+int api_followup_update(struct req *r);
+int api_outbox_list(struct req *r);
+int api_outbox_sent(struct req *r);
+
+/* api_capa.c */
+int api_problems_create(struct req *r);
+int api_problems_update(struct req *r);
+int api_problems_cases(struct req *r);
+int api_problems_list(struct req *r);
+int api_problems_get(struct req *r);
+int api_problems_suggest(struct req *r);
+int api_rootcause_feedback_create(struct req *r);
+int api_rootcause_problem_create(struct req *r);
+int api_rootcause_feedback_list(struct req *r);
+int api_rootcause_problem_list(struct req *r);
+int api_actions_create(struct req *r);
+int api_actions_update(struct req *r);
+int api_actions_list(struct req *r);
+int api_actions_get(struct req *r);
+int api_actions_evaluate(struct req *r);
+int api_actions_evaluation(struct req *r);
+int api_kb_create(struct req *r);
+int api_kb_update(struct req *r);
+int api_kb_list(struct req *r);
+int api_kb_get(struct req *r);
+int api_feedback_similar(struct req *r);
+
 #endif

@@ -1066,9 +1066,11 @@ class PatchTest(ApiCase):
         self.assertEqual(j["acknowledged_at"], self.srv.get(
             API + "/%d" % rec["id"]).json["acknowledged_at"])
         ev = self.timeline(rec["id"])
-        self.assertEqual(len(ev), 1 + len(LIFECYCLE_TO_CLOSED))
-        self.assertEqual((ev[-1]["before"], ev[-1]["after"]), ("responded", "closed"))
-        self.assertNotIn("note", ev[-1])
+        # closing also issues a return-visit survey (a "survey" event, by the transition hook)
+        self.assertEqual([e["kind"] for e in ev],
+                         ["created"] + ["transition"] * len(LIFECYCLE_TO_CLOSED) + ["survey"])
+        self.assertEqual((ev[-2]["before"], ev[-2]["after"]), ("responded", "closed"))
+        self.assertNotIn("note", ev[-2])
 
     def test_every_status_is_reached(self):
         rec = self.create()
@@ -1081,7 +1083,10 @@ class PatchTest(ApiCase):
         j = self.patch(rec["id"], {"status": "closed_unaccepted", "note": "已告知可向消协投诉"})
         self.assertEqual(j["status"], "closed_unaccepted")
         self.assertEqual(set(STATUSES), set(walk) | {"received", "closed_unaccepted"})
-        self.assertEqual(len(self.timeline(rec["id"])), 2 + len(walk))
+        ev = self.timeline(rec["id"])
+        self.assertEqual(len([e for e in ev if e["kind"] != "survey"]), 2 + len(walk))
+        # each closing of an open case issued a survey: "closed", then "closed_unaccepted"
+        self.assertEqual(len([e for e in ev if e["kind"] == "survey"]), 2)
         for stamp in ("acknowledged_at", "assigned_at", "responded_at", "closed_at",
                       "reopened_at"):
             self.assertRegex(j.get(stamp, ""), RFC3339_CN, "%s not set after all statuses" %

@@ -321,7 +321,8 @@ class StatsTest(ServerTestCase):
         self.assertStatus(f, 200)
         wb = openpyxl.load_workbook(io.BytesIO(f.body))
         self.assertEqual(wb.sheetnames, ["Headline", "Trend", "Categories", "Keywords",
-                                         "SLA breaches", "Staff", "Alerts", "Notes"])
+                                         "SLA breaches", "Staff", "Alerts", "Actions",
+                                         "Notes"])
         head = {row[0]: row[1:] for row in wb["Headline"].iter_rows(min_row=4, values_only=True)}
         self.assertEqual(head["投诉量 complaints"][:2], (10, 8))
         self.assertAlmostEqual(head["投诉量 complaints"][2], 0.25)
@@ -453,8 +454,10 @@ class ReportMiscTest(ServerTestCase):
                                updated_at)
                 VALUES(1, '{}', '物流 <spike>', 'open', 42, 12.5, 1791259200000, 1791259200000,
                        1791259200000);
-            INSERT INTO actions(title,status,owner,due_at,verdict,created_at)
-                VALUES('更换快递商', 'open', 'quality1', 1793000000000, 'not_yet', 0);
+            INSERT INTO actions(title,type,term,start_at,status,owner,due_at,verdict,created_by,
+                                created_at,updated_at)
+                VALUES('更换快递商', 'corrective', 'short', 0, 'open', 'quality1', 1793000000000,
+                       'not_yet', 'test', 0, 0);
         """)
         db.commit()
         db.close()

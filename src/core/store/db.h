@@ -26,6 +26,7 @@
 #include "intake/record.h"
 
 struct store;
+struct capa_op;
 
 /*
  * Opens (creating when missing) the database files in dir and applies
@@ -95,6 +96,7 @@ enum store_job_kind {
     STORE_JOB_AUDIT,
     STORE_JOB_CALL,     /* call(job, tx, now) inside the writer's transaction (store/ files only) */
     STORE_JOB_ANALYSIS, /* text-analysis results of stored records (kesu reclassify) */
+    STORE_JOB_CAPA,     /* surveys, problems, actions, articles (store/capa.h) */
 };
 struct conn;
 
@@ -126,6 +128,8 @@ struct store_job {
     /* STORE_JOB_CALL: tx is the writer's connection; ctx is the caller's (see store/loop.h) */
     int (*call)(struct store_job *job, void *tx, int64_t now);
     void *ctx;
+    /* STORE_JOB_CAPA */
+    struct capa_op *capa;
     /* STORE_JOB_REJECTION: see store_note_rejection */
     char rej[5][64];
     /* outcome */

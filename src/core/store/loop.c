@@ -22,6 +22,7 @@
 #include "base/strbuf.h"
 #include "base/xmalloc.h"
 #include "loop/lifecycle.h"
+#include "store/capa.h"
 #include "store/loop_int.h"
 #include "base/banned.h"
 
@@ -335,11 +336,26 @@ const struct calendar *loop_calendar(struct conn *c, const char *name, struct ke
  * What reacts to a transition, in the transition's own transaction. Add a
  * row to hook another module in (see store/loop.h).
  */
+static bool is_closed(const char *status)
+{
+    return status && (strcmp(status, "closed") == 0 || strcmp(status, "closed_unaccepted") == 0);
+}
+
+/* An open case that closes gets a return-visit survey (store/survey.c); a duplicate closed by
+ * a merge (LT_SYSTEM) does not: its customer hears from the case kept. */
+static int survey_hook(struct conn *c, const struct loop_transition_info *t, struct kerr *err)
+{
+    if (!is_closed(t->to) || is_closed(t->from) || (t->flags & LT_SYSTEM))
+        return 0;
+    return survey_on_close(c, t->id, t->actor, t->now, err);
+}
+
 static const struct {
     const char *name;
     loop_transition_hook fn;
 } transition_hooks[] = {
     {"sla_clock", sla_on_transition},
+    {"survey_on_close", survey_hook},
 };
 
 static int read_status(struct conn *c, int64_t id, char *out, size_t n, struct kerr *err)
@@ -422,7 +438,7 @@ int loop_transition(struct conn *c, int64_t id, const char *to, const char *note
         rc = loop_audit(c, now, actor, "feedback.update", id, detail.buf, err);
     }
     for (size_t i = 0; rc == 0 && i < sizeof(transition_hooks) / sizeof(transition_hooks[0]); i++) {
-        struct loop_transition_info t = {id, from, to, actor, note, now};
+        struct loop_transition_info t = {id, from, to, actor, note, now, flags};
         rc = transition_hooks[i].fn(c, &t, err);
     }
     strbuf_release(&sql);

@@ -69,7 +69,8 @@ int loop_audit(struct conn *c, int64_t at, const char *actor, const char *action
 struct loop_transition_info {
     int64_t id;
     const char *from, *to, *actor, *note;
-    int64_t now; /* unix ms */
+    int64_t now;    /* unix ms */
+    unsigned flags; /* of loop_transition: LT_SYSTEM for a merge's closing of a duplicate */
 };
 typedef int (*loop_transition_hook)(struct conn *c, const struct loop_transition_info *t,
                                     struct kerr *err);

@@ -11,6 +11,7 @@
 
 #include <sqlite3.h>
 
+#include "store/capa.h"
 #include "store/db.h"
 
 /* Statements prepared once per connection. SQL text in sqlite.c. */
@@ -117,6 +118,10 @@ struct store {
     /* held by the indexer while it indexes and by erasure while it removes records from the
      * index, so that nothing is indexed from text read before it was erased (lifecycle.c) */
     pthread_mutex_t index_lock;
+
+    /* return-visit survey rules (survey.c), under wlock */
+    struct store_survey_conf survey;
+    bool survey_set;
 
     atomic_uint_fast64_t commits, jobs, records, search_indexed, syncs;
     atomic_int_fast64_t queue_depth;

@@ -77,6 +77,8 @@ static int run_job(struct store *s, struct conn *c, struct store_job *j, int64_t
             if (rc < 0 && j->err.index < 0)
                 j->err.index = (long)i;
         }
+    } else if (j->kind == STORE_JOB_CAPA) {
+        rc = capa_apply(c, j->capa, j->actor, now, &j->err);
     } else if (j->kind == STORE_JOB_AUDIT) {
         rc = audit_append(c, j->audit, &j->err);
         /* a reveal of a record's personal data is also on that record's timeline */
