@@ -56,3 +56,18 @@ export function highlightHtml(text, terms) {
     .map((seg) => (seg.match ? `<mark>${escapeHtml(seg.text)}</mark>` : escapeHtml(seg.text)))
     .join('');
 }
+
+/* A short piece of a long text around its first match (or its start), with "…" where cut. */
+export function snippet(text, terms, max = 120) {
+  const s = String(text ?? '');
+  if (s.length <= max) return s;
+  const lower = s.toLowerCase();
+  let at = -1;
+  for (const t of terms) {
+    const i = t ? lower.indexOf(t.toLowerCase()) : -1;
+    if (i >= 0 && (at < 0 || i < at)) at = i;
+  }
+  let start = at < 0 ? 0 : Math.max(0, at - Math.floor(max / 3));
+  if (start + max > s.length) start = Math.max(0, s.length - max);
+  return (start > 0 ? '…' : '') + s.slice(start, start + max) + (start + max < s.length ? '…' : '');
+}
