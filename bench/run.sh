@@ -165,7 +165,7 @@ KESU_MINIMAL=1 wrk -t2 -c64 -d20s -s bench/post.lua http://127.0.0.1:PORT
 \`\`\`
 MD
 # 6. module benchmarks, each with its peer side by side
-for b in clean seg classify xlsx mail; do
+for b in clean seg classify xlsx mail sec; do
     [ -x "bench/$b.sh" ] || continue
     note "bench/$b.sh"
     if BENCH_COUNT="$COUNT" "bench/$b.sh" > "$WORK/$b.log" 2>&1 && [ -s "bench/results-$b.md" ]; then

@@ -22,6 +22,7 @@
 #include "http/http.h"
 #include "intake/mailwatch.h"
 #include "secure/apikey.h"
+#include "secure/auth.h"
 #include "store/db.h"
 #include "base/banned.h"
 
@@ -40,6 +41,14 @@ static void usage(FILE *out)
             "  --watch-maildir DIR  store new mail arriving in DIR/new, then move it to\n"
             "                       DIR/cur (setting watch_maildir)\n"
             "  --maildir-scan SEC   also rescan DIR/new every SEC seconds (default 10)\n"
+            "  --tls-cert FILE --tls-key FILE   serve HTTPS with this certificate and key (PEM;\n"
+            "                       settings tls_cert, tls_key)\n"
+            "  --trusted-proxies A,B  believe X-Forwarded-For only from these addresses\n"
+            "  --rate-key N         requests per minute per API key or user (0 = off, default)\n"
+            "  --rate-addr N        requests per minute per client address (default 6000,\n"
+            "                       loopback exempt unless set)\n"
+            "  --conn-timeout SEC   close connections idle or slow this long (default 30)\n"
+            "  --max-header BYTES   request line and headers, else 431 (default 16384)\n"
             "Logs go to standard error and to DATA/kesu.log.\n");
 }
 
@@ -73,6 +82,105 @@ static int has_key(void *arg, const struct store_apikey *k)
     return 0;
 }
 
+#define DEMO_PASSWORD "kesu-demo"
+
+/* The demo organisation (teams, members, users with password kesu-demo), INSERT OR IGNORE. */
+static int seed_demo_org(struct store *s)
+{
+    char hash[AUTH_HASH_MAX];
+    struct kerr e;
+    int added = 0;
+    kerr_clear(&e);
+    /* one Argon2id hash for every demo user: they share the demo password anyway */
+    if (auth_hash_password(DEMO_PASSWORD, hash, &e) < 0 ||
+        store_org_seed_demo(s, hash, &added, &e) < 0) {
+        log_error("cannot seed the demo users: %s", e.message);
+        return -1;
+    }
+    if (added > 0)
+        printf("Demo users (password %s): admin, supervisor, agent, agent2, quality1, product1,\n"
+               "  logistics1, store1 (agents), analyst, manager, auditor. Sign in at POST "
+               "/api/v1/auth/login.\n",
+               DEMO_PASSWORD);
+    return 0;
+}
+
+/* A PEM file (certificate or key), at most 1 MB, as text. -1 after a message. */
+static int read_pem(const char *path, char **out)
+{
+    FILE *f = fopen(path, "rb");
+    size_t n;
+    char *buf;
+    if (!f)
+        return cli_fail(-1, "serve", "cannot open %s: %s", path, strerror(errno));
+    buf = malloc(1 << 20);
+    if (!buf) {
+        fclose(f);
+        return cli_fail(-1, "serve", "out of memory");
+    }
+    n = fread(buf, 1, (1 << 20) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    if (n == 0 || !strstr(buf, "-----BEGIN ")) {
+        free(buf);
+        return cli_fail(-1, "serve", "%s is not a PEM file", path);
+    }
+    *out = buf;
+    return 0;
+}
+
+/* Rate limits, timeouts and header size from flags and settings. -1 after a message. */
+static int hardening_opts(struct server_opts *o, const char *rate_key, const char *rate_addr,
+                          const char *conn_timeout, const char *max_header)
+{
+    char *end;
+    long v;
+    v = strtol(rate_key, &end, 10);
+    if (*end || v < 0 || v > 100000000)
+        return cli_fail(-1, "serve", "--rate-key wants requests per minute (0 = off)");
+    o->rate_key = (int)v;
+    /* unset: a generous limit for remote clients; loopback (benchmarks, a local proxy) free */
+    o->rate_addr = 6000;
+    o->rate_loopback = false;
+    if (rate_addr) {
+        v = strtol(rate_addr, &end, 10);
+        if (*end || v < 0 || v > 100000000)
+            return cli_fail(-1, "serve", "--rate-addr wants requests per minute (0 = off)");
+        o->rate_addr = (int)v;
+        o->rate_loopback = true;
+    }
+    v = strtol(conn_timeout, &end, 10);
+    if (*end || v < 1 || v > 3600)
+        return cli_fail(-1, "serve", "--conn-timeout wants 1 to 3600 seconds");
+    o->conn_timeout = (unsigned)v;
+    v = strtol(max_header, &end, 10);
+    if (*end || v < 4096 || v > 1048576)
+        return cli_fail(-1, "serve", "--max-header wants 4096 to 1048576 bytes");
+    o->max_header = (size_t)v;
+    return 0;
+}
+
+/* Session and lockout settings (minutes and counts; see README "Users, roles and security"). */
+static int auth_settings(struct cli *cli)
+{
+    struct auth_config c = auth_config;
+    double idle = strtod(cli_setting(cli, "session_idle_minutes", "30"), NULL);
+    double max = strtod(cli_setting(cli, "session_max_hours", "12"), NULL);
+    long lock = strtol(cli_setting(cli, "login_lock_after", "5"), NULL, 10);
+    if (!(idle >= 0.01 && idle <= 10080) || !(max >= 0.0001 && max <= 720) || lock < 1 ||
+        lock > 1000)
+        return cli_fail(-1, "serve",
+                        "session_idle_minutes (0.01..10080), session_max_hours (0.0001..720) or "
+                        "login_lock_after (1..1000) is out of range");
+    c.idle_ms = (int64_t)(idle * 60000);
+    c.absolute_ms = (int64_t)(max * 3600000);
+    /* last_seen is written at most once a minute, and often enough for short idle limits */
+    c.touch_ms = c.idle_ms / 4 < 60000 ? c.idle_ms / 4 : 60000;
+    c.lock_after = (int)lock;
+    auth_configure(&c);
+    return 0;
+}
+
 /* On first start, makes an API key and keeps it in DATA/demo-api-key (mode 0600). */
 static void first_key(struct cli *cli, struct store *s)
 {
@@ -94,7 +202,7 @@ static void first_key(struct cli *cli, struct store *s)
         return;
     }
     kerr_clear(&e);
-    if (apikey_create(s, "demo", &key, &id, &e) < 0) {
+    if (apikey_create(s, "demo", "*", 0, &key, &id, &e) < 0) {
         log_error("cannot create the first API key: %s", e.message);
         return;
     }
@@ -117,6 +225,13 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
                                              {"port-file", required_argument, NULL, 'p'},
                                              {"watch-maildir", required_argument, NULL, 'w'},
                                              {"maildir-scan", required_argument, NULL, 's'},
+                                             {"tls-cert", required_argument, NULL, 'C'},
+                                             {"tls-key", required_argument, NULL, 'K'},
+                                             {"trusted-proxies", required_argument, NULL, 'P'},
+                                             {"rate-key", required_argument, NULL, 'R'},
+                                             {"rate-addr", required_argument, NULL, 'A'},
+                                             {"conn-timeout", required_argument, NULL, 'T'},
+                                             {"max-header", required_argument, NULL, 'H'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     char keyfile[4096];
@@ -132,6 +247,13 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
     struct mail_watch *watch = NULL;
     struct mail_watch_opts wopts = {0};
     double scan_sec = 10;
+    const char *tls_cert = cli_setting(cli, "tls_cert", NULL);
+    const char *tls_key = cli_setting(cli, "tls_key", NULL);
+    const char *rate_key = cli_setting(cli, "rate_limit_key", "0");
+    const char *rate_addr = cli_setting(cli, "rate_limit_addr", NULL);
+    const char *conn_timeout = cli_setting(cli, "conn_timeout", "30");
+    const char *max_header = cli_setting(cli, "max_header", "16384");
+    char *cert_pem = NULL, *key_pem = NULL;
     struct kerr e;
     sigset_t sigs;
     int c, sig, rc = 1;
@@ -163,6 +285,27 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
         case 's':
             scan_sec = strtod(optarg, NULL);
             break;
+        case 'C':
+            tls_cert = optarg;
+            break;
+        case 'K':
+            tls_key = optarg;
+            break;
+        case 'P':
+            opts.trusted_proxies = optarg;
+            break;
+        case 'R':
+            rate_key = optarg;
+            break;
+        case 'A':
+            rate_addr = optarg;
+            break;
+        case 'T':
+            conn_timeout = optarg;
+            break;
+        case 'H':
+            max_header = optarg;
+            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -182,6 +325,18 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
     if (opts.max_body < 1024)
         return cli_fail(2, "serve", "--max-body must be at least 1024");
     opts.host = host;
+    opts.trusted_proxies =
+        opts.trusted_proxies ? opts.trusted_proxies : cli_setting(cli, "trusted_proxies", NULL);
+    if (hardening_opts(&opts, rate_key, rate_addr, conn_timeout, max_header) < 0)
+        return 2;
+    if (!tls_cert != !tls_key)
+        return cli_fail(2, "serve", "TLS needs both --tls-cert and --tls-key");
+    if (tls_cert && (read_pem(tls_cert, &cert_pem) < 0 || read_pem(tls_key, &key_pem) < 0)) {
+        free(cert_pem);
+        return 1;
+    }
+    opts.tls_cert_pem = cert_pem;
+    opts.tls_key_pem = key_pem;
 
     if (cli_load_channels(cli, &channels) < 0)
         return 1;
@@ -206,6 +361,10 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
                 goto out;
         }
     }
+    if (demo > 0 && seed_demo_org(s) < 0)
+        goto out;
+    if (auth_settings(cli) < 0)
+        goto out;
     first_key(cli, s);
 
     /* signals are taken by sigwait below; threads created from here on inherit the mask */
@@ -234,8 +393,8 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
             fclose(f);
         }
     }
-    printf("kesu %s listening on http://%s:%d/  (API under /api/v1, health /healthz)\n",
-           KESU_VERSION, host, server_port(srv));
+    printf("kesu %s listening on %s://%s:%d/  (API under /api/v1, health /healthz)\n", KESU_VERSION,
+           cert_pem ? "https" : "http", host, server_port(srv));
     snprintf(keyfile, sizeof(keyfile), "%s/demo-api-key", cli->data_dir);
     if (access(keyfile, R_OK) == 0)
         printf("try:  curl -H \"Authorization: Bearer $(cat %s/demo-api-key)\" "
@@ -253,6 +412,10 @@ out:
     channels_free(channels);
     pipeline_free(pipeline);
     sodium_memzero(opts.form_key, sizeof opts.form_key);
+    free(cert_pem);
+    if (key_pem)
+        sodium_memzero(key_pem, strlen(key_pem));
+    free(key_pem);
     log_close();
     return rc;
 }

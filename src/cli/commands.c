@@ -32,6 +32,7 @@ const struct command commands[] = {
     {"demo", cmd_demo, "generate realistic demo complaints (into the store or a file)"},
     {"seg", cmd_seg, "cut Chinese text into words (jieba-compatible)"},
     {"apikey", cmd_apikey, "create, list and revoke API keys"},
+    {"user", cmd_user, "add, list and change users (password, role, disable)"},
     {"qr", cmd_qr, "QR code (SVG or PNG) for a feedback-form link"},
     {"audit", cmd_audit, "verify, list or export the tamper-evident audit log"},
     {"reveal", cmd_reveal, "show the unmasked personal data of one record (logged)"},

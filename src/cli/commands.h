@@ -67,6 +67,7 @@ int cmd_classify(struct cli *cli, int argc, char **argv);
 int cmd_demo(struct cli *cli, int argc, char **argv);
 int cmd_seg(struct cli *cli, int argc, char **argv);
 int cmd_apikey(struct cli *cli, int argc, char **argv);
+int cmd_user(struct cli *cli, int argc, char **argv);
 int cmd_qr(struct cli *cli, int argc, char **argv);
 int cmd_quality(struct cli *cli, int argc, char **argv);
 int cmd_reveal(struct cli *cli, int argc, char **argv);

@@ -51,5 +51,26 @@ int api_feedback_batch(struct req *r);
 int api_feedback_list(struct req *r);
 int api_feedback_get(struct req *r);
 int api_feedback_patch(struct req *r);
+int api_feedback_reveal(struct req *r);
+/* The caller's data scope on one record: 0, or KERR_NOTFOUND with e filled exactly as for a
+ * record that does not exist. */
+int feedback_in_scope(struct req *r, int64_t id, const struct record *rec, struct kerr *e);
+/* store_feedback_get and feedback_in_scope together (rec record_init'ed by the caller). */
+int feedback_load_scoped(struct req *r, int64_t id, struct record *rec, struct kerr *e);
+
+/* api_auth.c */
+int api_auth_login(struct req *r);
+int api_auth_logout(struct req *r);
+int api_auth_me(struct req *r);
+int api_auth_password(struct req *r);
+
+/* api_users.c */
+int api_users_list(struct req *r);
+int api_users_get(struct req *r);
+int api_users_create(struct req *r);
+int api_users_patch(struct req *r);
+int api_users_password(struct req *r);
+int api_roles_list(struct req *r);
+int api_roles_put(struct req *r);
 
 #endif

@@ -181,11 +181,34 @@ int api_device_events_post(struct req *r)
     return req_submit(r, events_done);
 }
 
+struct dev_list {
+    struct jsonw *w;
+    struct req *r;
+};
+
+/* Is the complaint an event belongs to one the caller may see? (data scopes, security) */
+static bool dev_case_visible(struct req *r, int64_t feedback_id)
+{
+    struct record rec;
+    struct kerr e;
+    bool ok;
+    if (!feedback_id || req_scope(r)->kind == STORE_SCOPE_ALL)
+        return true;
+    record_init(&rec);
+    kerr_clear(&e);
+    ok = feedback_load_scoped(r, feedback_id, &rec, &e) == 0;
+    record_release(&rec);
+    return ok;
+}
+
 static int write_dev_event(void *arg, int64_t id, const struct store_device_event *ev,
                            int64_t feedback_id)
 {
-    struct jsonw *w = arg;
+    struct dev_list *dl = arg;
+    struct jsonw *w = dl->w;
     char ts[CLOCK_FMT_MAX];
+    if (!dev_case_visible(dl->r, feedback_id))
+        return 0;
     jsonw_obj(w);
     jsonw_kint(w, "id", id);
     jsonw_kstr(w, "device_id", ev->device_id);
@@ -207,6 +230,7 @@ int api_device_events_get(struct req *r)
 {
     struct strbuf sb = STRBUF_INIT;
     struct jsonw w;
+    struct dev_list dl = {&w, r};
     struct kerr e;
     int rc;
 
@@ -216,7 +240,7 @@ int api_device_events_get(struct req *r)
     jsonw_kstr(&w, "device_id", r->params[0]);
     jsonw_key(&w, "items");
     jsonw_arr(&w);
-    rc = store_device_events(r->store, r->params[0], 200, write_dev_event, &w, &e);
+    rc = store_device_events(r->store, r->params[0], 200, write_dev_event, &dl, &e);
     if (rc < 0) {
         strbuf_release(&sb);
         return reply_kerr(r, rc, &e);

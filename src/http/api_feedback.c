@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
+#include <sodium.h>
 
 #include "base/clock.h"
 #include "base/json.h"
@@ -288,6 +289,20 @@ int api_feedback_batch(struct req *r)
 
 /* ---- reads ---------------------------------------------------------------- */
 
+int feedback_in_scope(struct req *r, int64_t id, const struct record *rec, struct kerr *e)
+{
+    if (store_scope_allows(req_scope(r), rec->assignee, rec->team))
+        return 0;
+    /* exactly the answer for a record that does not exist */
+    return kerr_set(e, KERR_NOTFOUND, "not_found", "id", "no feedback with id %lld", (long long)id);
+}
+
+int feedback_load_scoped(struct req *r, int64_t id, struct record *rec, struct kerr *e)
+{
+    int rc = store_feedback_get(r->store, id, rec, e);
+    return rc < 0 ? rc : feedback_in_scope(r, id, rec, e);
+}
+
 struct timeline {
     struct jsonw *w;
 };
@@ -326,8 +341,11 @@ int api_feedback_get(struct req *r)
         return reply_error(r, 404, "not_found", "id", "no feedback with that id");
     record_init(&rec);
     kerr_clear(&e);
-    if ((rc = store_feedback_get(r->store, id, &rec, &e)) < 0)
+    if ((rc = store_feedback_get(r->store, id, &rec, &e)) < 0 ||
+        (rc = feedback_in_scope(r, id, &rec, &e)) < 0) {
+        record_release(&rec);
         return reply_kerr(r, rc, &e);
+    }
     jsonw_init(&w, &sb);
     jsonw_obj(&w);
     record_write_fields(&rec, &w);
@@ -380,6 +398,7 @@ int api_feedback_list(struct req *r)
     int rc;
 
     memset(&f, 0, sizeof(f));
+    f.scope = req_scope(r);
     for (const char *const *p = list_params; *p; p++) {
         const char *v = req_query(r, *p);
         if (v && utf8_invalid_at(v, strlen(v)) >= 0)
@@ -459,6 +478,17 @@ int api_feedback_patch(struct req *r)
 
     if (id < 0)
         return reply_error(r, 404, "not_found", "id", "no feedback with that id");
+    {
+        /* out of the caller's scope: the same 404 as a missing record, before anything else */
+        struct record cur;
+        int rc;
+        record_init(&cur);
+        kerr_clear(&e);
+        rc = feedback_load_scoped(r, id, &cur, &e);
+        record_release(&cur);
+        if (rc < 0)
+            return reply_kerr(r, rc, &e);
+    }
     if (!(j = parse_body(r)))
         return REQ_DONE;
     if (!cJSON_IsObject(j)) {
@@ -512,4 +542,112 @@ int api_feedback_patch(struct req *r)
     r->job.id = id;
     r->job.patch = &ps->p;
     return req_submit(r, patch_done);
+}
+
+/* ---- reveal --------------------------------------------------------------- */
+
+struct reveal_state {
+    struct store_audit audit;
+    struct store_patch note; /* carries the reason to the timeline event */
+    char object[40];
+    char *detail, *reason;
+    struct strbuf plain; /* the originals, sent only once the audit entry is committed */
+};
+
+static void reveal_free(void *arg)
+{
+    struct reveal_state *rs = arg;
+    free(rs->detail);
+    free(rs->reason);
+    if (rs->plain.buf)
+        sodium_memzero(rs->plain.buf, rs->plain.len);
+    strbuf_release(&rs->plain);
+    free(rs);
+}
+
+static int reveal_done(struct req *r)
+{
+    struct reveal_state *rs = r->state;
+    struct strbuf sb = STRBUF_INIT;
+    struct jsonw w;
+    if (r->job.rc < 0)
+        return reply_kerr(r, r->job.rc, &r->job.err);
+    jsonw_init(&w, &sb);
+    jsonw_obj(&w);
+    jsonw_kint(&w, "id", r->job.id);
+    jsonw_kstr(&w, "reason", rs->reason);
+    jsonw_key(&w, "fields");
+    jsonw_raw(&w, rs->plain.buf, rs->plain.len);
+    jsonw_end(&w);
+    return reply_json(r, 200, &sb);
+}
+
+/*
+ * POST /api/v1/feedback/{id}/reveal {"reason"}: the personal data masked in
+ * a record, as it arrived. Needs pii:reveal and the record in the caller's
+ * scope; the audit entry (who, from where, why) and a pii_reveal timeline
+ * event are committed before the answer is sent: nothing is shown that is
+ * not on record.
+ */
+int api_feedback_reveal(struct req *r)
+{
+    int64_t id = req_param_id(r, 0);
+    struct reveal_state *rs;
+    struct record rec;
+    struct strbuf detail = STRBUF_INIT;
+    struct jsonw w;
+    const cJSON *reason;
+    cJSON *j;
+    struct kerr e;
+    int rc;
+
+    if (id < 0)
+        return reply_error(r, 404, "not_found", "id", "no feedback with that id");
+    record_init(&rec);
+    kerr_clear(&e);
+    if ((rc = feedback_load_scoped(r, id, &rec, &e)) < 0) {
+        record_release(&rec);
+        return reply_kerr(r, rc, &e);
+    }
+    if (!(j = parse_body(r))) {
+        record_release(&rec);
+        return REQ_DONE;
+    }
+    reason = cJSON_GetObjectItemCaseSensitive(j, "reason");
+    if (!cJSON_IsString(reason) || !*reason->valuestring || strlen(reason->valuestring) > 500) {
+        rc = reply_error(r, 400,
+                         reason && !cJSON_IsString(reason) ? "invalid_type" : "missing_field",
+                         "reason", "say why, in reason (1 to 500 bytes): it goes to the audit log");
+        cJSON_Delete(j);
+        record_release(&rec);
+        return rc;
+    }
+    if (!r->opts->pipeline) {
+        cJSON_Delete(j);
+        record_release(&rec);
+        return reply_error(r, 503, "unavailable", NULL, "the field keyring is not loaded");
+    }
+    rs = xcalloc(1, sizeof(*rs));
+    strbuf_init(&rs->plain, 0);
+    r->state = rs;
+    r->state_free = reveal_free;
+    rs->reason = xstrdup(reason->valuestring);
+    cJSON_Delete(j);
+    rc = pipeline_reveal(r->opts->pipeline, &rec, &rs->plain, &e);
+    record_release(&rec);
+    if (rc < 0)
+        return reply_kerr(r, rc, &e);
+    jsonw_init(&w, &detail);
+    jsonw_obj(&w);
+    jsonw_kstr(&w, "reason", rs->reason);
+    jsonw_end(&w);
+    rs->detail = strbuf_detach(&detail, NULL);
+    snprintf(rs->object, sizeof rs->object, "feedback:%lld", (long long)id);
+    rs->audit = (struct store_audit){0, r->actor, r->client, "pii.reveal", rs->object, rs->detail};
+    rs->note.note = rs->reason;
+    r->job.kind = STORE_JOB_AUDIT;
+    r->job.audit = &rs->audit;
+    r->job.id = id;
+    r->job.patch = &rs->note;
+    return req_submit(r, reveal_done);
 }

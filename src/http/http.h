@@ -15,6 +15,7 @@
 
 #include "base/error.h"
 #include "base/strbuf.h"
+#include "secure/auth.h"
 #include "store/db.h"
 
 struct MHD_Connection;
@@ -31,13 +32,26 @@ struct server_opts {
     const struct channels_conf *channels; /* webhooks, device rule, forms */
     struct pipeline *pipeline;            /* the cleaning stages; NULL = store as given */
     unsigned char form_key[32];           /* signs form render times */
+    /* hardening (security) */
+    const char *tls_cert_pem;    /* PEM text of the certificate (chain); NULL = plain HTTP */
+    const char *tls_key_pem;     /* PEM text of its private key */
+    const char *trusted_proxies; /* comma-separated addresses whose X-Forwarded-For is believed */
+    int rate_key;                /* requests per minute per API key or user; 0 = no limit */
+    int rate_addr;               /* requests per minute per client address; 0 = no limit */
+    bool rate_loopback;          /* the address limit applies to 127.0.0.1 and ::1 too */
+    unsigned conn_timeout;       /* seconds a connection may stay idle or slow (default 30) */
+    size_t max_header;           /* bytes of request line and headers (default 16384) */
 };
 
 enum { REQ_DONE = 0, REQ_ASYNC = 1 };
 
 typedef int (*handler_fn)(struct req *r);
 
-/* AUTH_SIGNED: no API key; the handler verifies the request's own signature (webhooks). */
+/*
+ * AUTH_KEY: an API key (Authorization: Bearer) or a session cookie (kesu_session; writes then
+ * need X-CSRF-Token), and the route's permission. AUTH_SIGNED: no API key; the handler
+ * verifies the request's own signature (webhooks).
+ */
 enum route_auth { AUTH_NONE, AUTH_KEY, AUTH_SIGNED };
 
 struct route {
@@ -45,7 +59,7 @@ struct route {
     const char *pattern; /* "/api/v1/feedback/{id}" */
     handler_fn handler;
     enum route_auth auth;
-    const char *perm;    /* the permission a caller needs (roles come later) */
+    const char *perm;    /* the permission a caller needs (secure/roles.c); NULL = any caller */
     const char *summary; /* one line, also in the OpenAPI document */
 };
 
@@ -72,7 +86,9 @@ struct req {
     struct MHD_Response *resp; /* queued on the next call into the access handler */
     /* the caller */
     int64_t key_id;
-    char actor[96];
+    char actor[96]; /* "apikey:3:crm", "user:agent", "anonymous" */
+    struct auth_principal who;
+    char client[64]; /* client address (X-Forwarded-For only from a trusted proxy) */
     /* asynchronous work */
     bool suspended;
     int (*resume)(struct req *r);
@@ -85,8 +101,31 @@ struct req {
 const char *req_query(struct req *r, const char *name);
 const char *req_header(struct req *r, const char *name);
 
-/* The client's IP address as text. */
+/* The client's IP address as text (the socket's peer). */
 int req_client_addr(struct req *r, char *out, size_t n);
+
+/*
+ * Access control for handlers (security). The server has already checked
+ * route.perm before calling a handler; these are for finer decisions.
+ *
+ * req_can: does the caller hold permission perm (a name from secure/roles.c)?
+ *
+ * req_scope: which cases the caller may see. Never NULL. Turn it into SQL
+ * in the store with store_scope_sql(scope, "f") (store/db.h: an SQL boolean
+ * over the feedback columns of alias f, names quoted: "1" for every case,
+ * "0" for none) and AND it into any query that reads or counts cases
+ * (lists, counts, statistics broken down by anything): a caller must not
+ * learn even how many cases lie outside their scope. For one record use
+ * store_scope_allows(scope, assignee, team) and answer an out-of-scope
+ * record exactly like a missing one (404, same body). Pass the scope into
+ * the store through your filter struct (as struct store_filter.scope does).
+ */
+bool req_can(const struct req *r, const char *perm);
+const struct store_scope *req_scope(const struct req *r);
+/* "user:NAME" or "apikey:ID:NAME": for audit entries and timelines. */
+const char *req_actor(const struct req *r);
+/* Replaces the reply's Content-Security-Policy (default: default-src 'self', no framing). */
+int reply_set_csp(struct req *r, const char *policy);
 /* Adds a header to the reply already made (after reply_*). */
 int reply_with_header(struct req *r, const char *name, const char *value);
 

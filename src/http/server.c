@@ -23,16 +23,25 @@
 #include "base/log.h"
 #include "base/xmalloc.h"
 #include "http/http.h"
+#include "http/ratelimit.h"
 #include "secure/apikey.h"
+#include "secure/auth.h"
 #include "base/banned.h"
+
+#include <sodium.h>
+
+#define MAX_PROXIES 16
 
 struct server {
     struct MHD_Daemon *d;
     struct server_opts opts;
     struct store *store;
     int port;
-    atomic_bool stopping;  /* refuse new work: the server is shutting down */
-    atomic_long suspended; /* requests waiting on the store */
+    struct ratelimit *rl_key, *rl_addr; /* NULL = no limit */
+    int nproxies;
+    char proxies[MAX_PROXIES][64]; /* trusted reverse proxies */
+    atomic_bool stopping;          /* refuse new work: the server is shutting down */
+    atomic_long suspended;         /* requests waiting on the store */
 };
 
 const char *req_query(struct req *r, const char *name)
@@ -62,6 +71,21 @@ int req_client_addr(struct req *r, char *out, size_t n)
     return -1;
 }
 
+bool req_can(const struct req *r, const char *perm)
+{
+    return auth_can(&r->who, perm);
+}
+
+const struct store_scope *req_scope(const struct req *r)
+{
+    return &r->who.scope;
+}
+
+const char *req_actor(const struct req *r)
+{
+    return r->actor;
+}
+
 int reply_with_header(struct req *r, const char *name, const char *value)
 {
     if (!r->resp)
@@ -83,12 +107,36 @@ int64_t req_param_id(struct req *r, int i)
     return v > 0 ? v : -1;
 }
 
+#define DEFAULT_CSP                                                                                \
+    "default-src 'self'; base-uri 'none'; object-src 'none'; form-action 'self'; "                 \
+    "frame-ancestors 'none'"
+
+/* On every reply: no sniffing, no framing, no referrer, scripts and styles from here only. */
+static void add_security_headers(struct req *r, struct MHD_Response *resp)
+{
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "Content-Security-Policy", DEFAULT_CSP);
+    MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(resp, "Cross-Origin-Opener-Policy", "same-origin");
+    if (r->opts->tls_cert_pem)
+        MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000");
+}
+
+int reply_set_csp(struct req *r, const char *policy)
+{
+    if (!r->resp)
+        return -1;
+    MHD_del_response_header(r->resp, "Content-Security-Policy", DEFAULT_CSP);
+    return MHD_add_response_header(r->resp, "Content-Security-Policy", policy) == MHD_YES ? 0 : -1;
+}
+
 static void set_response_cache(struct req *r, unsigned status, struct MHD_Response *resp,
                                const char *type, const char *cache)
 {
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, cache);
+    add_security_headers(r, resp);
     if (r->resp)
         MHD_destroy_response(r->resp);
     r->resp = resp;
@@ -232,6 +280,130 @@ static bool match(const char *pattern, const char *url, struct req *r)
     return *pattern == '\0' && *url == '\0';
 }
 
+static int unauthorized(struct req *r, const char *challenge, const char *fmt)
+{
+    reply_error(r, 401, "unauthorized", NULL, "%s", fmt);
+    MHD_add_response_header(r->resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, challenge);
+    return -1;
+}
+
+static bool is_safe_method(const char *m)
+{
+    return strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0 || strcmp(m, "OPTIONS") == 0;
+}
+
+/*
+ * Who is calling: an API key (Authorization: Bearer) or a session cookie. A
+ * cookie-authenticated write must also send the session's X-CSRF-Token
+ * (a page on another site can make the browser send the cookie, never the
+ * header). Fills r->who and r->actor; replies and returns -1 when neither works.
+ */
+static int authenticate(struct req *r)
+{
+    const char *h = req_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
+    const char *cookie;
+
+    if (h && strncmp(h, "Bearer ", 7) == 0) {
+        struct store_apikey_found k;
+        if (apikey_verify(r->store, h + 7, strlen(h + 7), &k) < 0)
+            return unauthorized(r, "Bearer error=\"invalid_token\"",
+                                "the API key is not valid (or has expired)");
+        auth_principal_key(r->store, &k, &r->who);
+        r->key_id = k.id;
+        snprintf(r->actor, sizeof(r->actor), "apikey:%lld:%s", (long long)k.id, k.name);
+        return 0;
+    }
+    cookie = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, "kesu_session");
+    if (!h && cookie && *cookie) {
+        const char *csrf;
+        if (auth_session(r->store, cookie, clock_now_ms(), &r->who) < 0)
+            return unauthorized(r, "Cookie", "the session has ended; sign in again");
+        snprintf(r->actor, sizeof(r->actor), "user:%s", r->who.name);
+        csrf = req_header(r, "X-CSRF-Token");
+        if (!is_safe_method(r->method) &&
+            (!csrf || strlen(csrf) != strlen(r->who.csrf) ||
+             sodium_memcmp(csrf, r->who.csrf, strlen(r->who.csrf)) != 0)) {
+            reply_error(r, 403, "csrf_failed", "X-CSRF-Token",
+                        "send the session's X-CSRF-Token header with every change");
+            return -1;
+        }
+        return 0;
+    }
+    return unauthorized(r, "Bearer",
+                        "sign in (POST /api/v1/auth/login) or send an API key: "
+                        "Authorization: Bearer <key>");
+}
+
+/* Over the rate limit? Then replies 429 with Retry-After. kind: AUTH_ANON limits by address. */
+static bool limited(struct req *r, struct ratelimit *rl, enum auth_kind kind)
+{
+    char who[96];
+    int retry = 1;
+    if (!rl)
+        return false;
+    if (kind == AUTH_ANON)
+        snprintf(who, sizeof who, "a:%s", r->client);
+    else
+        snprintf(who, sizeof who, "%c:%lld", kind == AUTH_APIKEY ? 'k' : 'u', (long long)r->who.id);
+    if (ratelimit_take(rl, who, clock_now_ms(), &retry))
+        return false;
+    char ra[24];
+    snprintf(ra, sizeof ra, "%d", retry);
+    reply_error(r, 429, "rate_limited", NULL, "too many requests; retry in %d s", retry);
+    MHD_add_response_header(r->resp, MHD_HTTP_HEADER_RETRY_AFTER, ra);
+    return true;
+}
+
+static bool is_loopback(const char *addr)
+{
+    return strncmp(addr, "127.", 4) == 0 || strcmp(addr, "::1") == 0;
+}
+
+static bool trusted_proxy(const struct server *srv, const char *addr)
+{
+    for (int i = 0; i < srv->nproxies; i++)
+        if (strcmp(srv->proxies[i], addr) == 0)
+            return true;
+    return false;
+}
+
+/*
+ * The client's address: the socket's peer, or, when the peer is a trusted
+ * proxy, the nearest address in X-Forwarded-For that is not one (read from
+ * the right: entries to the left of an untrusted hop could be forged).
+ */
+static void client_addr(struct req *r)
+{
+    const char *xff;
+    char hop[64];
+    unsigned char bin[16];
+    req_client_addr(r, r->client, sizeof r->client);
+    if (!trusted_proxy(r->srv, r->client) ||
+        !(xff = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-Forwarded-For")))
+        return;
+    for (const char *end = xff + strlen(xff); end > xff;) {
+        const char *start = end;
+        size_t n;
+        while (start > xff && start[-1] != ',')
+            start--;
+        n = (size_t)(end - start);
+        end = start > xff ? start - 1 : xff;
+        while (n && (*start == ' ' || *start == '\t'))
+            start++, n--;
+        while (n && (start[n - 1] == ' ' || start[n - 1] == '\t'))
+            n--;
+        if (n == 0 || n >= sizeof hop)
+            return;
+        memcpy(hop, start, n);
+        hop[n] = '\0';
+        if (inet_pton(AF_INET, hop, bin) != 1 && inet_pton(AF_INET6, hop, bin) != 1)
+            return; /* not an address: keep the last good one */
+        snprintf(r->client, sizeof r->client, "%s", hop);
+        if (!trusted_proxy(r->srv, hop))
+            return;
+    }
+}
+
 static int dispatch(struct req *r)
 {
     bool path_known = false;
@@ -247,23 +419,13 @@ static int dispatch(struct req *r)
         }
         strbuf_release(&allow);
         r->route = &routes[i];
-        if (routes[i].auth == AUTH_KEY) {
-            const char *h = req_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
-            char name[64];
-            if (!h || strncmp(h, "Bearer ", 7) != 0) {
-                reply_error(r, 401, "unauthorized", NULL,
-                            "send an API key: Authorization: Bearer <key>");
-                MHD_add_response_header(r->resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
-                return REQ_DONE;
-            }
-            if (apikey_verify(r->store, h + 7, strlen(h + 7), &r->key_id, name) < 0) {
-                reply_error(r, 401, "unauthorized", NULL, "the API key is not valid");
-                MHD_add_response_header(r->resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
-                                        "Bearer error=\"invalid_token\"");
-                return REQ_DONE;
-            }
-            snprintf(r->actor, sizeof(r->actor), "apikey:%lld:%s", (long long)r->key_id, name);
-        }
+        if (routes[i].auth == AUTH_KEY && authenticate(r) < 0)
+            return REQ_DONE;
+        if (routes[i].auth == AUTH_KEY && limited(r, r->srv->rl_key, r->who.kind))
+            return REQ_DONE;
+        if (routes[i].auth == AUTH_KEY && routes[i].perm && !req_can(r, routes[i].perm))
+            return reply_error(r, 403, "forbidden", NULL, "this needs the permission %s",
+                               routes[i].perm);
         return routes[i].handler(r);
     }
     if (path_known) {
@@ -307,12 +469,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         strbuf_init(&r->body, 0);
         r->body.cap = srv->opts.max_body;
         snprintf(r->actor, sizeof(r->actor), "anonymous");
+        client_addr(r);
         *con_cls = r;
         if (atomic_load(&srv->stopping)) {
             reply_error(r, 503, "shutting_down", NULL, "the server is shutting down; retry");
             MHD_add_response_header(r->resp, MHD_HTTP_HEADER_CONNECTION, "close");
             return queue(r);
         }
+        if (srv->rl_addr && (srv->opts.rate_loopback || !is_loopback(r->client)) &&
+            limited(r, srv->rl_addr, AUTH_ANON))
+            return queue(r);
         cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl && strtoull(cl, NULL, 10) > srv->opts.max_body) {
             reply_error(r, 413, "body_too_large", NULL, "request body is larger than %zu bytes",
@@ -369,6 +535,38 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     *con_cls = NULL;
 }
 
+static int hexval(char c)
+{
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+}
+
+/*
+ * Percent-decoding of paths and query values, in place, as libmicrohttpd's
+ * own except that %00 stays as it is: a NUL would cut the text short
+ * ("/api/v1/feedback/1%00.txt" read as record 1), so it is left to fail as
+ * what it is.
+ */
+static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+    char *w = s;
+    (void)cls;
+    (void)c;
+    for (const char *p = s; *p; p++) {
+        int hi, lo;
+        if (*p == '%' && (hi = hexval(p[1])) >= 0 && (lo = hexval(p[2])) >= 0 && (hi | lo)) {
+            *w++ = (char)(hi * 16 + lo);
+            p += 2;
+        } else {
+            *w++ = *p;
+        }
+    }
+    *w = '\0';
+    return (size_t)(w - s);
+}
+
 __attribute__((format(printf, 2, 0))) static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
     char buf[512];
@@ -397,15 +595,41 @@ int server_start(const struct server_opts *opts, struct store *s, struct server 
     }
     srv->opts = *opts;
     srv->store = s;
+    if (opts->tls_cert_pem && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+        free(srv);
+        return kerr_set(err, KERR_INVALID, "no_tls", "tls_cert",
+                        "this libmicrohttpd was built without TLS");
+    }
+    for (const char *p = opts->trusted_proxies; p && *p && srv->nproxies < MAX_PROXIES;) {
+        size_t n = strcspn(p, ", ");
+        if (n && n < sizeof srv->proxies[0]) {
+            memcpy(srv->proxies[srv->nproxies], p, n);
+            srv->proxies[srv->nproxies++][n] = '\0';
+        }
+        p += n;
+        p += strspn(p, ", ");
+    }
+    srv->rl_key = opts->rate_key > 0 ? ratelimit_new(opts->rate_key) : NULL;
+    srv->rl_addr = opts->rate_addr > 0 ? ratelimit_new(opts->rate_addr) : NULL;
+    struct MHD_OptionItem tls[] = {
+        {opts->tls_cert_pem ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0,
+         (void *)opts->tls_cert_pem},
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)opts->tls_key_pem},
+        {MHD_OPTION_END, 0, NULL},
+    };
     srv->d = MHD_start_daemon(
         MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
-            MHD_USE_TURBO,
+            MHD_USE_TURBO | (opts->tls_cert_pem ? MHD_USE_TLS : 0),
         0, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
         MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_THREAD_POOL_SIZE, threads < 1 ? 1u : threads,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
-        MHD_OPTION_CONNECTION_LIMIT, 4096u, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16 * 1024, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_CONNECTION_TIMEOUT,
+        opts->conn_timeout ? opts->conn_timeout : 30u, MHD_OPTION_CONNECTION_LIMIT, 4096u,
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        opts->max_header ? opts->max_header : (size_t)16 * 1024, MHD_OPTION_UNESCAPE_CALLBACK,
+        unescape, NULL, MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
     if (!srv->d) {
+        ratelimit_free(srv->rl_key);
+        ratelimit_free(srv->rl_addr);
         free(srv);
         return kerr_set(err, KERR_IO, "listen_failed", "listen", "cannot listen on %s:%d",
                         opts->host, opts->port);
@@ -441,5 +665,7 @@ void server_stop(struct server *srv)
         usleep(10000);
     }
     MHD_stop_daemon(srv->d);
+    ratelimit_free(srv->rl_key);
+    ratelimit_free(srv->rl_addr);
     free(srv);
 }

@@ -150,10 +150,7 @@ int web_serve(struct req *r)
     reply_with_header(r, "ETag", a->etag);
     if (a->gzip)
         reply_with_header(r, "Vary", "Accept-Encoding");
-    if (html) {
-        reply_with_header(r, "Content-Security-Policy", csp);
-        reply_with_header(r, "X-Frame-Options", "DENY");
-        reply_with_header(r, "Referrer-Policy", "same-origin");
-    }
+    if (html)
+        reply_set_csp(r, csp); /* the other security headers come with every reply */
     return REQ_DONE;
 }

@@ -261,6 +261,15 @@ class KesuServer:
                 break
         return key, key_id
 
+    def create_key_args(self, name, *args):
+        """kesu apikey create NAME ARGS... (e.g. --scope feedback:read); returns (key, id)."""
+        p = run_cli(self.data, "apikey", "create", name, *args)
+        if p.returncode != 0:
+            raise ServerError("apikey create failed\n" + describe_proc(p))
+        key = p.stdout.strip().splitlines()[-1].strip()
+        m = re.search(r"API key (\d+)", p.stdout)
+        return key, int(m.group(1)) if m else None
+
     def running(self):
         return self.proc is not None and self.proc.poll() is None
 
@@ -525,3 +534,59 @@ class ServerTestCase(unittest.TestCase):
             self.fail("expected error field %r, got %r%s\n%s" %
                       (field, err["field"], (" (" + msg + ")") if msg else "", r.describe()))
         return err
+
+
+class UserSession:
+    """A signed-in user (security): keeps the kesu_session cookie and sends X-CSRF-Token
+    on every request other than GET, as the browser UI does.
+
+        s = UserSession(srv, "agent", "kesu-demo")   # POST /api/v1/auth/login
+        s.get("/api/v1/feedback").json
+        s.request("PATCH", "/api/v1/feedback/1", {"status": "assigned"})
+    """
+
+    def __init__(self, srv, username, password, expect=200):
+        self.srv = srv
+        self.client = Client(srv.port)
+        self.cookie = None
+        self.csrf = None
+        r = self.client.request("POST", "/api/v1/auth/login",
+                                {"username": username, "password": password}, auth=False)
+        self.login_response = r
+        if r.status != expect:
+            raise ServerError("login as %s: expected %d\n%s" % (username, expect, r.describe()))
+        if r.status == 200:
+            m = re.search(r"kesu_session=([0-9a-f]+)", r.header("Set-Cookie") or "")
+            if not m:
+                raise ServerError("login set no kesu_session cookie\n" + r.describe())
+            self.cookie = m.group(1)
+            self.csrf = r.json["csrf_token"]
+            self.user = r.json["user"]
+
+    def request(self, method, path, body=None, headers=None, csrf=True, raw=None):
+        h = {}
+        if self.cookie:
+            h["Cookie"] = "kesu_session=" + self.cookie
+        if csrf and method not in ("GET", "HEAD") and self.csrf:
+            h["X-CSRF-Token"] = self.csrf
+        if headers:
+            h.update(headers)
+        return self.client.request(method, path, body=body, headers=h, auth=False, raw=raw)
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, body=None, **kw):
+        return self.request("POST", path, body, **kw)
+
+    def patch(self, path, body=None, **kw):
+        return self.request("PATCH", path, body, **kw)
+
+    def close(self):
+        self.client.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass

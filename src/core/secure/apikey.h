@@ -15,10 +15,16 @@
 
 #define APIKEY_CACHE_MS 5000
 
-/* Creates a key named name. *key_out is the key text (free with free()). */
-int apikey_create(struct store *s, const char *name, char **key_out, int64_t *id, struct kerr *err);
+/*
+ * Creates a key named name with scopes ("*" or NULL: every permission; "role:NAME"; or
+ * space/comma-separated permissions, checked) and an expiry (unix ms, 0 = never).
+ * *key_out is the key text (free with free()). KERR_INVALID naming "scopes" for an
+ * unknown permission or role.
+ */
+int apikey_create(struct store *s, const char *name, const char *scopes, int64_t expires_at,
+                  char **key_out, int64_t *id, struct kerr *err);
 
-/* Checks a presented key. 0 and id/name when valid; KERR_AUTH when not. */
-int apikey_verify(struct store *s, const char *key, size_t len, int64_t *id, char name[64]);
+/* Checks a presented key. 0 and *out when valid and not expired; KERR_AUTH when not. */
+int apikey_verify(struct store *s, const char *key, size_t len, struct store_apikey_found *out);
 
 #endif

@@ -38,7 +38,8 @@ static int finish(struct store *s, int rc, struct kerr *err)
 }
 
 int store_apikey_insert(struct store *s, const char *name, const char *prefix,
-                        const unsigned char hash[STORE_KEYHASH_LEN], int64_t *id, struct kerr *err)
+                        const unsigned char hash[STORE_KEYHASH_LEN], const char *scopes,
+                        int64_t expires_at, int64_t *id, struct kerr *err)
 {
     sqlite3_stmt *st;
     int rc = 0;
@@ -53,6 +54,9 @@ int store_apikey_insert(struct store *s, const char *name, const char *prefix,
     sqlite3_bind_text(st, 2, prefix, -1, SQLITE_STATIC);
     sqlite3_bind_blob(st, 3, hash, STORE_KEYHASH_LEN, SQLITE_STATIC);
     sqlite3_bind_int64(st, 4, clock_now_ms());
+    sqlite3_bind_text(st, 5, scopes ? scopes : "*", -1, SQLITE_STATIC);
+    if (expires_at > 0)
+        sqlite3_bind_int64(st, 6, expires_at);
     if (sqlite3_step(st) != SQLITE_DONE)
         rc = db_error(s->wconn->db, err, "insert key");
     else
@@ -66,8 +70,8 @@ out:
     return rc;
 }
 
-int store_apikey_find(struct store *s, const unsigned char hash[STORE_KEYHASH_LEN], int64_t *id,
-                      char name[64])
+int store_apikey_find(struct store *s, const unsigned char hash[STORE_KEYHASH_LEN],
+                      struct store_apikey_found *out)
 {
     struct conn *c = store_reader(s, NULL);
     sqlite3_stmt *st;
@@ -78,8 +82,11 @@ int store_apikey_find(struct store *s, const unsigned char hash[STORE_KEYHASH_LE
         sqlite3_bind_blob(st, 1, hash, STORE_KEYHASH_LEN, SQLITE_STATIC);
         rc = sqlite3_step(st);
         if (rc == SQLITE_ROW) {
-            *id = sqlite3_column_int64(st, 0);
-            snprintf(name, 64, "%s", (const char *)sqlite3_column_text(st, 1));
+            out->id = sqlite3_column_int64(st, 0);
+            snprintf(out->name, sizeof out->name, "%s", (const char *)sqlite3_column_text(st, 1));
+            snprintf(out->scopes, sizeof out->scopes, "%s",
+                     (const char *)sqlite3_column_text(st, 2));
+            out->expires_at = sqlite3_column_int64(st, 3);
             rc = 0;
         } else {
             rc = rc == SQLITE_DONE ? KERR_NOTFOUND : KERR_IO;
@@ -102,7 +109,10 @@ int store_apikey_list(struct store *s, store_apikey_cb cb, void *arg)
             struct store_apikey k = {sqlite3_column_int64(st, 0),
                                      (const char *)sqlite3_column_text(st, 1),
                                      (const char *)sqlite3_column_text(st, 2),
-                                     sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4)};
+                                     sqlite3_column_int64(st, 3),
+                                     sqlite3_column_int64(st, 4),
+                                     (const char *)sqlite3_column_text(st, 5),
+                                     sqlite3_column_int64(st, 6)};
             if (cb(arg, &k))
                 break;
         }

@@ -117,7 +117,8 @@ struct store_job {
     struct store_device_result *dres;
     /* STORE_JOB_RECEIPT: one record (recs[0], results[0]) plus its receipt */
     const char *receipt, *form;
-    /* STORE_JOB_AUDIT */
+    /* STORE_JOB_AUDIT; with id > 0 and action "pii.reveal" also a pii_reveal event on record
+     * id's timeline, its note patch->note (the reason) when patch is set */
     const struct store_audit *audit;
     /* STORE_JOB_REJECTION: see store_note_rejection */
     char rej[5][64];
@@ -164,10 +165,37 @@ typedef int (*store_event_cb)(void *arg, const struct store_event *ev);
 int store_feedback_events(struct store *s, int64_t id, store_event_cb cb, void *arg,
                           struct kerr *err);
 
+/*
+ * A data scope: which cases a caller may see (security). Handlers get the
+ * caller's from req_scope() (http/http.h); lists add store_scope_sql() to
+ * their WHERE clause, single records are checked with store_scope_allows().
+ *   ALL    every case;
+ *   TEAMS  cases of the listed teams, and those assigned to user;
+ *   OWN    cases assigned to user, and the unassigned queue of the listed teams;
+ *   NONE   no case (fail-closed: a zeroed scope is NONE).
+ */
+enum store_scope_kind { STORE_SCOPE_NONE = 0, STORE_SCOPE_OWN, STORE_SCOPE_TEAMS, STORE_SCOPE_ALL };
+#define STORE_SCOPE_TEAMS_MAX 16
+struct store_scope {
+    enum store_scope_kind kind;
+    char user[64];
+    int nteams;
+    char teams[STORE_SCOPE_TEAMS_MAX][64];
+};
+/*
+ * The scope as an SQL boolean over the feedback columns of table alias (e.g.
+ * "f"), names quoted as literals: "1" for ALL (or sc NULL), "0" for NONE.
+ * Caller frees with free().
+ */
+char *store_scope_sql(const struct store_scope *sc, const char *alias);
+/* Does the scope hold a case with this assignee and team (NULL when unset)? */
+bool store_scope_allows(const struct store_scope *sc, const char *assignee, const char *team);
+
 struct store_filter {
-    const char *channel;  /* comma-separated list */
-    const char *status;   /* comma-separated list */
-    const char *category; /* matches any level */
+    const struct store_scope *scope; /* NULL = every case (CLI, internal) */
+    const char *channel;             /* comma-separated list */
+    const char *status;              /* comma-separated list */
+    const char *category;            /* matches any level */
     const char *product, *store, *region, *customer_id, *severity, *assignee, *team;
     int64_t since, until; /* received_at in [since, until); 0 = open */
     const char *q;        /* full-text query; "" or NULL = none */
@@ -257,20 +285,115 @@ int store_quality(struct store *s, int64_t since, int64_t until, const char *by,
 /* ---- API keys ------------------------------------------------------------ */
 
 #define STORE_KEYHASH_LEN 32
+/* scopes: "*", "role:NAME" or space-separated permissions; expires_at 0 = never. */
 int store_apikey_insert(struct store *s, const char *name, const char *prefix,
-                        const unsigned char hash[STORE_KEYHASH_LEN], int64_t *id, struct kerr *err);
-/* Finds a key that is not revoked. KERR_NOTFOUND when there is none. */
-int store_apikey_find(struct store *s, const unsigned char hash[STORE_KEYHASH_LEN], int64_t *id,
-                      char name[64]);
+                        const unsigned char hash[STORE_KEYHASH_LEN], const char *scopes,
+                        int64_t expires_at, int64_t *id, struct kerr *err);
+/* Finds a key that is not revoked (expired ones too: the caller checks expires_at).
+ * KERR_NOTFOUND when there is none. */
+struct store_apikey_found {
+    int64_t id;
+    char name[64];
+    char scopes[512];   /* "*" for keys made before scopes existed */
+    int64_t expires_at; /* 0 = never */
+};
+int store_apikey_find(struct store *s, const unsigned char hash[STORE_KEYHASH_LEN],
+                      struct store_apikey_found *out);
 struct store_apikey {
     int64_t id;
     const char *name, *prefix;
     int64_t created_at, revoked_at;
+    const char *scopes;
+    int64_t expires_at;
 };
 typedef int (*store_apikey_cb)(void *arg, const struct store_apikey *k);
 int store_apikey_list(struct store *s, store_apikey_cb cb, void *arg);
 /* KERR_NOTFOUND when no such active key. */
 int store_apikey_revoke(struct store *s, int64_t id, struct kerr *err);
+
+/* ---- users, sessions, roles (users.c) ------------------------------------- */
+
+/* One user; text in fixed buffers (no ownership). password_hash is an Argon2id string. */
+struct store_user {
+    int64_t id;
+    char username[64];
+    char display_name[128];
+    char role[32];
+    char email[128];
+    char password_hash[160];
+    bool disabled;
+    int failed_logins;
+    int64_t locked_until; /* unix ms, 0 = not locked */
+    int64_t created_at, updated_at;
+};
+/* Who made a change and from where, for its audit entry. */
+struct store_who {
+    const char *actor;  /* "user:admin", "operator:root", ... */
+    const char *origin; /* client address or "cli" */
+};
+/* By name (id 0) or by id (name NULL). KERR_NOTFOUND when absent. */
+int store_user_get(struct store *s, const char *username, int64_t id, struct store_user *out);
+typedef int (*store_user_cb)(void *arg, const struct store_user *u);
+int store_user_list(struct store *s, store_user_cb cb, void *arg);
+/* Inserts u (username, display_name, role, email, password_hash); sets u->id. Audited
+ * (user.create). KERR_CONFLICT naming "username" when taken. */
+int store_user_insert(struct store *s, struct store_user *u, const struct store_who *who,
+                      struct kerr *err);
+/* A change to a user: NULL/-1 = unchanged. A new password, a disable or a role change ends
+ * the user's sessions. Audited (user.update / user.password) with before/after. */
+struct store_user_change {
+    const char *display_name, *role, *email, *password_hash;
+    int disabled; /* -1 unchanged, 0, 1 */
+    bool unlock;  /* clear failed logins and the lock */
+};
+int store_user_update(struct store *s, int64_t id, const struct store_user_change *ch,
+                      const struct store_who *who, struct kerr *err);
+/* The teams username belongs to or supervises, into sc (at most STORE_SCOPE_TEAMS_MAX). */
+int store_user_teams(struct store *s, const char *username, struct store_scope *sc);
+
+/* A session (sessions table); times unix ms. */
+struct store_session {
+    int64_t id, user_id;
+    char csrf[72];
+    int64_t created_at, last_seen, expires_at;
+};
+/* A failed sign-in: counts it, sets the lock time, audits auth.login_failed (user_id 0 for an
+ * unknown name). */
+int store_login_failed(struct store *s, int64_t user_id, const char *username, int64_t locked_until,
+                       const char *reason, const char *origin, struct kerr *err);
+/* A successful sign-in: clears the failures, drops the user's expired sessions, stores the
+ * new one (token hash, csrf, times), audits auth.login. Sets sess->id. */
+int store_login_ok(struct store *s, const char *username,
+                   const unsigned char hash[STORE_KEYHASH_LEN], struct store_session *sess,
+                   const char *origin, struct kerr *err);
+/* The session of a token hash. KERR_NOTFOUND when none. */
+int store_session_find(struct store *s, const unsigned char hash[STORE_KEYHASH_LEN],
+                       struct store_session *out);
+/* Moves last_seen forward (not audited). */
+int store_session_touch(struct store *s, int64_t id, int64_t now);
+/* Ends a session; audits auth.logout when who is non-NULL. KERR_NOTFOUND when none. */
+int store_session_delete(struct store *s, int64_t id, const struct store_who *who,
+                         struct kerr *err);
+
+/* A custom role (roles table); text in fixed buffers. */
+struct store_role {
+    char name[32];
+    char permissions[1024];
+    char scope[16];
+    char description[256];
+    int64_t created_at, updated_at;
+};
+/* KERR_NOTFOUND when there is no such custom role. */
+int store_role_get(struct store *s, const char *name, struct store_role *out);
+typedef int (*store_role_cb)(void *arg, const struct store_role *r);
+int store_role_list(struct store *s, store_role_cb cb, void *arg);
+/* Creates or replaces a custom role. Audited (role.create / role.update) with before/after. */
+int store_role_put(struct store *s, const struct store_role *r, const struct store_who *who,
+                   struct kerr *err);
+
+/* The demo organisation (teams, members, users with one password hash), INSERT OR IGNORE.
+ * *added: users created now. */
+int store_org_seed_demo(struct store *s, const char *password_hash, int *added, struct kerr *err);
 
 /* ---- operations ---------------------------------------------------------- */
 

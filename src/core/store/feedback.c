@@ -115,6 +115,12 @@ static int add_event(struct conn *c, int64_t id, int64_t at, const char *actor, 
     return 0;
 }
 
+int feedback_add_event(struct conn *c, int64_t id, int64_t at, const char *actor, const char *kind,
+                       const char *note, struct kerr *err)
+{
+    return add_event(c, id, at, actor, kind, NULL, NULL, NULL, note, err);
+}
+
 int feedback_insert_one(struct conn *c, struct record *r, const char *actor,
                         struct store_insert_result *res, struct kerr *err)
 {
@@ -437,6 +443,11 @@ static void build_where(struct strbuf *sql, struct params *p, const struct store
                         const char *match)
 {
     strbuf_addstr(sql, " WHERE 1");
+    if (f->scope && f->scope->kind != STORE_SCOPE_ALL) {
+        char *sc = store_scope_sql(f->scope, "f");
+        strbuf_addf(sql, " AND %s", sc);
+        free(sc);
+    }
     if (match) {
         strbuf_addstr(sql, " AND fts MATCH ?");
         param_text(p, match, strlen(match));

@@ -34,9 +34,14 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_COUNT_ADD] = "INSERT INTO feedback_channel_counts(channel,n) VALUES(?,?)"
                      " ON CONFLICT(channel) DO UPDATE SET n=n+excluded.n",
     [ST_COUNTS] = "SELECT channel,n FROM feedback_channel_counts ORDER BY channel",
-    [ST_APIKEY_INSERT] = "INSERT INTO api_keys(name,prefix,hash,created_at) VALUES(?,?,?,?)",
-    [ST_APIKEY_FIND] = "SELECT id,name FROM api_keys WHERE hash=? AND revoked_at IS NULL",
-    [ST_APIKEY_LIST] = "SELECT id,name,prefix,created_at,revoked_at FROM api_keys ORDER BY id",
+    [ST_APIKEY_INSERT] = "INSERT INTO api_keys(name,prefix,hash,created_at,scopes,expires_at)"
+                         " VALUES(?,?,?,?,?,?)",
+    [ST_APIKEY_FIND] = "SELECT id,name,coalesce(scopes,'*'),coalesce(expires_at,0) FROM api_keys"
+                       " WHERE hash=? AND revoked_at IS NULL",
+    [ST_APIKEY_LIST] = "SELECT id,name,prefix,created_at,revoked_at,coalesce(scopes,'*'),"
+                       "coalesce(expires_at,0) FROM api_keys ORDER BY id",
+    [ST_SESSION_FIND] = "SELECT id,user_id,csrf,created_at,last_seen,expires_at FROM sessions"
+                        " WHERE token_hash=?",
     [ST_APIKEY_REVOKE] = "UPDATE api_keys SET revoked_at=? WHERE id=? AND revoked_at IS NULL",
     [ST_MAX_ID] = "SELECT coalesce(max(id),0) FROM feedback",
     [ST_SEARCH_STATE] = "SELECT v FROM s.search_state WHERE k='indexed_to'",

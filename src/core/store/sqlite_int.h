@@ -28,6 +28,7 @@ enum stmt_id {
     ST_APIKEY_FIND,
     ST_APIKEY_LIST,
     ST_APIKEY_REVOKE,
+    ST_SESSION_FIND,
     ST_MAX_ID,
     ST_SEARCH_STATE,
     ST_SEARCH_ADD,
@@ -153,6 +154,9 @@ void dedup_forget(struct store *s);
 void dedup_free(struct dedup *d);
 /* Appends an audit entry in the writer's current transaction (audit.c). */
 int audit_append(struct conn *c, const struct store_audit *a, struct kerr *err);
+/* A timeline event without field/before/after (e.g. pii_reveal with its reason as note). */
+int feedback_add_event(struct conn *c, int64_t id, int64_t at, const char *actor, const char *kind,
+                       const char *note, struct kerr *err);
 int feedback_patch(struct conn *c, int64_t id, struct store_patch *p, const char *actor,
                    int64_t now, struct kerr *err);
 

@@ -54,6 +54,11 @@ static int run_job(struct store *s, struct conn *c, struct store_job *j, int64_t
         }
     } else if (j->kind == STORE_JOB_AUDIT) {
         rc = audit_append(c, j->audit, &j->err);
+        /* a reveal of a record's personal data is also on that record's timeline */
+        if (rc == 0 && j->id > 0 && strcmp(j->audit->action, "pii.reveal") == 0)
+            rc =
+                feedback_add_event(c, j->id, j->audit->at ? j->audit->at : clock_now_ms(), j->actor,
+                                   "pii_reveal", j->patch ? j->patch->note : NULL, &j->err);
     } else if (j->kind == STORE_JOB_REJECTION) {
         sqlite3_stmt *st = conn_stmt(c, ST_REJECT_ADD);
         if (!st)
