@@ -216,6 +216,7 @@ export async function shot(page, name, { main = false, fullPage = true } = {}) {
  * uncaught exceptions and failed requests to the server itself. */
 export function watchPage(page) {
   const seen = { dialogs: [], errors: [], console: [] };
+  page.setDefaultTimeout(10000 * SLOW);
   page.on('dialog', async (d) => {
     seen.dialogs.push(d.message());
     await d.dismiss().catch(() => {});
