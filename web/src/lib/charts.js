@@ -107,10 +107,11 @@ export function heatmapOption(hm, weekdays) {
   const max = data.reduce((m, d) => Math.max(m, d[2]), 0);
   return {
     tooltip: { formatter: (p) => `${escapeHtml(weekdays[p.value[1]])} ${p.value[0]}:00 — ${p.value[2]}` },
-    grid: { left: 48, right: 16, top: 10, bottom: 60 },
+    grid: { left: 48, right: 16, top: 10, bottom: 78 },
     xAxis: { type: 'category', data: [...Array(24).keys()].map(String), splitArea: { show: true } },
     yAxis: { type: 'category', data: weekdays, splitArea: { show: true }, inverse: true },
     visualMap: { min: 0, max: Math.max(1, max), calculable: true, orient: 'horizontal', left: 'center', bottom: 0,
+      itemHeight: 160, itemWidth: 12,
       inRange: { color: ['#fff5f5', '#f7a8ab', '#d9363e'] } },
     series: [{ type: 'heatmap', data, emphasis: { itemStyle: { borderColor: '#333', borderWidth: 1 } } }],
   };
