@@ -3,8 +3,8 @@
  *
  *   /assets/...          Vite's content-hashed files: cached for a year, immutable
  *   /index.html, /x.svg  the other built files: revalidated (ETag, If-None-Match → 304)
- *   /cases/42, /login    client-side routes (no dot in the last segment): index.html
- *   /api/...             never the UI: a JSON 404 as before
+ *   /cases/42, /login    the UI's client-side routes (client_routes below): index.html
+ *   /api/..., /other     never the UI: a JSON 404 as before
  *
  * Text files are stored gzip-compressed and sent as they are to clients that accept
  * gzip; for the rest they are inflated per request. HTML carries a Content-Security-
@@ -63,14 +63,23 @@ static bool starts_with(const char *s, const char *prefix)
     return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
-/* A path the UI's router handles: not the API, not an asset, no dot in the last segment. */
+/* The first path segments of the UI's own pages (web/src/router.js): a GET of one of these
+ * (/inbox, /cases/42) is answered with index.html for the client-side router. Any other
+ * unknown path stays a JSON 404, so the API, probes and typos never get a page. */
+static const char *const client_routes[] = {"login", "inbox", "cases", "dashboard", NULL};
+
 static bool client_route(const char *url)
 {
-    const char *last = strrchr(url, '/');
-    if (starts_with(url, "/api/") || strcmp(url, "/api") == 0 || starts_with(url, "/assets/") ||
-        starts_with(url, "/f/") || strcmp(url, "/healthz") == 0 || strcmp(url, "/metrics") == 0)
+    const char *seg = url + 1, *end;
+    size_t n;
+    if (url[0] != '/' || strstr(url, "..") || strchr(strrchr(url, '/'), '.'))
         return false;
-    return last && !strchr(last, '.');
+    end = strchr(seg, '/');
+    n = end ? (size_t)(end - seg) : strlen(seg);
+    for (const char *const *r = client_routes; *r; r++)
+        if (strlen(*r) == n && strncmp(seg, *r, n) == 0)
+            return true;
+    return false;
 }
 
 /* Whether the client takes gzip: "gzip" listed, and not with q=0. */

@@ -62,7 +62,8 @@ class WebAssetsTest(ServerTestCase):
             self.assertEqual(r.body, self.srv.get("/", auth=False).body, path)
 
     def test_api_paths_never_get_the_app(self):
-        for path in ("/api/v1/nope", "/api/v1/feedback/1/nothing", "/api/v2", "/api"):
+        for path in ("/api/v1/nope", "/api/v1/feedback/1/nothing", "/api/v2", "/api", "/no/such/thing",
+                     "/inboxes", "/cases/../etc/passwd", "/cases/1.json", "/%2e%2e/etc/passwd"):
             r = self.srv.get(path, auth=False)
             self.assertError(r, 404, "not_found", msg=path)
         r = self.srv.get("/api/v1/feedback", auth=False)

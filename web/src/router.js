@@ -1,3 +1,5 @@
+// A new top-level path must also be added to client_routes in src/http/static.c, which
+// answers it with index.html (a reload or a shared link lands there).
 import { createRouter, createWebHistory } from 'vue-router';
 import { auth, restore, can } from './auth.js';
 
