@@ -3,6 +3,7 @@
 // complaint stays text; the dashboard; screenshots of every page at desktop and phone size.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { startKesu, launchChromium, shot, watchPage, PHONE, DESKTOP, sleep } from './lib.mjs';
 import { label } from '../../web/src/lib/labels.js';
 
@@ -194,6 +195,15 @@ test('found by full-text search with the match highlighted; markup in it stays t
   await page.locator('[data-test=total]').getByText('共 1 条').waitFor();
   await shot(page, 'inbox-search-desktop', { main: true });
   await noScriptRan(page, seen);
+
+  // the filtered list exported: one record, its text as stored, for Excel
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.locator('[data-test=export]').click()]);
+  const csv = fs.readFileSync(await dl.path(), 'utf8');
+  assert.ok(csv.startsWith('\ufeffid,received_at,channel,status,title,text,'), csv.slice(0, 80));
+  const lines = csv.trimEnd().split('\r\n');
+  assert.equal(lines.length, 2, csv);
+  assert.ok(lines[1].startsWith(`${createdId},`), lines[1]);
+  assert.ok(csv.includes(token));
 
   // open it
   await row.first().click();
