@@ -309,7 +309,7 @@ test('screenshots of every page at desktop and phone size', async () => {
   // analysts read every case; entering one is an agent's job
   const pages = [
     ['home', '/', '[data-test^=card-]', 'analyst'],
-    ['inbox', '/inbox', '[data-test=list] .el-table__row', 'analyst'],
+    ['inbox', '/inbox', '[data-test=list] :is(.el-table__row, .case-card)', 'analyst'],
     ['case', `/cases/${createdId || 1}`, '[data-test=case-text]', 'analyst'],
     ['dashboard', '/dashboard', '[data-test=dash-heatmap]', 'analyst'],
     ['new', '/cases/new', '[data-test=nc-text]', 'agent'],
