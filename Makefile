@@ -8,6 +8,7 @@
 #   make CC=clang   build with clang (BUILD=build/clang keeps it apart)
 #   make WERROR=1   treat warnings as errors (make test does, for gcc and clang)
 #   make fuzz       libFuzzer targets tests/fuzz/fuzz_*.c (clang), FUZZ_TIME seconds each
+#   make WEB=0      build without the web UI (it needs Node.js >= 20.19; see README, Web UI)
 
 .DEFAULT_GOAL := all
 SHELL := /bin/sh
@@ -46,8 +47,8 @@ CORE_SRC := $(sort $(shell find src/core -name '*.c') $(wildcard src/http/*.c))
 FRONT_SRC := $(sort $(wildcard src/cli/*.c)) src/main.c
 MIGRATIONS := $(sort $(wildcard src/core/store/migrations/*.sql))
 CALENDARS := $(sort $(wildcard docs/calendars/*.json))
-GEN_SRC := $(BUILD)/gen/embedded.c
-CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/embedded.o
+GEN_SRC := $(BUILD)/gen/embedded.c $(BUILD)/gen/webassets.c
+CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/embedded.o $(BUILD)/gen/webassets.o
 FRONT_OBJ := $(FRONT_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -65,6 +66,41 @@ $(BUILD)/%.o: %.c
 
 $(BUILD)/gen/embedded.o: $(BUILD)/gen/embedded.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+# The web UI (web/): Vue 3 + Element Plus + ECharts, built by Vite into build/web and
+# embedded in the binary (gzip-compressed). WEB=0 leaves it out (/ then says how to build it).
+ifeq ($(FUZZ),1)
+WEB ?= 0
+else
+WEB ?= 1
+endif
+WEB_SRC := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.js
+ifeq ($(WEB),1)
+WEB_DIST := build/web/index.html
+endif
+
+web/node_modules/.package-lock.json: web/package.json web/package-lock.json
+	@scripts/web.sh deps
+
+build/web/index.html: web/node_modules/.package-lock.json $(WEB_SRC)
+	@scripts/web.sh build
+
+$(BUILD)/gen/web.$(WEB):
+	@mkdir -p $(dir $@) && rm -f $(BUILD)/gen/web.* && touch $@
+
+$(BUILD)/gen/webassets.c: scripts/embed.sh $(WEB_DIST) $(BUILD)/gen/web.$(WEB)
+	@mkdir -p $(dir $@)
+	scripts/embed.sh --web $(if $(WEB_DIST),build/web) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/webassets.o: $(BUILD)/gen/webassets.c
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+web-deps: web/node_modules/.package-lock.json
+
+web: build/web/index.html
+
+web-test: web-deps
+	cd web && node_modules/.bin/vitest run
 
 $(BUILD)/libkesu.a: $(CORE_OBJ)
 	@rm -f $@
@@ -116,5 +152,5 @@ format:
 clean:
 	rm -rf build
 
-.PHONY: all unit fuzz fuzz-bins deps run test bench format clean
+.PHONY: all unit fuzz fuzz-bins deps run test bench format clean web web-deps web-test
 -include $(CORE_OBJ:.o=.d) $(FRONT_OBJ:.o=.d)

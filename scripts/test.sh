@@ -4,6 +4,8 @@
 #   build    gcc and clang, -Wall -Wextra -Werror
 #   unit     cmocka unit tests (tests/unit)
 #   api      API, CLI and crash tests against the real binary on loopback (tests/api)
+#   web-unit Vitest tests of the web UI's logic (web/tests)
+#   browser  Playwright + Debian's chromium against a real kesu serve (tests/web)
 #   asan     unit + api again under AddressSanitizer + UndefinedBehaviorSanitizer
 set -u
 cd "$(dirname "$0")/.."
@@ -56,6 +58,8 @@ step build-gcc make -s -j"$JOBS" WERROR=1 all unit
 step build-clang make -s -j"$JOBS" WERROR=1 CC=clang BUILD=build/clang all unit
 step unit run_units build
 step api env KESU_BIN=build/kesu tests/api/run.sh
+step web-unit make -s web-test
+step browser env KESU_BIN=build/kesu tests/web/run.sh
 step build-asan make -s -j"$JOBS" WERROR=1 SAN=1 all unit
 step unit-asan run_units build/asan
 step api-asan env KESU_BIN=build/asan/kesu KESU_SLOW=3 tests/api/run.sh

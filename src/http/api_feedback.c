@@ -398,9 +398,9 @@ static int query_time(struct req *r, const char *name, int64_t *out)
 }
 
 static const char *const list_params[] = {
-    "channel",     "status",   "category", "product", "store", "region",
-    "customer_id", "severity", "assignee", "team",    "since", "until",
-    "q",           "limit",    "cursor",   "total",   NULL};
+    "channel",     "status",   "category", "product", "store",     "region",
+    "customer_id", "severity", "assignee", "team",    "since",     "until",
+    "q",           "limit",    "cursor",   "total",   "sentiment", NULL};
 
 int feedback_filter_from_query(struct req *r, struct store_filter *f)
 {
@@ -422,6 +422,7 @@ int feedback_filter_from_query(struct req *r, struct store_filter *f)
     f->region = req_query(r, "region");
     f->customer_id = req_query(r, "customer_id");
     f->severity = req_query(r, "severity");
+    f->sentiment = req_query(r, "sentiment");
     f->assignee = req_query(r, "assignee");
     f->team = req_query(r, "team");
     f->q = req_query(r, "q");

@@ -155,11 +155,19 @@ int reply_fd(struct req *r, unsigned status, const char *type, int fd);
 /* {"error":{"code","message","field"}} */
 int reply_error(struct req *r, unsigned status, const char *code, const char *field,
                 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Replies with static bytes (owned: freed after sending, else never freed) and the given
+ * Cache-Control. */
+int reply_static(struct req *r, unsigned status, const char *type, const char *cache,
+                 const void *body, size_t len, bool owned);
 /* Maps a core error to a status and replies with it. */
 int reply_kerr(struct req *r, int rc, const struct kerr *e);
 
 /* Queues r->job with the store and suspends the connection; r->resume runs after the commit. */
 int req_submit(struct req *r, int (*resume)(struct req *r));
+
+/* static.c: GET/HEAD of a path no route matches: the embedded web UI (index.html for
+ * client-side routes), never for /api/; else 404. */
+int web_serve(struct req *r);
 
 /* metrics.c */
 void metrics_observe(const struct route *route, unsigned status, int64_t micros);

@@ -133,16 +133,31 @@ int reply_set_csp(struct req *r, const char *policy)
     return MHD_add_response_header(r->resp, "Content-Security-Policy", policy) == MHD_YES ? 0 : -1;
 }
 
-static void set_response(struct req *r, unsigned status, struct MHD_Response *resp,
-                         const char *type)
+static void set_response_cache(struct req *r, unsigned status, struct MHD_Response *resp,
+                               const char *type, const char *cache)
 {
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, cache);
     add_security_headers(r, resp);
     if (r->resp)
         MHD_destroy_response(r->resp);
     r->resp = resp;
     r->status = status;
+}
+
+static void set_response(struct req *r, unsigned status, struct MHD_Response *resp,
+                         const char *type)
+{
+    set_response_cache(r, status, resp, type, "no-store");
+}
+
+int reply_static(struct req *r, unsigned status, const char *type, const char *cache,
+                 const void *body, size_t len, bool owned)
+{
+    struct MHD_Response *resp = MHD_create_response_from_buffer(
+        len, (void *)body, owned ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+    set_response_cache(r, status, resp, type, cache);
+    return REQ_DONE;
 }
 
 int reply_json(struct req *r, unsigned status, struct strbuf *sb)
@@ -518,6 +533,8 @@ static int dispatch(struct req *r)
         return REQ_DONE;
     }
     strbuf_release(&allow);
+    if (strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0)
+        return web_serve(r); /* the web UI's files, or 404 */
     return reply_error(r, 404, "not_found", NULL, "no such resource");
 }
 

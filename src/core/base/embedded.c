@@ -13,3 +13,11 @@ const struct embedded_file *embedded_find(const char *suffix)
     }
     return NULL;
 }
+
+const struct web_asset *web_asset_find(const char *path)
+{
+    for (const struct web_asset *a = web_assets; a->path; a++)
+        if (strcmp(a->path, path) == 0)
+            return a;
+    return NULL;
+}

@@ -207,11 +207,12 @@ struct store_filter {
     const char *status;              /* comma-separated list */
     const char *category;            /* matches any level */
     const char *product, *store, *region, *customer_id, *severity, *assignee, *team;
-    int64_t since, until; /* received_at in [since, until); 0 = open */
-    const char *q;        /* full-text query; "" or NULL = none */
-    bool q_words;         /* match q as whole words (kesu_seg index), not substrings */
-    int limit;            /* 1..1000 */
-    const char *cursor;   /* from a previous page, or NULL */
+    const char *sentiment; /* negative, neutral, positive */
+    int64_t since, until;  /* received_at in [since, until); 0 = open */
+    const char *q;         /* full-text query; "" or NULL = none */
+    bool q_words;          /* match q as whole words (kesu_seg index), not substrings */
+    int limit;             /* 1..1000 */
+    const char *cursor;    /* from a previous page, or NULL */
     bool want_total;
 };
 

@@ -562,6 +562,7 @@ static void build_where(struct strbuf *sql, struct params *p, const struct store
     where_eq(sql, p, "region", f->region);
     where_eq(sql, p, "customer_id", f->customer_id);
     where_eq(sql, p, "severity", f->severity);
+    where_eq(sql, p, "sentiment", f->sentiment);
     where_eq(sql, p, "assignee", f->assignee);
     where_eq(sql, p, "team", f->team);
     if (f->since) {

@@ -1,0 +1,69 @@
+import { describe, it, expect } from 'vitest';
+import { filtersFromQuery, filtersToQuery, apiParams, emptyFilters, nextDay, activeCount } from '../src/lib/filters.js';
+
+describe('filters ↔ query string', () => {
+  it('round-trips every kind of filter', () => {
+    const f = {
+      ...emptyFilters(), q: '退款 物流', channel: ['web', 'hotline'], status: ['received'], category: '物流配送',
+      severity: 'high', sentiment: 'negative', product: '扫地机器人', store: '上海徐汇店', region: '华东',
+      assignee: 'agent', team: 'kefu', since: '2026-11-01', until: '2026-11-30',
+    };
+    const q = filtersToQuery(f);
+    expect(q).toEqual({
+      q: '退款 物流', channel: 'web,hotline', status: 'received', category: '物流配送', severity: 'high',
+      sentiment: 'negative', product: '扫地机器人', store: '上海徐汇店', region: '华东', assignee: 'agent',
+      team: 'kefu', since: '2026-11-01', until: '2026-11-30',
+    });
+    expect(filtersFromQuery(q)).toEqual(f);
+  });
+
+  it('leaves empty filters out of the query', () => {
+    expect(filtersToQuery(emptyFilters())).toEqual({});
+    expect(filtersToQuery({ ...emptyFilters(), q: '   ', channel: [] })).toEqual({});
+  });
+
+  it('drops values the API does not know and junk dates', () => {
+    const f = filtersFromQuery({ channel: 'web,fax,,app', status: 'nonsense', severity: 'huge', sentiment: 'angry',
+      since: '2026-13-45', until: 'yesterday' });
+    expect(f.channel).toEqual(['web', 'app']);
+    expect(f.status).toEqual([]);
+    expect(f.severity).toBe('');
+    expect(f.sentiment).toBe('');
+    expect(f.since).toBe('');
+    expect(f.until).toBe('');
+  });
+
+  it('takes repeated parameters (vue-router gives arrays) and removes duplicates', () => {
+    const f = filtersFromQuery({ channel: ['web', 'web,sms'], q: ['first', 'second'] });
+    expect(f.channel).toEqual(['web', 'sms']);
+    expect(f.q).toBe('first');
+  });
+
+  it('swaps a range given backwards', () => {
+    const f = filtersFromQuery({ since: '2026-11-30', until: '2026-11-01' });
+    expect([f.since, f.until]).toEqual(['2026-11-01', '2026-11-30']);
+  });
+
+  it('counts active filters other than the search', () => {
+    expect(activeCount({ ...emptyFilters(), q: 'x', channel: ['web'], store: 'a' })).toBe(2);
+  });
+});
+
+describe('API parameters', () => {
+  it('turns days into whole days in +08:00, until exclusive', () => {
+    const p = apiParams({ ...emptyFilters(), since: '2026-11-01', until: '2026-11-30' }, { limit: 20 });
+    expect(p.get('since')).toBe('2026-11-01T00:00:00+08:00');
+    expect(p.get('until')).toBe('2026-12-01T00:00:00+08:00');
+    expect(p.get('limit')).toBe('20');
+    expect(p.has('cursor')).toBe(false);
+  });
+  it('adds cursor and total only when asked', () => {
+    const p = apiParams({ ...emptyFilters(), channel: ['web', 'app'], q: '退款' }, { limit: 50, cursor: 'r123.4', total: true });
+    expect(p.toString()).toBe('q=%E9%80%80%E6%AC%BE&channel=web%2Capp&limit=50&cursor=r123.4&total=true');
+  });
+  it('nextDay crosses months and years', () => {
+    expect(nextDay('2026-02-28')).toBe('2026-03-01');
+    expect(nextDay('2028-02-28')).toBe('2028-02-29');
+    expect(nextDay('2026-12-31')).toBe('2027-01-01');
+  });
+});
