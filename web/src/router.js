@@ -10,6 +10,9 @@ const routes = [
   { path: '/cases/new', name: 'new', component: () => import('./views/NewCase.vue'), meta: { perm: 'feedback:create' } },
   { path: '/cases/:id(\\d+)', name: 'case', component: () => import('./views/CaseDetail.vue'), meta: { perm: 'feedback:read' } },
   { path: '/dashboard', name: 'dashboard', component: () => import('./views/Dashboard.vue'), meta: { perm: 'stats:read' } },
+  { path: '/alerts', name: 'alerts', component: () => import('./views/Alerts.vue'), meta: { perm: 'alerts:read' } },
+  { path: '/capa', name: 'capa', component: () => import('./views/Capa.vue'), meta: { perm: 'capa:read' } },
+  { path: '/reports', name: 'reports', component: () => import('./views/Reports.vue'), meta: { perm: 'reports:read' } },
   { path: '/:rest(.*)*', name: 'notfound', component: () => import('./views/NotFound.vue'), meta: { public: true } },
 ];
 
