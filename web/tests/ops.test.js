@@ -67,6 +67,7 @@ describe('alerts', () => {
     const html = o.tooltip.formatter([{ axisValue: '2026-11-02', seriesName: '<i>m</i>', value: 30 }]);
     expect(html).toContain('&lt;i&gt;m&lt;/i&gt;: 30.00');
     expect(seriesText({ store: 'S01', product: 'P' })).toBe('store=S01, product=P');
+    expect(seriesText({ category_l1: null })).toBe('category_l1=∅');
   });
 });
 

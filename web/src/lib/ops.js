@@ -144,7 +144,7 @@ export function alertOption(alert, { metric = 'Metric', baseline = 'Baseline', u
 export function seriesText(series) {
   if (!series || typeof series !== 'object') return '';
   return Object.entries(series)
-    .map(([k, v]) => `${k}=${v}`)
+    .map(([k, v]) => `${k}=${v === null || v === undefined || v === '' ? '∅' : v}`)
     .join(', ');
 }
 
