@@ -188,22 +188,27 @@ static void add_view(struct rollup *ru, const struct rview *rv, int sign)
     int hour;
     int64_t day = clock_local_day(rv->received_at, &hour);
     int64_t neg = rv->neg ? sign : 0, dup = rv->dup ? sign : 0;
-    char hk[4];
-    struct strbuf sb = STRBUF_INIT;
+    char hk[3] = {(char)('0' + hour / 10), (char)('0' + hour % 10), '\0'};
+    char small[512];
+    size_t len[NDIMS];
 
     add(ru, DIM_ALL, day, "", sign, neg, dup);
-    snprintf(hk, sizeof hk, "%02d", hour);
     add(ru, DIM_HOUR, day, hk, sign, neg, dup);
-    for (int i = 0; i < NDIMS; i++)
+    for (int i = 0; i < NDIMS; i++) {
         add(ru, i, day, rv->v[i], sign, neg, dup);
-    for (int p = 0; p < NPAIRS; p++) {
-        strbuf_reset(&sb);
-        strbuf_addstr(&sb, rv->v[pair_idx[p][0]]);
-        strbuf_addch(&sb, '\x1f');
-        strbuf_addstr(&sb, rv->v[pair_idx[p][1]]);
-        add(ru, NDIMS + p, day, sb.buf, sign, neg, dup);
+        len[i] = strlen(rv->v[i]);
     }
-    strbuf_release(&sb);
+    /* pair keys "a<US>b", on the stack unless the values are unusually long */
+    for (int p = 0; p < NPAIRS; p++) {
+        size_t la = len[pair_idx[p][0]], lb = len[pair_idx[p][1]];
+        char *k = la + lb + 2 <= sizeof small ? small : xmalloc(la + lb + 2);
+        memcpy(k, rv->v[pair_idx[p][0]], la);
+        k[la] = '\x1f';
+        memcpy(k + la + 1, rv->v[pair_idx[p][1]], lb + 1);
+        add(ru, NDIMS + p, day, k, sign, neg, dup);
+        if (k != small)
+            free(k);
+    }
 }
 
 static const char *nz(const char *s)
