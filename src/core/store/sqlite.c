@@ -238,6 +238,8 @@ void conn_close(struct conn *c)
         return;
     for (int i = 0; i < ST__COUNT; i++)
         sqlite3_finalize(c->stmt[i]);
+    for (int i = 0; i < 2; i++)
+        sqlite3_finalize(c->ru_upsert[i]);
     sqlite3_close_v2(c->db);
     free(c);
 }
