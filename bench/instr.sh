@@ -23,7 +23,7 @@ incl() { # incl FILE FUNCTION-PATTERN: inclusive instructions of a function
     callgrind_annotate --inclusive=yes "$1" 2>/dev/null | awk -v f="$2" '$0 ~ f {gsub(",", "", $1); print $1; exit}'
 }
 total() { callgrind_annotate "$1" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1; exit}'; }
-per() { echo "$1 / $2" | bc; }
+per() { if [ -n "$1" ] && [ "$2" -gt 0 ]; then echo "$1 / $2" | bc; else echo "—"; fi; }  # — : not in the profile
 
 # the first N of the records bench/run.sh imports (INSTR_OF, default 1000000): the same records
 # per day, so the daily rollups cost per record what they cost in the benchmark
@@ -43,7 +43,7 @@ valgrind --tool=callgrind --callgrind-out-file="$WORK/post.cg" \
     $KESU --data "$WORK/post" serve --listen 127.0.0.1:0 --port-file "$WORK/port" --threads 2 \
     >/dev/null 2>&1 &
 pid=$!
-for _ in $(seq 1 300); do [ -s "$WORK/port" ] && break; sleep 0.1; done
+for _ in $(seq 1 1200); do [ -s "$WORK/port" ] && break; sleep 0.1; done  # valgrind starts slowly on a busy machine
 sleep 1
 KESU_KEY=$KEY wrk -t1 -c16 -d20s -s bench/post.lua "http://127.0.0.1:$(cat "$WORK/port")" >/dev/null
 sleep 3
