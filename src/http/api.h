@@ -104,6 +104,10 @@ int api_users_password(struct req *r);
 int api_roles_list(struct req *r);
 int api_roles_put(struct req *r);
 
+/* api_audit.c */
+int api_audit_list(struct req *r);
+int api_audit_verify(struct req *r);
+
 /* api_apikeys.c */
 int api_apikeys_list(struct req *r);
 int api_apikeys_create(struct req *r);
