@@ -57,6 +57,7 @@ int api_qr(struct req *r);
 
 /* api_nlp.c */
 int api_taxonomy_get(struct req *r);
+int api_categories_get(struct req *r);
 int api_taxonomy_put(struct req *r);
 int api_keywords(struct req *r);
 
