@@ -69,6 +69,8 @@ with open(out, 'w') as f:
                 format(m['total'], ',') if m['total'] is not None else '—', m['median'], m['min'], m['max'], m['api']))
     f.write('\n"On screen" includes loading the page and its scripts from the browser cache; "list API call" is the '
             'request to GET /api/v1/feedback alone (request sent to response read, from the browser).\n')
+    f.write('\nLoad average when written: %.1f (1 min), %.1f (5 min) on %d cores: above the core count, the '
+            'browser\'s share of the CPU, not kesu, sets the "on screen" times.\n' % (os.getloadavg()[0], os.getloadavg()[1], os.cpu_count()))
     f.write('\nThe list is paged by the server (cursor pages of 20 by default, up to 100), filters and search run in '
             'SQLite (indexes on the filter columns, the FTS5 index for text); the browser never holds more than one page.\n')
 print(open(out).read())
