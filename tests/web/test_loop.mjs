@@ -233,7 +233,7 @@ test('alerts page: tabs, the metric against its baseline, the complaints behind 
   assert.ok(spike, JSON.stringify(open_.map((a) => a.title)));
 
   const { ctx, page, seen } = await open('manager');
-  await page.locator('.side').getByText('预警').click();
+  await page.locator('.side').getByText('预警', { exact: true }).click();
   await page.waitForURL('**/alerts');
   const row = page.locator('[data-test=alert-list] .el-table__row', { hasText: `净水器${token}` });
   await row.first().click();
