@@ -21,14 +21,19 @@ secs() { /usr/bin/python3 -c "import time; print('%.1f' % (time.time() - $1))"; 
 now() { /usr/bin/python3 -c "import time; print(time.time())"; }
 
 DATA=$WORK/data-$N
-if [ ! -s "$DATA/.built" ]; then
+# two steps, each kept once done: the generated records (.generated) and the rollups (.built;
+# delete it to rebuild the rollups of the same records with a new binary)
+if [ ! -s "$DATA/.generated" ]; then
     rm -rf "$DATA"
     $KESU --data "$DATA" migrate > /dev/null 2>&1
     note "generating $N records"
     t0=$(now)
     sqlite3 "$DATA/kesu.db" -cmd ".parameter set :N $N" \
         -cmd ".parameter set :T1 $(( $(date +%s) * 1000 ))" < bench/stats_gen.sql > /dev/null
-    gen_s=$(secs "$t0")
+    secs "$t0" > "$DATA/.generated"
+fi
+if [ ! -s "$DATA/.built" ]; then
+    gen_s=$(cat "$DATA/.generated")
     note "kesu stats rebuild"
     t0=$(now)
     /usr/bin/time -v -o "$WORK/rebuild.time" $KESU --data "$DATA" stats rebuild > /dev/null
