@@ -44,6 +44,7 @@ fi
 read gen_s rebuild_s rebuild_rss < "$DATA/.built"
 db_mb=$(du -m "$DATA/kesu.db" | cut -f1)
 rows=$(sqlite3 "$DATA/kesu.db" "SELECT count(*) FROM stats_daily")
+case_rows=$(sqlite3 "$DATA/kesu.db" "SELECT count(*) FROM stats_cases")
 
 KEY=$($KESU --data "$DATA" apikey create bench 2>/dev/null | tail -n 1)
 rm -f "$WORK/port"
@@ -77,8 +78,10 @@ straight into SQLite in $gen_s s; kesu.db $db_mb MB); rollups by \`kesu stats re
 $rebuild_s s (peak RSS $rebuild_rss MB, $rows rollup rows).
 
 Latency of each endpoint over loopback, one keep-alive connection, \`kesu serve\` on the store.
-The first six rows read the rollups (stats_daily); the others scan the records received in the
-period (30 days = about $(( N * 30 / 365 )) records) with their SLA rows and surveys.
+Rows marked "scan" scan the records received in the period (30 days = about
+$(( N * 30 / 365 )) records) with their SLA rows and surveys; the others read rollups
+(stats_daily, stats_cases: $case_rows case rollup rows; satisfaction reads the surveys
+answered in the period).
 
 $(cat "$WORK/query.md")
 
