@@ -529,8 +529,10 @@ int store_stats_case_rollup(struct store *s, const char *dim, int64_t day0, int6
     if (!c)
         return KERR_IO;
     if (sqlite3_prepare_v2(c->db,
-                           "SELECT key,metric,sum(n),sum(s) FROM stats_cases WHERE dim=? AND "
-                           "day>=? AND day<=? GROUP BY key,metric",
+                           /* one row per day: the callers sum, cheaper than a GROUP BY's
+                            * sorter over the primary key's order */
+                           "SELECT key,metric,n,s FROM stats_cases WHERE dim=? AND day>=? AND "
+                           "day<=?",
                            -1, &st, NULL) != SQLITE_OK) {
         rc = db_error(c->db, err, "prepare case rollup read");
         goto out;

@@ -595,8 +595,8 @@ void store_case_view_of(const struct store_case *k, struct store_case_view *v);
 /*
  * Case rollups (stats_cases), kept by the writer like stats_daily: dim "all"
  * (key ""), "assignee", "team" (assigned cases only) or "assignee_team" (key
- * "assignee<US>team", STATS_CM_RECORDS only). cb gets each key and metric with
- * n and s summed over the days [day0, day1].
+ * "assignee<US>team", STATS_CM_RECORDS only). cb gets the rows of the days
+ * [day0, day1], one per day x key x metric: the caller sums n and s.
  */
 typedef int (*store_case_rollup_cb)(void *arg, const char *key, int metric, int64_t n, int64_t s);
 int store_stats_case_rollup(struct store *s, const char *dim, int64_t day0, int64_t day1,
