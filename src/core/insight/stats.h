@@ -1,8 +1,10 @@
 /*
  * stats.h: the metrics (docs/metrics.md), as the JSON the API serves and the
  * CLI and reports read. Volumes, Pareto, cross-tabs and the heatmap read the
- * daily rollups; handling, SLA, satisfaction and staff figures scan the
- * cases received in the period (or the surveys answered in it).
+ * daily rollups; handling, SLA and staff read the case rollups for whole
+ * local days, and scan the cases received in the period otherwise or when
+ * q->exact (each reply's "source" says which); satisfaction reads the
+ * surveys answered in the period.
  * The formulas are separate pure functions, tested on hand-computed data.
  */
 #ifndef KESU_INSIGHT_STATS_H
