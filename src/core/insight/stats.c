@@ -1121,7 +1121,8 @@ static void staff_write(struct staff *st, const struct stats_query *q, const cha
     /* teams are sorted last: agents' team pointers are names owned by the team rows */
     size_t nt = st->teams.n;
     struct staff_row *teams = xcalloc(nt + 1, sizeof(*teams));
-    memcpy(teams, st->t, nt * sizeof(*teams));
+    if (nt)
+        memcpy(teams, st->t, nt * sizeof(*teams));
     jsonw_init(&w, out);
     jsonw_obj(&w);
     jsonw_kstr(&w, "from", clock_day_str(q->day0, label));
