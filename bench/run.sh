@@ -165,11 +165,13 @@ KESU_MINIMAL=1 wrk -t2 -c64 -d20s -s bench/post.lua http://127.0.0.1:PORT
 \`\`\`
 MD
 # 6. module benchmarks, each with its peer side by side
-for b in clean seg classify xlsx mail sec loop instr nlp fts_seg stats alerts capa; do
+for b in clean seg classify xlsx mail sec loop instr nlp fts_seg stats alerts capa web_list; do
     [ -x "bench/$b.sh" ] || continue
     note "bench/$b.sh"
-    if BENCH_FROM_RUN=1 BENCH_COUNT="$COUNT" "bench/$b.sh" > "$WORK/$b.log" 2>&1 && [ -s "bench/results-$b.md" ]; then
-        { echo; sed 's/^# /## /' "bench/results-$b.md"; } >> "$OUT"
+    res=bench/results-$b.md
+    [ "$b" = web_list ] && res=bench/results-web.md
+    if BENCH_FROM_RUN=1 BENCH_COUNT="$COUNT" "bench/$b.sh" > "$WORK/$b.log" 2>&1 && [ -s "$res" ]; then
+        { echo; sed 's/^# /## /' "$res"; } >> "$OUT"
     else
         { echo; echo "## bench/$b.sh failed"; echo; echo '```'; tail -n 20 "$WORK/$b.log"; echo '```'; } >> "$OUT"
     fi

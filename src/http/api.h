@@ -57,6 +57,7 @@ int api_qr(struct req *r);
 
 /* api_nlp.c */
 int api_taxonomy_get(struct req *r);
+int api_categories_get(struct req *r);
 int api_taxonomy_put(struct req *r);
 int api_keywords(struct req *r);
 
@@ -103,6 +104,10 @@ int api_users_patch(struct req *r);
 int api_users_password(struct req *r);
 int api_roles_list(struct req *r);
 int api_roles_put(struct req *r);
+
+/* api_audit.c */
+int api_audit_list(struct req *r);
+int api_audit_verify(struct req *r);
 
 /* api_apikeys.c */
 int api_apikeys_list(struct req *r);

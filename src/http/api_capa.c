@@ -327,6 +327,7 @@ static int list_filter(struct req *r, struct capa_list_filter *f)
 {
     static const char *const names[] = {"status", "category", "product", "owner"};
     const char *p = req_query(r, "problem_id"), *o = req_query(r, "overdue");
+    const char *fb = req_query(r, "feedback_id");
     memset(f, 0, sizeof *f);
     for (int i = 0; i < 4; i++)
         if (query_too_long(r, names[i]))
@@ -340,6 +341,14 @@ static int list_filter(struct req *r, struct capa_list_filter *f)
         f->problem_id = strtoll(p, &end, 10);
         if (*end || f->problem_id < 1) {
             reply_error(r, 400, "invalid_value", "problem_id", "problem_id must be an id");
+            return -1;
+        }
+    }
+    if (fb) {
+        char *end;
+        f->feedback_id = strtoll(fb, &end, 10);
+        if (*end || f->feedback_id < 1) {
+            reply_error(r, 400, "invalid_value", "feedback_id", "feedback_id must be an id");
             return -1;
         }
     }

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "base/clock.h"
 #include "base/jsonw.h"
 #include "base/xmalloc.h"
@@ -36,6 +38,50 @@ int api_taxonomy_get(struct req *r)
     if (!n)
         return no_nlp(r);
     nlp_taxonomy_get(n, &sb);
+    return reply_json(r, 200, &sb);
+}
+
+/* The category tree alone (names and children, no rules), for whoever files and finds cases. */
+static void category_names(struct jsonw *w, const cJSON *list)
+{
+    const cJSON *c;
+    jsonw_arr(w);
+    cJSON_ArrayForEach(c, list)
+    {
+        const cJSON *name = cJSON_GetObjectItemCaseSensitive(c, "name");
+        const cJSON *kids = cJSON_GetObjectItemCaseSensitive(c, "children");
+        if (!cJSON_IsString(name))
+            continue;
+        jsonw_obj(w);
+        jsonw_kstr(w, "name", name->valuestring);
+        if (cJSON_IsArray(kids) && cJSON_GetArraySize(kids) > 0) {
+            jsonw_key(w, "children");
+            category_names(w, kids);
+        }
+        jsonw_end(w);
+    }
+    jsonw_end(w);
+}
+
+int api_categories_get(struct req *r)
+{
+    struct nlp *n = nlp_of(r);
+    struct strbuf doc = STRBUF_INIT, sb = STRBUF_INIT;
+    struct jsonw w;
+    cJSON *root;
+    if (!n)
+        return no_nlp(r);
+    nlp_taxonomy_get(n, &doc);
+    root = cJSON_Parse(doc.buf);
+    strbuf_release(&doc);
+    if (!root)
+        return reply_error(r, 500, "internal", NULL, "the taxonomy in force cannot be read");
+    jsonw_init(&w, &sb);
+    jsonw_obj(&w);
+    jsonw_key(&w, "categories");
+    category_names(&w, cJSON_GetObjectItemCaseSensitive(root, "categories"));
+    jsonw_end(&w);
+    cJSON_Delete(root);
     return reply_json(r, 200, &sb);
 }
 

@@ -66,7 +66,8 @@ static bool starts_with(const char *s, const char *prefix)
 /* The first path segments of the UI's own pages (web/src/router.js): a GET of one of these
  * (/inbox, /cases/42) is answered with index.html for the client-side router. Any other
  * unknown path stays a JSON 404, so the API, probes and typos never get a page. */
-static const char *const client_routes[] = {"login", "inbox", "cases", "dashboard", NULL};
+static const char *const client_routes[] = {"login",   "inbox", "cases", "dashboard", "alerts",
+                                            "capa",    "reports", "admin", NULL};
 
 static bool client_route(const char *url)
 {

@@ -124,3 +124,50 @@ class AuditTest(ServerTestCase):
         self.assertEqual(self.kesu(data, "audit").returncode, 2)
         self.assertEqual(self.kesu(data, "audit", "frob").returncode, 2)
         self.assertEqual(self.kesu(data, "reveal", "1").returncode, 2, "a reason is required")
+
+
+class AuditHttpTest(ServerTestCase):
+    """GET /api/v1/audit and /api/v1/audit/verify: the same log and check over HTTP, for
+    audit:read only."""
+
+    def test_list_pages_and_verify(self):
+        from kesu_server import UserSession
+        srv = self.server(extra_args=["--demo-if-empty", "5"])
+        rec = srv.post(API, {"channel": "web", "text": "<b>审计</b>页面测试"}).json
+        self.assertEqual(srv.patch(API + "/%d" % rec["id"], {"severity": "high"}).status, 200)
+        auditor = UserSession(srv, "auditor", "kesu-demo")
+        r = auditor.get("/api/v1/audit?limit=2")
+        self.assertEqual(r.status, 200, r.describe())
+        self.assertEqual([e["id"] for e in r.json["items"]], [1, 2])
+        self.assertEqual(r.json["next_after"], 2)
+        seen = []
+        after = 0
+        while True:
+            page = auditor.get("/api/v1/audit?limit=50&after=%d" % after).json
+            seen += page["items"]
+            if "next_after" not in page:
+                break
+            after = page["next_after"]
+        self.assertEqual([e["id"] for e in seen], list(range(1, len(seen) + 1)))
+        upd = [e for e in seen if e["action"] == "feedback.update"][-1]
+        self.assertEqual(upd["object"], "feedback:%d" % rec["id"])
+        self.assertEqual(json.loads(upd["detail"])["severity"][1], "high")
+        v = auditor.get("/api/v1/audit/verify")
+        self.assertEqual(v.status, 200, v.describe())
+        self.assertEqual(v.json["intact"], True)
+        self.assertGreaterEqual(v.json["entries"], len(seen))
+        last = auditor.get("/api/v1/audit?after=%d" % (v.json["entries"] - 1)).json["items"]
+        self.assertEqual(v.json["head"], last[-1]["hash"])
+        for bad in ("limit=0", "limit=1001", "limit=x", "after=-1"):
+            self.assertError(auditor.get("/api/v1/audit?" + bad), 400, "invalid_value", field=bad.split("=")[0])
+        agent = UserSession(srv, "agent", "kesu-demo")
+        self.assertEqual(agent.get("/api/v1/audit").status, 403)
+        self.assertEqual(agent.get("/api/v1/audit/verify").status, 403)
+        db = sqlite3.connect(os.path.join(srv.data, "kesu.db"), timeout=10)
+        db.execute("UPDATE audit_log SET actor='someone-else' WHERE id=3")
+        db.commit()
+        db.close()
+        v = auditor.get("/api/v1/audit/verify").json
+        self.assertEqual(v["intact"], False)
+        self.assertEqual(v["bad_id"], 3)
+        self.assertIn("entry 3 was altered", v["problem"])

@@ -301,6 +301,36 @@ class CapaTest(ServerTestCase):
         self.assertEqual(run_cli(srv.data, "audit", "verify").returncode, 0)
         srv.start(make_key=False)
 
+    def test_problems_and_actions_of_one_case(self):
+        srv = self.make_server()
+        a, b, c = (self.new_case(srv, text="X200 扫地机第%d台不充电" % i, product="X200")
+                   for i in range(3))
+        pid = srv.post(API + "/problems", {"title": "X200 不充电", "product": "X200"}).json["id"]
+        other = srv.post(API + "/problems", {"title": "另一个问题"}).json["id"]
+        srv.post(API + "/problems/%d/cases" % pid, {"add": [a, b]})
+        base = {"type": "corrective", "term": "short", "owner": "quality1"}
+        on_problem = srv.post(API + "/actions", dict(base, title="换充电座", problem_id=pid))
+        self.assertEqual(on_problem.status, 201, on_problem.describe())
+        on_case = srv.post(API + "/actions", dict(base, title="回访客户", feedback_id=c))
+        self.assertEqual(on_case.status, 201, on_case.describe())
+        srv.post(API + "/actions", dict(base, title="无关", problem_id=other))
+
+        def ids(path):
+            r = srv.get(API + path)
+            self.assertEqual(r.status, 200, r.describe())
+            return sorted(x["id"] for x in r.json["items"])
+
+        self.assertEqual(ids("/problems?feedback_id=%d" % a), [pid])
+        self.assertEqual(ids("/problems?feedback_id=%d" % c), [])
+        self.assertEqual(ids("/actions?feedback_id=%d" % b), [on_problem.json["id"]])
+        self.assertEqual(ids("/actions?feedback_id=%d" % c), [on_case.json["id"]])
+        self.assertEqual(len(ids("/actions")), 3)
+        for bad in ("0", "x", "-3"):
+            r = srv.get(API + "/actions?feedback_id=" + bad)
+            self.assertEqual((r.status, r.error()["field"]), (400, "feedback_id"))
+            r = srv.get(API + "/problems?feedback_id=" + bad)
+            self.assertEqual((r.status, r.error()["field"]), (400, "feedback_id"))
+
     def test_problem_suggestions_from_clusters(self):
         srv = self.make_server()
         for i in range(4):

@@ -354,3 +354,30 @@ class WordSearchTest(ServerTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class CategoriesTest(ServerTestCase):
+    """GET /api/v1/categories: the taxonomy's tree without its rules, for case workers (the
+    inbox's category filter and bulk change), who may not read the taxonomy itself."""
+
+    def test_tree_without_rules_for_feedback_readers(self):
+        from kesu_server import UserSession
+        srv = self.server(extra_args=["--demo-if-empty", "3"])
+        agent = UserSession(srv, "agent", "kesu-demo")
+        r = agent.get("/api/v1/categories")
+        self.assertEqual(r.status, 200, r.describe())
+        top = r.json["categories"]
+        logistics = [c for c in top if c["name"] == "物流"][0]
+        self.assertIn({"name": "配送延迟"}, logistics["children"])
+        self.assertNotIn("rules", json.dumps(r.json))
+        quality = [c for c in top if c["name"] == "产品质量"][0]
+        fault = [c for c in quality["children"] if c["name"] == "功能故障"][0]
+        self.assertIn({"name": "无法开机"}, fault["children"])
+        self.assertEqual(agent.get("/api/v1/taxonomy").status, 403)
+        self.assertEqual(UserSession(srv, "auditor", "kesu-demo").get("/api/v1/categories").status, 403)
+        # a taxonomy put in force is what the tree shows at once
+        doc = srv.get("/api/v1/taxonomy").json
+        doc["categories"].append({"name": "新类目", "rules": [{"any": ["新词"]}]})
+        self.assertEqual(srv.request("PUT", "/api/v1/taxonomy", doc).status, 200)
+        names = [c["name"] for c in agent.get("/api/v1/categories").json["categories"]]
+        self.assertEqual(names[-1], "新类目")

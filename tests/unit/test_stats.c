@@ -284,6 +284,93 @@ static void rollups_follow_writes(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* Sums every key's count of one dimension on one day. */
+static int sum_all(void *arg, const struct store_stats_cell *c)
+{
+    *(int64_t *)arg += c->n;
+    return 0;
+}
+
+static int64_t rolled_total(struct store *s, const char *dim, int64_t day)
+{
+    int64_t n = 0;
+    struct kerr e;
+    assert_int_equal(store_stats_rollup(s, dim, day, day, sum_all, &n, &e), 0);
+    return n;
+}
+
+struct pair_cnt {
+    int64_t n;
+    const char *a, *b;
+};
+static int count_pair(void *arg, const struct store_stats_cell *c)
+{
+    struct pair_cnt *k = arg;
+    if (c->key2 && strcmp(c->key, k->a) == 0 && strcmp(c->key2, k->b) == 0)
+        k->n += c->n;
+    return 0;
+}
+
+/* A batch with hundreds of rollup rows: they are written many to a statement (stats.c), both
+ * new rows and rows that exist already; the counts equal a rebuild's. */
+static void rollups_many_rows(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/kesu-test-stats-XXXXXX";
+    struct store *s;
+    struct kerr e;
+    enum { N = 150 };
+    struct record r[N];
+    struct store_insert_result res[N];
+    int64_t t0;
+    kerr_clear(&e);
+    assert_non_null(mkdtemp(dir));
+    assert_int_equal(clock_set_zone("Asia/Shanghai"), 0);
+    assert_int_equal(store_open(dir, &s, &e), 0);
+    assert_int_equal(clock_parse("2026-10-05T00:30:00+08:00", 25, &t0), 0);
+    int64_t day = clock_local_day(t0, NULL);
+    for (int round = 0; round < 2; round++) {
+        for (int i = 0; i < N; i++) {
+            char text[32], product[32];
+            record_init(&r[i]);
+            r[i].channel = strdup(i % 3 ? "web" : "app");
+            snprintf(text, sizeof text, "text %d %d", round, i);
+            r[i].text = strdup(text);
+            /* round 0: products p0..p99 and p0..p49 again; round 1: the same keys again */
+            snprintf(product, sizeof product, "p%d", i % 100);
+            r[i].product = strdup(product);
+            r[i].received_at = t0 + (int64_t)(i % 20) * 3600 * 1000;
+            assert_int_equal(record_validate(&r[i], t0, &e), 0);
+        }
+        struct store_job job = {
+            .kind = STORE_JOB_INSERT, .actor = "test", .recs = r, .n = N, .results = res};
+        assert_int_equal(store_run(s, &job), 0);
+        for (int i = 0; i < N; i++)
+            record_release(&r[i]);
+    }
+    assert_int_equal(rolled(s, "all", "", day), 2 * N);
+    assert_int_equal(rolled_total(s, "product", day), 2 * N);
+    assert_int_equal(rolled_total(s, "channel|product", day), 2 * N);
+    assert_int_equal(rolled_total(s, "hour", day), 2 * N);
+    assert_int_equal(rolled(s, "product", "p7", day), 4);
+    assert_int_equal(rolled(s, "product", "p77", day), 2);
+    assert_int_equal(rolled(s, "hour", "00", day), 2 * ((N + 19) / 20));
+    /* p3: records 3 (app) and 103 (web) of each round */
+    struct pair_cnt pc = {0, "app", "p3"};
+    assert_int_equal(store_stats_rollup(s, "channel|product", day, day, count_pair, &pc, &e), 0);
+    assert_int_equal(pc.n, 2);
+    int64_t n = 0;
+    assert_int_equal(store_stats_rebuild(s, &n, &e), 0);
+    assert_int_equal(n, 2 * N);
+    assert_int_equal(rolled(s, "product", "p7", day), 4);
+    assert_int_equal(rolled(s, "product", "p77", day), 2);
+    assert_int_equal(rolled_total(s, "channel|product", day), 2 * N);
+    store_close(s);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 static int64_t at(const char *s)
 {
     int64_t ms;
@@ -347,6 +434,7 @@ int main(void)
         cmocka_unit_test(local_days),
         cmocka_unit_test(periods),
         cmocka_unit_test(rollups_follow_writes),
+        cmocka_unit_test(rollups_many_rows),
         cmocka_unit_test(cron_and_periods),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

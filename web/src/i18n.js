@@ -135,3 +135,8 @@ export function t(key, params) {
 }
 
 export { messages };
+
+// The operations pages' texts (alerts, CAPA, reports, the case page's casework panels).
+import opsMessages from './i18n-ops.js';
+for (const l of Object.keys(opsMessages))
+  for (const [k, v] of Object.entries(opsMessages[l])) messages[l][k] = { ...messages[l][k], ...v };

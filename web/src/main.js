@@ -7,6 +7,7 @@ import { router } from './router.js';
 import { setUnauthorizedHandler } from './api.js';
 import { auth } from './auth.js';
 import { locale } from './i18n.js';
+import './i18n-admin.js';
 
 document.documentElement.lang = locale.value;
 setUnauthorizedHandler(() => {

@@ -2,6 +2,7 @@
 // answers it with index.html (a reload or a shared link lands there).
 import { createRouter, createWebHistory } from 'vue-router';
 import { auth, restore, can } from './auth.js';
+import { adminRoutes } from './router-admin.js';
 
 const routes = [
   { path: '/login', name: 'login', component: () => import('./views/Login.vue'), meta: { public: true } },
@@ -10,6 +11,10 @@ const routes = [
   { path: '/cases/new', name: 'new', component: () => import('./views/NewCase.vue'), meta: { perm: 'feedback:create' } },
   { path: '/cases/:id(\\d+)', name: 'case', component: () => import('./views/CaseDetail.vue'), meta: { perm: 'feedback:read' } },
   { path: '/dashboard', name: 'dashboard', component: () => import('./views/Dashboard.vue'), meta: { perm: 'stats:read' } },
+  { path: '/alerts', name: 'alerts', component: () => import('./views/Alerts.vue'), meta: { perm: 'alerts:read' } },
+  { path: '/capa', name: 'capa', component: () => import('./views/Capa.vue'), meta: { perm: 'capa:read' } },
+  { path: '/reports', name: 'reports', component: () => import('./views/Reports.vue'), meta: { perm: 'reports:read' } },
+  ...adminRoutes,
   { path: '/:rest(.*)*', name: 'notfound', component: () => import('./views/NotFound.vue'), meta: { public: true } },
 ];
 

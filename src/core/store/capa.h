@@ -162,7 +162,8 @@ int store_surveys_json(struct store *s, int64_t feedback_id, struct strbuf *out,
 
 struct capa_list_filter {
     const char *status, *category, *product, *owner;
-    int64_t problem_id; /* 0 = any */
+    int64_t problem_id;  /* 0 = any */
+    int64_t feedback_id; /* 0 = any; else the case's own and its problems' */
     bool overdue;
     int limit;
 };

@@ -30,7 +30,7 @@ static const char action_cols[] =
     "a.recurrence_at,(a.recurrence_at IS NOT NULL) AS recurrence,"
     "(a.due_at IS NOT NULL AND a.due_at<?9 AND a.status IN ('open','in_progress')) AS overdue";
 
-/* Binds the list filter as ?1..?7 and now as ?9 (a statement without some of them ignores
+/* Binds the list filter as ?1..?8 and now as ?9 (a statement without some of them ignores
  * those bindings: SQLite answers SQLITE_RANGE and binds nothing). */
 static void bind_filter(sqlite3_stmt *st, const struct capa_list_filter *f, int64_t now)
 {
@@ -41,6 +41,7 @@ static void bind_filter(sqlite3_stmt *st, const struct capa_list_filter *f, int6
     capa_bind_int(st, 5, f->problem_id ? f->problem_id : CAPA_ABSENT);
     sqlite3_bind_int(st, 6, f->overdue);
     sqlite3_bind_int(st, 7, f->limit > 0 ? f->limit : 100);
+    capa_bind_int(st, 8, f->feedback_id ? f->feedback_id : CAPA_ABSENT);
     sqlite3_bind_int64(st, 9, now);
 }
 
@@ -60,6 +61,8 @@ int store_problems_json(struct store *s, const struct capa_list_filter *f, struc
             " FROM problems p WHERE (?1 IS NULL OR p.status=?1)"
             " AND (?2 IS NULL OR p.category=?2) AND (?3 IS NULL OR p.product=?3)"
             " AND (?4 IS NULL OR p.owner=?4) AND (?5 IS NULL OR p.id=?5)"
+            " AND (?8 IS NULL OR p.id IN (SELECT problem_id FROM problem_cases WHERE "
+            "feedback_id=?8))"
             " ORDER BY p.id DESC LIMIT ?7",
             err);
         if (st)
@@ -188,6 +191,8 @@ int store_actions_json(struct store *s, const struct capa_list_filter *f, int64_
                 " AND (?2 IS NULL OR a.category=?2) AND (?3 IS NULL OR a.product=?3)"
                 " AND (?4 IS NULL OR a.owner=?4) AND (?5 IS NULL OR a.problem_id=?5)"
                 " AND (NOT ?6 OR (a.due_at<?9 AND a.status IN ('open','in_progress')))"
+                " AND (?8 IS NULL OR a.feedback_id=?8 OR a.problem_id IN"
+                " (SELECT problem_id FROM problem_cases WHERE feedback_id=?8))"
                 " ORDER BY a.id DESC LIMIT ?7",
                 action_cols);
     jsonw_init(&w, out);

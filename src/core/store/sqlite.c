@@ -166,12 +166,25 @@ static const char *insert_sql(void)
     return insert_buf;
 }
 
+/* Before the first connection: no memory statistics (nothing reads them), which spares
+ * every allocation inside SQLite a global mutex, taken by all threads; and lookaside slots
+ * large enough for the cursors an insert opens on the feedback table and its indexes. */
+static pthread_once_t sqlite_once = PTHREAD_ONCE_INIT;
+
+static void sqlite_setup(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    sqlite3_config(SQLITE_CONFIG_LOOKASIDE, 2048, 256);
+}
+
 int conn_open(struct store *s, struct conn **out, enum conn_kind kind, struct kerr *err)
 {
     struct conn *c = xcalloc(1, sizeof(*c));
     c->s = s;
     struct strbuf sql = STRBUF_INIT;
     int rc;
+
+    pthread_once(&sqlite_once, sqlite_setup);
 
     if (sqlite3_open_v2(s->main_path, &c->db,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
@@ -225,6 +238,8 @@ void conn_close(struct conn *c)
         return;
     for (int i = 0; i < ST__COUNT; i++)
         sqlite3_finalize(c->stmt[i]);
+    for (int i = 0; i < 2; i++)
+        sqlite3_finalize(c->ru_upsert[i]);
     sqlite3_close_v2(c->db);
     free(c);
 }

@@ -66,6 +66,8 @@ struct conn {
     /* ST_INSERT parameters now bound to a value (not NULL): a record leaves most of its
      * fields absent, and binding NULL again over NULL costs more than the test */
     unsigned char insert_bound[128];
+    /* rollup upserts (stats.c): one row, and RU_ROWS rows in one statement */
+    sqlite3_stmt *ru_upsert[2];
 };
 
 #define STORE_POOL_MAX 32

@@ -188,22 +188,27 @@ static void add_view(struct rollup *ru, const struct rview *rv, int sign)
     int hour;
     int64_t day = clock_local_day(rv->received_at, &hour);
     int64_t neg = rv->neg ? sign : 0, dup = rv->dup ? sign : 0;
-    char hk[4];
-    struct strbuf sb = STRBUF_INIT;
+    char hk[3] = {(char)('0' + hour / 10), (char)('0' + hour % 10), '\0'};
+    char small[512];
+    size_t len[NDIMS];
 
     add(ru, DIM_ALL, day, "", sign, neg, dup);
-    snprintf(hk, sizeof hk, "%02d", hour);
     add(ru, DIM_HOUR, day, hk, sign, neg, dup);
-    for (int i = 0; i < NDIMS; i++)
+    for (int i = 0; i < NDIMS; i++) {
         add(ru, i, day, rv->v[i], sign, neg, dup);
-    for (int p = 0; p < NPAIRS; p++) {
-        strbuf_reset(&sb);
-        strbuf_addstr(&sb, rv->v[pair_idx[p][0]]);
-        strbuf_addch(&sb, '\x1f');
-        strbuf_addstr(&sb, rv->v[pair_idx[p][1]]);
-        add(ru, NDIMS + p, day, sb.buf, sign, neg, dup);
+        len[i] = strlen(rv->v[i]);
     }
-    strbuf_release(&sb);
+    /* pair keys "a<US>b", on the stack unless the values are unusually long */
+    for (int p = 0; p < NPAIRS; p++) {
+        size_t la = len[pair_idx[p][0]], lb = len[pair_idx[p][1]];
+        char *k = la + lb + 2 <= sizeof small ? small : xmalloc(la + lb + 2);
+        memcpy(k, rv->v[pair_idx[p][0]], la);
+        k[la] = '\x1f';
+        memcpy(k + la + 1, rv->v[pair_idx[p][1]], lb + 1);
+        add(ru, NDIMS + p, day, k, sign, neg, dup);
+        if (k != small)
+            free(k);
+    }
 }
 
 static const char *nz(const char *s)
@@ -230,34 +235,71 @@ bool rollup_field(const char *name)
            strcmp(name, "received_at") == 0;
 }
 
-#define UPSERT_SQL                                                                                 \
-    "INSERT INTO stats_daily(dim,day,key,n,neg,dup) VALUES(?,?,?,?,?,?) "                          \
-    "ON CONFLICT(dim,day,key) DO UPDATE SET n=n+excluded.n,neg=neg+excluded.neg,"                  \
-    "dup=dup+excluded.dup"
+/* Rows per multi-row upsert: one statement's fixed costs (cursors, halt) shared by many rows. */
+#define RU_ROWS 32
 
+/* The upsert of one row (rows = 1) or of RU_ROWS rows, prepared once per connection. */
+static sqlite3_stmt *upsert_stmt(struct conn *c, int rows)
+{
+    sqlite3_stmt **st = &c->ru_upsert[rows > 1];
+    if (!*st) {
+        struct strbuf sql = STRBUF_INIT;
+        strbuf_addstr(&sql, "INSERT INTO stats_daily(dim,day,key,n,neg,dup) VALUES");
+        for (int i = 0; i < rows; i++)
+            strbuf_addstr(&sql, i ? ",(?,?,?,?,?,?)" : "(?,?,?,?,?,?)");
+        strbuf_addstr(&sql, " ON CONFLICT(dim,day,key) DO UPDATE SET n=n+excluded.n,"
+                            "neg=neg+excluded.neg,dup=dup+excluded.dup");
+        if (sqlite3_prepare_v3(c->db, sql.buf, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) !=
+            SQLITE_OK) {
+            sqlite3_finalize(*st);
+            *st = NULL;
+        }
+        strbuf_release(&sql);
+    }
+    return *st;
+}
+
+static void bind_entry(sqlite3_stmt *st, int row, const struct rentry *e)
+{
+    int p = row * 6;
+    sqlite3_bind_text(st, p + 1, dim_name(e->dim), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, p + 2, e->day);
+    sqlite3_bind_text(st, p + 3, e->key, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, p + 4, e->n);
+    sqlite3_bind_int64(st, p + 5, e->neg);
+    sqlite3_bind_int64(st, p + 6, e->dup);
+}
+
+/* Writes the entries (each (dim, day, key) once, so no two rows of one statement collide). */
 int rollup_flush(struct conn *c, struct rollup *ru, struct kerr *err)
 {
-    sqlite3_stmt *st = NULL;
-    int rc = 0;
+    sqlite3_stmt *one, *many;
+    const struct rentry *pend[RU_ROWS];
+    int npend = 0, rc = 0;
     if (!ru || ru->used == 0)
         return 0;
-    if (sqlite3_prepare_v2(c->db, UPSERT_SQL, -1, &st, NULL) != SQLITE_OK)
+    if (!(one = upsert_stmt(c, 1)) || !(many = upsert_stmt(c, RU_ROWS)))
         return db_error(c->db, err, "prepare rollup");
     for (size_t i = 0; i < ru->cap && rc == 0; i++) {
         const struct rentry *e = &ru->e[i];
         if (!e->key || (e->n == 0 && e->neg == 0 && e->dup == 0))
             continue;
-        sqlite3_bind_text(st, 1, dim_name(e->dim), -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, e->day);
-        sqlite3_bind_text(st, 3, e->key, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 4, e->n);
-        sqlite3_bind_int64(st, 5, e->neg);
-        sqlite3_bind_int64(st, 6, e->dup);
-        if (sqlite3_step(st) != SQLITE_DONE)
+        pend[npend++] = e;
+        if (npend < RU_ROWS)
+            continue;
+        for (int k = 0; k < RU_ROWS; k++)
+            bind_entry(many, k, pend[k]);
+        if (sqlite3_step(many) != SQLITE_DONE)
             rc = db_error(c->db, err, "update rollup");
-        sqlite3_reset(st);
+        sqlite3_reset(many);
+        npend = 0;
     }
-    sqlite3_finalize(st);
+    for (int k = 0; k < npend && rc == 0; k++) {
+        bind_entry(one, 0, pend[k]);
+        if (sqlite3_step(one) != SQLITE_DONE)
+            rc = db_error(c->db, err, "update rollup");
+        sqlite3_reset(one);
+    }
     rollup_reset(ru);
     return rc;
 }

@@ -80,3 +80,11 @@ export function apiParams(f, { limit = 50, cursor = '', total = false, offset = 
 export function activeCount(f) {
   return Object.keys(filtersToQuery(f)).filter((k) => k !== 'q').length;
 }
+
+/* The query of GET /api/v1/feedback/export for the same filters (every matching record). */
+export function exportParams(f, format = 'csv', offset = '+08:00') {
+  const p = apiParams(f, { offset });
+  p.delete('limit');
+  p.set('format', format === 'xlsx' ? 'xlsx' : 'csv');
+  return p;
+}
