@@ -1,6 +1,6 @@
--- 0015: case rollups. The handling, SLA and staff figures read these instead of scanning the
+-- 0016: case rollups. The handling, SLA and staff figures read these instead of scanning the
 -- records; the writer keeps them in the same transaction as every change of a case (see
--- store/stats.c "case rollups").
+-- store/case_stats.c).
 
 -- What each record counts now in stats_cases, so that a change can take exactly that away
 -- before it adds what the record counts after it. day: local day received; assignee and team
