@@ -19,17 +19,20 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: kesu stats volume [--by DIM] [--bucket day|week|month] [PERIOD] [--json]\n"
-            "       kesu stats pareto [--by DIM] [PERIOD] [--json]\n"
-            "       kesu stats crosstab --rows DIM --cols DIM [PERIOD] [--json]\n"
-            "       kesu stats satisfaction|sla|handling|heatmap|staff [PERIOD] [--json]\n"
-            "       kesu stats rebuild\n\n"
-            "PERIOD: --from TIME --to TIME (RFC 3339 or YYYY-MM-DD; a date `to` includes that\n"
-            "day; default the last 30 days). DIM: channel, category_l1, category_l2,\n"
-            "category_l3, product, store, region, severity, customer_segment, sentiment, team,\n"
-            "assignee. Definitions: docs/metrics.md. `rebuild` recomputes the daily rollups\n"
-            "from the records (after an upgrade, or to check them).\n");
+    fprintf(
+        out,
+        "usage: kesu stats volume [--by DIM] [--bucket day|week|month] [PERIOD] [--json]\n"
+        "       kesu stats pareto [--by DIM] [PERIOD] [--json]\n"
+        "       kesu stats crosstab --rows DIM --cols DIM [PERIOD] [--json]\n"
+        "       kesu stats satisfaction|sla|handling|heatmap|staff [PERIOD] [--exact] [--json]\n"
+        "       kesu stats rebuild\n\n"
+        "PERIOD: --from TIME --to TIME (RFC 3339 or YYYY-MM-DD; a date `to` includes that\n"
+        "day; default the last 30 days). DIM: channel, category_l1, category_l2,\n"
+        "category_l3, product, store, region, severity, customer_segment, sentiment, team,\n"
+        "assignee. Definitions: docs/metrics.md. sla, handling and staff read the case\n"
+        "rollups for whole days; --exact scans the records instead (exact median and p90).\n"
+        "`rebuild` recomputes the daily and case rollups from the records (after an\n"
+        "upgrade, or to check them).\n");
 }
 
 static const cJSON *get(const cJSON *o, const char *k)
@@ -199,12 +202,17 @@ static int rebuild(struct cli *cli)
 
 int cmd_stats(struct cli *cli, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"by", required_argument, NULL, 'b'},    {"bucket", required_argument, NULL, 'k'},
-        {"rows", required_argument, NULL, 'r'},  {"cols", required_argument, NULL, 'c'},
-        {"from", required_argument, NULL, 'f'},  {"to", required_argument, NULL, 't'},
-        {"limit", required_argument, NULL, 'l'}, {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {{"by", required_argument, NULL, 'b'},
+                                             {"bucket", required_argument, NULL, 'k'},
+                                             {"rows", required_argument, NULL, 'r'},
+                                             {"cols", required_argument, NULL, 'c'},
+                                             {"from", required_argument, NULL, 'f'},
+                                             {"to", required_argument, NULL, 't'},
+                                             {"limit", required_argument, NULL, 'l'},
+                                             {"json", no_argument, NULL, 'j'},
+                                             {"exact", no_argument, NULL, 'x'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
     static const struct {
         const char *name;
         int (*fn)(struct store *, const struct stats_query *, struct strbuf *, struct kerr *);
@@ -260,6 +268,9 @@ int cmd_stats(struct cli *cli, int argc, char **argv)
             break;
         case 'j':
             json = true;
+            break;
+        case 'x':
+            q.exact = true;
             break;
         case 'h':
             usage(stdout);

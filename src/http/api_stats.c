@@ -32,11 +32,16 @@ static int run(struct req *r, stats_fn fn, struct stats_query *q)
     struct strbuf sb = STRBUF_INIT;
     struct kerr e;
     int rc;
-    const char *lim = req_query(r, "limit");
+    const char *lim = req_query(r, "limit"), *ex;
 
     kerr_clear(&e);
     if (stats_period(req_query(r, "from"), req_query(r, "to"), clock_now_ms(), q, &e) < 0)
         return reply_kerr(r, KERR_INVALID, &e);
+    if ((ex = req_query(r, "exact"))) {
+        if (strcmp(ex, "true") && strcmp(ex, "false") && strcmp(ex, "1") && strcmp(ex, "0"))
+            return reply_error(r, 400, "invalid_field", "exact", "exact is true or false");
+        q->exact = strcmp(ex, "true") == 0 || strcmp(ex, "1") == 0;
+    }
     if (lim) {
         char *end;
         long v = strtol(lim, &end, 10);

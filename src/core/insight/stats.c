@@ -731,6 +731,15 @@ int stats_satisfaction_json(struct store *s, const struct stats_query *q, struct
 
 /* ---- cases: SLA, handling, staff ---------------------------------------------------------- */
 
+/*
+ * Both paths fill the same counters, indexed by case metric (STATS_CM_*,
+ * store/db.h): the rollups (stats_cases) when they can answer the query,
+ * else a scan of the records through store_case_view_of, the one definition
+ * of what a case counts.
+ */
+#define CM(flag) (__builtin_ctz(flag) + 1)
+#define HOUR_MS  3600000.0
+
 struct dvec {
     double *v;
     size_t n, cap;
@@ -746,56 +755,100 @@ static void dvec_push(struct dvec *d, double x)
 }
 
 struct handling {
-    int64_t records, closed, fcr, reopened, ever_closed, originals, repeated, with_sentiment,
-        negative, duplicates, sla_cases, sla_breached, sla_bits[3];
-    struct dvec ack, resolve;
+    int64_t m[STATS_CM_COUNT], ms[STATS_CM_COUNT];
+    struct dvec ack, resolve; /* the scan: every value, in hours */
+    bool hist;                /* the rollups: histograms */
+    int64_t ack_hn[STATS_HIST_BUCKETS], ack_hs[STATS_HIST_BUCKETS];
+    int64_t res_hn[STATS_HIST_BUCKETS], res_hs[STATS_HIST_BUCKETS];
 };
 
-static bool is_closed(const struct store_case *k)
+/* Adds what view v counts to m and ms. */
+static void counters_add(int64_t *m, int64_t *ms, const struct store_case_view *v)
 {
-    return k->closed_at > 0 && k->status &&
-           (strcmp(k->status, "closed") == 0 || strcmp(k->status, "closed_unaccepted") == 0);
+    m[STATS_CM_RECORDS]++;
+    for (int b = 0; b < STATS_CF_COUNT; b++)
+        m[b + 1] += (v->flags >> b) & 1;
+    if (v->ack >= 0) {
+        m[STATS_CM_ACK]++;
+        ms[STATS_CM_ACK] += v->ack;
+    }
+    if (v->res >= 0) {
+        m[STATS_CM_RESOLVE]++;
+        ms[STATS_CM_RESOLVE] += v->res;
+    }
+    if (v->hand >= 0) {
+        m[STATS_CM_HANDLING]++;
+        ms[STATS_CM_HANDLING] += v->hand;
+    }
 }
 
-static void handling_add(struct handling *h, const struct store_case *k)
+static void handling_add(struct handling *h, const struct store_case_view *v)
 {
-    h->records++;
-    if (is_closed(k)) {
-        h->closed++;
-        if (k->reopened_at == 0 && k->transfers == 0)
-            h->fcr++;
-    }
-    if (k->closed_at > 0 || k->reopened_at > 0) {
-        h->ever_closed++;
-        h->reopened += k->reopened_at > 0;
-    }
-    if (k->duplicate_of > 0) {
-        h->duplicates++;
-    } else {
-        h->originals++;
-        h->repeated += k->repeat_count > 0;
-    }
-    if (k->sentiment) {
-        h->with_sentiment++;
-        h->negative += strcmp(k->sentiment, "negative") == 0;
-    }
-    if (k->sla >= 0) {
-        h->sla_cases++;
-        h->sla_breached += k->sla != 0;
-        for (int b = 0; b < 3; b++)
-            h->sla_bits[b] += (k->sla >> b) & 1;
-    }
-    if (k->acknowledged_at > 0 && k->acknowledged_at >= k->received_at)
-        dvec_push(&h->ack, (double)(k->acknowledged_at - k->received_at) / 3600000.0);
-    int64_t done = k->resolved_at > 0 ? k->resolved_at : k->closed_at;
-    if (done > 0 && done >= k->received_at)
-        dvec_push(&h->resolve, (double)(done - k->received_at) / 3600000.0);
+    counters_add(h->m, h->ms, v);
+    if (v->ack >= 0)
+        dvec_push(&h->ack, (double)v->ack / HOUR_MS);
+    if (v->res >= 0)
+        dvec_push(&h->resolve, (double)v->res / HOUR_MS);
 }
 
-static void dist_json(struct jsonw *w, const char *key, struct dvec *d)
+static int handling_rollup_cb(void *arg, const char *key, int metric, int64_t n, int64_t sum)
+{
+    struct handling *h = arg;
+    (void)key;
+    if (metric >= 0 && metric < STATS_CM_COUNT) {
+        h->m[metric] += n;
+        h->ms[metric] += sum;
+    } else if (metric >= STATS_CM_ACK_HIST && metric < STATS_CM_ACK_HIST + STATS_HIST_BUCKETS) {
+        h->ack_hn[metric - STATS_CM_ACK_HIST] += n;
+        h->ack_hs[metric - STATS_CM_ACK_HIST] += sum;
+    } else if (metric >= STATS_CM_RESOLVE_HIST &&
+               metric < STATS_CM_RESOLVE_HIST + STATS_HIST_BUCKETS) {
+        h->res_hn[metric - STATS_CM_RESOLVE_HIST] += n;
+        h->res_hs[metric - STATS_CM_RESOLVE_HIST] += sum;
+    }
+    return 0;
+}
+
+static double hist_value(const int64_t *hn, const int64_t *hs, int nb, int64_t rank)
+{
+    int64_t cum = 0;
+    for (int b = 0; b < nb; b++) {
+        cum += hn[b];
+        if (cum >= rank && hn[b] > 0)
+            return (double)hs[b] / (double)hn[b] / HOUR_MS;
+    }
+    return NAN;
+}
+
+void metric_hist_dist(const int64_t *hn, const int64_t *hs, int nb, int64_t n, int64_t sum,
+                      struct metric_dist *out)
+{
+    out->n = n;
+    if (n <= 0) {
+        out->mean = out->median = out->p90 = NAN;
+        return;
+    }
+    out->mean = (double)sum / (double)n / HOUR_MS;
+    out->median = n % 2 ? hist_value(hn, hs, nb, n / 2 + 1)
+                        : (hist_value(hn, hs, nb, n / 2) + hist_value(hn, hs, nb, n / 2 + 1)) / 2;
+    int64_t rank = (int64_t)ceil(0.9 * (double)n);
+    out->p90 = hist_value(hn, hs, nb, rank ? rank : 1);
+}
+
+static void dist_json(struct jsonw *w, const char *key, const struct handling *h, int metric)
 {
     struct metric_dist m;
-    metric_dist(d->v, d->n, &m);
+    bool ack = metric == STATS_CM_ACK;
+    if (h->hist) {
+        metric_hist_dist(ack ? h->ack_hn : h->res_hn, ack ? h->ack_hs : h->res_hs,
+                         STATS_HIST_BUCKETS, h->m[metric], h->ms[metric], &m);
+    } else {
+        const struct dvec *d = ack ? &h->ack : &h->resolve;
+        metric_dist(d->v, d->n, &m);
+        /* the mean from the sum of ms, as the rollups keep it */
+        if (m.n > 0)
+            m.mean = (double)h->ms[metric] / (double)h->m[metric] / HOUR_MS;
+    }
     jsonw_key(w, key);
     jsonw_obj(w);
     jsonw_kint(w, "n", m.n);
@@ -805,52 +858,67 @@ static void dist_json(struct jsonw *w, const char *key, struct dvec *d)
     jsonw_end(w);
 }
 
-static void sla_write(const struct handling *hp, const struct stats_query *q, struct strbuf *out)
+static void sla_write(const struct handling *h, const struct stats_query *q, const char *source,
+                      struct strbuf *out)
 {
-    const struct handling h = *hp;
+    const int64_t *m = h->m;
+    int64_t cases = m[CM(STATS_CF_SLA)], breached = m[CM(STATS_CF_SLA_BREACHED)];
     struct jsonw w;
     char label[16];
     jsonw_init(&w, out);
     jsonw_obj(&w);
     jsonw_kstr(&w, "from", clock_day_str(q->day0, label));
     jsonw_kstr(&w, "to", clock_day_str(q->day1, label));
-    jsonw_kdouble(&w, "compliance", metric_share(h.sla_cases - h.sla_breached, h.sla_cases));
-    jsonw_kint(&w, "breached", h.sla_breached);
-    jsonw_kint(&w, "cases", h.sla_cases);
+    jsonw_kstr(&w, "source", source);
+    jsonw_kdouble(&w, "compliance", metric_share(cases - breached, cases));
+    jsonw_kint(&w, "breached", breached);
+    jsonw_kint(&w, "cases", cases);
     jsonw_key(&w, "breached_by_target");
     jsonw_obj(&w);
-    jsonw_kint(&w, "acknowledgement", h.sla_bits[0]);
-    jsonw_kint(&w, "response", h.sla_bits[1]);
-    jsonw_kint(&w, "resolution", h.sla_bits[2]);
+    jsonw_kint(&w, "acknowledgement", m[CM(STATS_CF_SLA_ACK)]);
+    jsonw_kint(&w, "response", m[CM(STATS_CF_SLA_RESPONSE)]);
+    jsonw_kint(&w, "resolution", m[CM(STATS_CF_SLA_RESOLUTION)]);
+    jsonw_end(&w);
+    jsonw_key(&w, "met_by_target");
+    jsonw_obj(&w);
+    jsonw_kint(&w, "acknowledgement", cases - m[CM(STATS_CF_SLA_ACK)]);
+    jsonw_kint(&w, "response", cases - m[CM(STATS_CF_SLA_RESPONSE)]);
+    jsonw_kint(&w, "resolution", cases - m[CM(STATS_CF_SLA_RESOLUTION)]);
     jsonw_end(&w);
     jsonw_end(&w);
 }
 
-static void handling_write(struct handling *hp, const struct stats_query *q, int64_t orders,
-                           int64_t odays, struct strbuf *out)
+static void handling_write(const struct handling *h, const struct stats_query *q,
+                           const char *source, int64_t orders, int64_t odays, struct strbuf *out)
 {
-    struct handling h = *hp;
+    const int64_t *m = h->m;
+    int64_t records = m[STATS_CM_RECORDS], closed = m[CM(STATS_CF_CLOSED)];
+    int64_t sla = m[CM(STATS_CF_SLA)];
     struct jsonw w;
     char label[16];
     jsonw_init(&w, out);
     jsonw_obj(&w);
     jsonw_kstr(&w, "from", clock_day_str(q->day0, label));
     jsonw_kstr(&w, "to", clock_day_str(q->day1, label));
-    jsonw_kint(&w, "records", h.records);
-    jsonw_kint(&w, "closed", h.closed);
-    jsonw_kdouble(&w, "fcr", metric_share(h.fcr, h.closed));
-    dist_json(&w, "ack_hours", &h.ack);
-    dist_json(&w, "resolve_hours", &h.resolve);
-    jsonw_kdouble(&w, "reopen_rate", metric_share(h.reopened, h.ever_closed));
-    jsonw_kdouble(&w, "repeat_rate", metric_share(h.repeated, h.originals));
-    jsonw_kdouble(&w, "negative_share", metric_share(h.negative, h.with_sentiment));
-    jsonw_kdouble(&w, "duplicate_share", metric_share(h.duplicates, h.records));
-    jsonw_kdouble(&w, "sla_compliance", metric_share(h.sla_cases - h.sla_breached, h.sla_cases));
+    jsonw_kstr(&w, "source", source);
+    jsonw_kint(&w, "records", records);
+    jsonw_kint(&w, "closed", closed);
+    jsonw_kdouble(&w, "fcr", metric_share(m[CM(STATS_CF_FCR)], closed));
+    dist_json(&w, "ack_hours", h, STATS_CM_ACK);
+    dist_json(&w, "resolve_hours", h, STATS_CM_RESOLVE);
+    jsonw_kdouble(&w, "reopen_rate",
+                  metric_share(m[CM(STATS_CF_REOPENED)], m[CM(STATS_CF_EVER_CLOSED)]));
+    jsonw_kdouble(&w, "repeat_rate",
+                  metric_share(m[CM(STATS_CF_REPEATED)], m[CM(STATS_CF_ORIGINAL)]));
+    jsonw_kdouble(&w, "negative_share",
+                  metric_share(m[CM(STATS_CF_NEGATIVE)], m[CM(STATS_CF_SENTIMENT)]));
+    jsonw_kdouble(&w, "duplicate_share", metric_share(m[CM(STATS_CF_DUPLICATE)], records));
+    jsonw_kdouble(&w, "sla_compliance", metric_share(sla - m[CM(STATS_CF_SLA_BREACHED)], sla));
     if (odays > 0) {
         jsonw_kint(&w, "orders", orders);
         jsonw_kint(&w, "order_days", odays);
         jsonw_kdouble(&w, "per_10k_orders",
-                      orders > 0 ? 10000.0 * (double)h.records / (double)orders : NAN);
+                      orders > 0 ? 10000.0 * (double)records / (double)orders : NAN);
     } else {
         jsonw_key(&w, "orders");
         jsonw_null(&w);
@@ -863,10 +931,10 @@ static void handling_write(struct handling *hp, const struct stats_query *q, int
 /* ---- staff --------------------------------------------------------------------------- */
 
 struct staff_row {
-    char *name, *team;
-    int64_t cases, closed, reopened, ever_closed, sla_cases, sla_breached, surveyed, satisfied;
-    double handling_sum;
-    int64_t handling_n;
+    char *name;
+    const char *team; /* the team with most of the agent's cases (then by name) */
+    int64_t m[STATS_CM_COUNT], ms[STATS_CM_COUNT];
+    int64_t team_n;
     double score;
 };
 
@@ -891,52 +959,107 @@ static struct staff_row *staff_row(struct keymap *m, struct staff_row **rows, si
     return &(*rows)[i];
 }
 
-static void staff_add(struct staff_row *r, const struct store_case *k)
+/* n of the agent's cases are in team: keep the team with most */
+static void staff_team(struct staff *st, const char *user, const char *team, int64_t n)
 {
-    r->cases++;
-    if (is_closed(k)) {
-        r->closed++;
-        int64_t from = k->assigned_at > 0 ? k->assigned_at : k->received_at;
-        if (k->closed_at >= from) {
-            r->handling_sum += (double)(k->closed_at - from) / 3600000.0;
-            r->handling_n++;
-        }
-    }
-    if (k->closed_at > 0 || k->reopened_at > 0) {
-        r->ever_closed++;
-        r->reopened += k->reopened_at > 0;
-    }
-    if (k->sla >= 0) {
-        r->sla_cases++;
-        r->sla_breached += k->sla != 0;
-    }
-    if (!isnan(k->csat)) {
-        r->surveyed++;
-        r->satisfied += k->csat >= 4;
+    struct staff_row *u = staff_row(&st->users, &st->u, &st->ucap, user);
+    struct staff_row *t = staff_row(&st->teams, &st->t, &st->tcap, team);
+    /* u->team points at the team row's name, which lives as long as st */
+    if (n > u->team_n || (n == u->team_n && u->team && strcmp(t->name, u->team) < 0)) {
+        u->team = t->name;
+        u->team_n = n;
     }
 }
 
-static int staff_cb(void *arg, const struct store_case *k)
+struct staff_pair {
+    struct keymap keys; /* "user<US>team" */
+    int64_t *n;
+    size_t cap;
+};
+
+static void pair_add(struct staff_pair *p, const char *key, int64_t n)
 {
-    struct staff *st = arg;
-    if (!k->assignee)
+    size_t i = keymap_get(&p->keys, key);
+    grow_to(&p->n, &p->cap, i + 1);
+    p->n[i] += n;
+}
+
+static void pairs_apply(struct staff *st, struct staff_pair *p)
+{
+    for (size_t i = 0; i < p->keys.n; i++) {
+        char *k = p->keys.keys[i], *us = strchr(k, '\x1f');
+        if (!us || p->n[i] <= 0)
+            continue;
+        *us = 0;
+        staff_team(st, k, us + 1, p->n[i]);
+        *us = '\x1f';
+    }
+    keymap_free(&p->keys);
+    free(p->n);
+}
+
+static void staff_add(struct staff *st, struct staff_pair *p, const struct store_case_view *v)
+{
+    struct staff_row *u;
+    if (!v->assignee)
+        return;
+    u = staff_row(&st->users, &st->u, &st->ucap, v->assignee);
+    counters_add(u->m, u->ms, v);
+    if (v->team) {
+        struct strbuf k = STRBUF_INIT;
+        counters_add(staff_row(&st->teams, &st->t, &st->tcap, v->team)->m,
+                     staff_row(&st->teams, &st->t, &st->tcap, v->team)->ms, v);
+        strbuf_addf(&k, "%s\x1f%s", v->assignee, v->team);
+        pair_add(p, k.buf, 1);
+        strbuf_release(&k);
+    }
+}
+
+struct staff_read {
+    struct staff *st;
+    struct staff_pair *p;
+    bool teams;
+};
+
+static int staff_rollup_cb(void *arg, const char *key, int metric, int64_t n, int64_t sum)
+{
+    struct staff_read *r = arg;
+    struct staff_row *row;
+    if (metric < 0 || metric >= STATS_CM_COUNT)
         return 0;
-    struct staff_row *u = staff_row(&st->users, &st->u, &st->ucap, k->assignee);
-    staff_add(u, k);
-    if (k->team && !u->team)
-        u->team = xstrdup(k->team);
-    if (k->team)
-        staff_add(staff_row(&st->teams, &st->t, &st->tcap, k->team), k);
+    if (!r->st) {
+        if (metric == STATS_CM_RECORDS)
+            pair_add(r->p, key, n);
+        return 0;
+    }
+    row = r->teams ? staff_row(&r->st->teams, &r->st->t, &r->st->tcap, key)
+                   : staff_row(&r->st->users, &r->st->u, &r->st->ucap, key);
+    row->m[metric] += n;
+    row->ms[metric] += sum;
     return 0;
+}
+
+static double row_sla(const struct staff_row *r)
+{
+    int64_t cases = r->m[CM(STATS_CF_SLA)];
+    return metric_share(cases - r->m[CM(STATS_CF_SLA_BREACHED)], cases);
+}
+
+static double row_csat(const struct staff_row *r)
+{
+    return metric_share(r->m[CM(STATS_CF_SATISFIED)], r->m[CM(STATS_CF_SURVEYED)]);
+}
+
+static double row_reopen(const struct staff_row *r)
+{
+    return metric_share(r->m[CM(STATS_CF_REOPENED)], r->m[CM(STATS_CF_EVER_CLOSED)]);
 }
 
 /* Ranking score: the mean of SLA compliance, CSAT share and 1 - reopen rate, over those
  * defined; rows without any rank last. */
 static void score(struct staff_row *r)
 {
-    double parts[3] = {metric_share(r->sla_cases - r->sla_breached, r->sla_cases),
-                       metric_share(r->satisfied, r->surveyed),
-                       1 - metric_share(r->reopened, r->ever_closed)};
+    double parts[3] = {row_sla(r), row_csat(r), 1 - row_reopen(r)};
     double sum = 0;
     int n = 0;
     for (int i = 0; i < 3; i++)
@@ -952,8 +1075,8 @@ static int cmp_staff(const void *a, const void *b)
     const struct staff_row *x = a, *y = b;
     if (x->score != y->score)
         return x->score > y->score ? -1 : 1;
-    if (x->cases != y->cases)
-        return x->cases > y->cases ? -1 : 1;
+    if (x->m[0] != y->m[0])
+        return x->m[0] > y->m[0] ? -1 : 1;
     return strcmp(x->name, y->name);
 }
 
@@ -969,6 +1092,7 @@ static void staff_rows_json(struct jsonw *w, const char *key, struct staff_row *
     jsonw_arr(w);
     for (size_t i = 0; i < n; i++) {
         struct staff_row *r = &rows[i];
+        int64_t hn = r->m[STATS_CM_HANDLING];
         if (only && strcmp(r->name, only) != 0)
             continue;
         jsonw_obj(w);
@@ -976,50 +1100,58 @@ static void staff_rows_json(struct jsonw *w, const char *key, struct staff_row *
         if (r->team)
             jsonw_kstr(w, "team", r->team);
         jsonw_kint(w, "rank", (int64_t)i + 1);
-        jsonw_kint(w, "cases", r->cases);
-        jsonw_kint(w, "closed", r->closed);
+        jsonw_kint(w, "cases", r->m[STATS_CM_RECORDS]);
+        jsonw_kint(w, "closed", r->m[CM(STATS_CF_CLOSED)]);
         jsonw_kdouble(w, "handling_hours",
-                      r->handling_n ? r->handling_sum / (double)r->handling_n : NAN);
-        jsonw_kdouble(w, "sla_compliance",
-                      metric_share(r->sla_cases - r->sla_breached, r->sla_cases));
-        jsonw_kdouble(w, "csat", metric_share(r->satisfied, r->surveyed));
-        jsonw_kdouble(w, "reopen_rate", metric_share(r->reopened, r->ever_closed));
+                      hn ? (double)r->ms[STATS_CM_HANDLING] / (double)hn / HOUR_MS : NAN);
+        jsonw_kdouble(w, "sla_compliance", row_sla(r));
+        jsonw_kdouble(w, "csat", row_csat(r));
+        jsonw_kdouble(w, "reopen_rate", row_reopen(r));
         jsonw_kdouble(w, "score", r->score >= 0 ? r->score : NAN);
         jsonw_end(w);
     }
     jsonw_end(w);
 }
 
-static void staff_write(struct staff *st, const struct stats_query *q, struct strbuf *out)
+static void staff_write(struct staff *st, const struct stats_query *q, const char *source,
+                        struct strbuf *out)
 {
     struct jsonw w;
     char label[16];
+    /* teams are sorted last: agents' team pointers are names owned by the team rows */
+    size_t nt = st->teams.n;
+    struct staff_row *teams = xcalloc(nt + 1, sizeof(*teams));
+    if (nt)
+        memcpy(teams, st->t, nt * sizeof(*teams));
     jsonw_init(&w, out);
     jsonw_obj(&w);
     jsonw_kstr(&w, "from", clock_day_str(q->day0, label));
     jsonw_kstr(&w, "to", clock_day_str(q->day1, label));
+    jsonw_kstr(&w, "source", source);
     jsonw_kbool(&w, "all", q->only_user == NULL);
     staff_rows_json(&w, "agents", st->u, st->users.n, q->only_user);
     jsonw_key(&w, "teams");
     if (!q->only_user) {
-        staff_rows_json(&w, NULL, st->t, st->teams.n, NULL);
+        /* rows with no case of an assigned agent are not teams of the board */
+        size_t k = 0;
+        for (size_t i = 0; i < nt; i++)
+            if (teams[i].m[STATS_CM_RECORDS] > 0)
+                teams[k++] = teams[i];
+        staff_rows_json(&w, NULL, teams, k, NULL);
     } else {
         jsonw_arr(&w);
         jsonw_end(&w);
     }
     jsonw_end(&w);
+    free(teams);
 }
 
 static void staff_release(struct staff *st)
 {
-    for (size_t i = 0; i < st->users.n; i++) {
+    for (size_t i = 0; i < st->users.n; i++)
         free(st->u[i].name);
-        free(st->u[i].team);
-    }
-    for (size_t i = 0; i < st->teams.n; i++) {
+    for (size_t i = 0; i < st->teams.n; i++)
         free(st->t[i].name);
-        free(st->t[i].team);
-    }
     free(st->u);
     free(st->t);
     keymap_free(&st->users);
@@ -1031,18 +1163,24 @@ static void staff_release(struct staff *st)
 struct stats_cases {
     struct handling h;
     struct staff st;
+    struct staff_pair pairs;
+    const char *source;
 };
 
 struct stats_cases *stats_cases_new(void)
 {
-    return xcalloc(1, sizeof(struct stats_cases));
+    struct stats_cases *c = xcalloc(1, sizeof(struct stats_cases));
+    c->source = "scan";
+    return c;
 }
 
 int stats_cases_add(void *arg, const struct store_case *k)
 {
     struct stats_cases *c = arg;
-    handling_add(&c->h, k);
-    staff_cb(&c->st, k);
+    struct store_case_view v;
+    store_case_view_of(k, &v);
+    handling_add(&c->h, &v);
+    staff_add(&c->st, &c->pairs, &v);
     return 0;
 }
 
@@ -1053,6 +1191,8 @@ void stats_cases_free(struct stats_cases *c)
     free(c->h.ack.v);
     free(c->h.resolve.v);
     staff_release(&c->st);
+    keymap_free(&c->pairs.keys);
+    free(c->pairs.n);
     free(c);
 }
 
@@ -1065,20 +1205,52 @@ int stats_cases_json(struct store *s, struct stats_cases *c, const struct stats_
     if (handling) {
         if ((rc = store_stats_orders(s, q->day0, q->day1, "", "", &orders, &odays, err)) < 0)
             return rc;
-        handling_write(&c->h, q, orders, odays, handling);
+        handling_write(&c->h, q, c->source, orders, odays, handling);
     }
     if (sla)
-        sla_write(&c->h, q, sla);
-    if (staff)
-        staff_write(&c->st, q, staff);
+        sla_write(&c->h, q, c->source, sla);
+    if (staff) {
+        pairs_apply(&c->st, &c->pairs);
+        memset(&c->pairs, 0, sizeof c->pairs);
+        staff_write(&c->st, q, c->source, staff);
+    }
     return 0;
+}
+
+/* Whether the case rollups answer q: whole local days, no exact=true, rollups built. */
+static bool rollups_answer(struct store *s, const struct stats_query *q)
+{
+    return !q->exact && q->t0 == clock_day_start(q->day0) &&
+           q->t1 == clock_day_start(q->day1 + 1) && store_stats_cases_built(s);
+}
+
+static int cases_from_rollups(struct store *s, struct stats_cases *c, const struct stats_query *q,
+                              int which, struct kerr *err)
+{
+    struct staff_read rd = {&c->st, &c->pairs, false};
+    int rc;
+    c->source = "rollup";
+    if (which != 2) {
+        c->h.hist = true;
+        return store_stats_case_rollup(s, "all", q->day0, q->day1, handling_rollup_cb, &c->h, err);
+    }
+    if ((rc = store_stats_case_rollup(s, "assignee", q->day0, q->day1, staff_rollup_cb, &rd, err)) <
+        0)
+        return rc;
+    rd.teams = true;
+    if ((rc = store_stats_case_rollup(s, "team", q->day0, q->day1, staff_rollup_cb, &rd, err)) < 0)
+        return rc;
+    rd.st = NULL;
+    return store_stats_case_rollup(s, "assignee_team", q->day0, q->day1, staff_rollup_cb, &rd, err);
 }
 
 static int cases_endpoint(struct store *s, const struct stats_query *q, struct strbuf *out,
                           int which, struct kerr *err)
 {
     struct stats_cases *c = stats_cases_new();
-    int rc = store_stats_cases(s, q->t0, q->t1, NULL, stats_cases_add, c, err);
+    int rc = rollups_answer(s, q)
+                 ? cases_from_rollups(s, c, q, which, err)
+                 : store_stats_cases(s, q->t0, q->t1, NULL, stats_cases_add, c, err);
     if (rc == 0)
         rc = stats_cases_json(s, c, q, which == 0 ? out : NULL, which == 1 ? out : NULL,
                               which == 2 ? out : NULL, err);

@@ -1,8 +1,10 @@
 /*
  * stats.h: the metrics (docs/metrics.md), as the JSON the API serves and the
  * CLI and reports read. Volumes, Pareto, cross-tabs and the heatmap read the
- * daily rollups; handling, SLA, satisfaction and staff figures scan the
- * cases received in the period (or the surveys answered in it).
+ * daily rollups; handling, SLA and staff read the case rollups for whole
+ * local days, and scan the cases received in the period otherwise or when
+ * q->exact (each reply's "source" says which); satisfaction reads the
+ * surveys answered in the period.
  * The formulas are separate pure functions, tested on hand-computed data.
  */
 #ifndef KESU_INSIGHT_STATS_H
@@ -24,6 +26,7 @@ struct stats_query {
     int64_t day0, day1;      /* the same as local days, inclusive */
     const char *only_user;   /* staff: only this username's row (NULL: everyone) */
     int limit;               /* most series / items (0: default) */
+    bool exact;              /* handling, sla, staff: scan the records, not the rollups */
 };
 
 /*
@@ -81,6 +84,15 @@ struct metric_dist {
 };
 /* Sorts v and fills out: median of the middle two for even n; p90 by nearest rank. */
 void metric_dist(double *v, size_t n, struct metric_dist *out);
+/*
+ * The same from a histogram of ms values (count hn[b] and sum hs[b] per bucket,
+ * nb buckets, n values summing to sum ms), in hours: each rank's value is the
+ * mean of its bucket, so within the bucket's width of the exact value (see
+ * STATS_HIST_BUCKETS in store/db.h), and exact when the bucket's values are
+ * equal. The mean is exact.
+ */
+void metric_hist_dist(const int64_t *hn, const int64_t *hs, int nb, int64_t n, int64_t sum,
+                      struct metric_dist *out);
 
 struct pareto_item {
     const char *key;

@@ -262,6 +262,7 @@ static int merge(struct conn *c, struct store_case_op *op, const char *actor, in
         snprintf(note2, sizeof note2, "case %" PRId64 " merged into this one%s%.150s", op->other,
                  op->note ? ": " : "", op->note ? op->note : "");
         rc = loop_event(c, op->id, now, actor, "merge", "merged", NULL, other, note2, err);
+        case_stats_dirty(c, op->id); /* its repeat count */
         if (rc == 0)
             rc = loop_exec(c, err,
                            "UPDATE feedback SET repeat_count=coalesce(repeat_count,0)+1,"

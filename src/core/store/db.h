@@ -545,6 +545,66 @@ typedef int (*store_case_cb)(void *arg, const struct store_case *c);
 int store_stats_cases(struct store *s, int64_t t0, int64_t t1, const char *assignee,
                       store_case_cb cb, void *arg, struct kerr *err);
 
+/*
+ * What one case counts in the case metrics (handling, SLA, staff), by the
+ * definitions of docs/metrics.md, in one place for the rollups and the scan.
+ * Flag bit i is case metric i + 1 (STATS_CM_*); times are ms, -1 when none.
+ */
+enum {
+    STATS_CF_CLOSED = 1 << 0,        /* status closed or closed_unaccepted, with closed_at */
+    STATS_CF_FCR = 1 << 1,           /* closed, never reopened, never transferred */
+    STATS_CF_EVER_CLOSED = 1 << 2,   /* closed_at or reopened_at set */
+    STATS_CF_REOPENED = 1 << 3,      /* reopened_at set */
+    STATS_CF_DUPLICATE = 1 << 4,     /* duplicate_of set */
+    STATS_CF_ORIGINAL = 1 << 5,      /* not a duplicate */
+    STATS_CF_REPEATED = 1 << 6,      /* an original with repeat_count > 0 */
+    STATS_CF_SENTIMENT = 1 << 7,     /* sentiment known */
+    STATS_CF_NEGATIVE = 1 << 8,      /* sentiment negative */
+    STATS_CF_SLA = 1 << 9,           /* has an SLA row */
+    STATS_CF_SLA_BREACHED = 1 << 10, /* any target breached */
+    STATS_CF_SLA_ACK = 1 << 11,      /* acknowledgement target breached */
+    STATS_CF_SLA_RESPONSE = 1 << 12,
+    STATS_CF_SLA_RESOLUTION = 1 << 13,
+    STATS_CF_SURVEYED = 1 << 14,  /* a survey answer with CSAT */
+    STATS_CF_SATISFIED = 1 << 15, /* mean CSAT of its answers >= 4 */
+};
+#define STATS_CF_COUNT 16
+enum {
+    STATS_CM_RECORDS = 0,                   /* 1 .. STATS_CF_COUNT: the flags */
+    STATS_CM_ACK = STATS_CF_COUNT + 1,      /* n, s = sum of ms */
+    STATS_CM_RESOLVE = STATS_CF_COUNT + 2,  /* n, s */
+    STATS_CM_HANDLING = STATS_CF_COUNT + 3, /* n, s (closed_at - assigned_at or received_at) */
+    STATS_CM_COUNT = STATS_CF_COUNT + 4,
+    STATS_CM_ACK_HIST = 100,     /* + bucket: n, s of acknowledgement times in the bucket */
+    STATS_CM_RESOLVE_HIST = 600, /* + bucket: the same for resolution times */
+};
+/* Histogram buckets: 0 holds [0, 1 min); bucket b >= 1 holds [1 min * 2^((b-1)/16),
+ * 1 min * 2^(b/16)), so a bucket's values are within 4.43 % of each other; the last
+ * (STATS_HIST_BUCKETS - 1) holds everything above. */
+#define STATS_HIST_BUCKETS 400
+int store_stats_hist_bucket(int64_t ms);
+
+struct store_case_view {
+    int64_t day; /* local day received */
+    const char *assignee, *team;
+    unsigned flags;
+    int64_t ack, res, hand;
+};
+void store_case_view_of(const struct store_case *k, struct store_case_view *v);
+
+/*
+ * Case rollups (stats_cases), kept by the writer like stats_daily: dim "all"
+ * (key ""), "assignee", "team" (assigned cases only) or "assignee_team" (key
+ * "assignee<US>team", STATS_CM_RECORDS only). cb gets the rows of the days
+ * [day0, day1], one per day x key x metric: the caller sums n and s.
+ */
+typedef int (*store_case_rollup_cb)(void *arg, const char *key, int metric, int64_t n, int64_t s);
+int store_stats_case_rollup(struct store *s, const char *dim, int64_t day0, int64_t day1,
+                            store_case_rollup_cb cb, void *arg, struct kerr *err);
+/* Whether the case rollups cover every record (false in a store upgraded until `kesu stats
+ * rebuild`). */
+bool store_stats_cases_built(struct store *s);
+
 struct store_survey {
     int64_t feedback_id, answered_at; /* ms */
     int csat, nps, handling;          /* -1 when not answered */

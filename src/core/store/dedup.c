@@ -345,6 +345,7 @@ int dedup_added(struct store *s, struct conn *c, const struct record *r, const c
         return 0;
     if (!(st = conn_stmt(c, ST_REPEAT_ADD)))
         return db_error(c->db, err, "prepare repeat count");
+    case_stats_dirty(c, r->duplicate_of); /* its repeat count counts in the case rollups */
     sqlite3_bind_int64(st, 1, now);
     sqlite3_bind_int64(st, 2, r->duplicate_of);
     if (sqlite3_step(st) != SQLITE_DONE) {

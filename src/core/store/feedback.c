@@ -151,6 +151,7 @@ int feedback_insert_one(struct conn *c, struct record *r, const char *actor,
         res->created = true;
         if (c->s)
             rollup_add_record(c->s->ru_job, r, 1);
+        case_stats_dirty(c, r->id);
         return c->s ? dedup_added(c->s, c, r, actor, r->recorded_at, err) : 0;
     }
     /* a conflict: this is a re-delivery; return the original */
@@ -205,6 +206,7 @@ int feedback_rollup_id(struct conn *c, int64_t id, int sign, struct kerr *err)
     int rc;
     if (!c->s)
         return 0;
+    case_stats_dirty(c, id);
     if (!(st = conn_stmt(c, ST_GET)))
         return db_error(c->db, err, "prepare get");
     sqlite3_bind_int64(st, 1, id);
@@ -273,6 +275,7 @@ int feedback_patch(struct conn *c, int64_t id, struct store_patch *p, const char
     feedback_row(st, 0, &cur);
     sqlite3_reset(st);
     rc = 0;
+    case_stats_dirty(c, id); /* status, times, sentiment, assignee... count in the case rollups */
 
     struct strbuf detail = STRBUF_INIT;
     struct jsonw w;

@@ -138,6 +138,8 @@ int loop_event(struct conn *c, int64_t id, int64_t at, const char *actor, const 
     int rc;
     if (!st)
         return KERR_IO;
+    if (strcmp(kind, "transfer") == 0) /* transfers count against first-contact resolution */
+        case_stats_dirty(c, id);
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_int64(st, 2, at);
     sqlite3_bind_text(st, 3, actor ? actor : "system", -1, SQLITE_STATIC);
@@ -350,12 +352,22 @@ static int survey_hook(struct conn *c, const struct loop_transition_info *t, str
     return survey_on_close(c, t->id, t->actor, t->now, err);
 }
 
+/* Status and life-event times count in the case rollups (store/case_stats.c): the case is
+ * counted again when the job ends. */
+static int case_stats_hook(struct conn *c, const struct loop_transition_info *t, struct kerr *err)
+{
+    (void)err;
+    case_stats_dirty(c, t->id);
+    return 0;
+}
+
 static const struct {
     const char *name;
     loop_transition_hook fn;
 } transition_hooks[] = {
     {"sla_clock", sla_on_transition},
     {"survey_on_close", survey_hook},
+    {"case_stats", case_stats_hook},
 };
 
 static int read_status(struct conn *c, int64_t id, char *out, size_t n, struct kerr *err)
@@ -526,6 +538,7 @@ static int apply_route(struct conn *c, struct record *r, const struct routing_ou
     int rc;
     if (!st)
         return KERR_IO;
+    case_stats_dirty(c, r->id);
     sqlite3_bind_text(st, 1, o->team, -1, SQLITE_STATIC);
     if (assignee && *assignee)
         sqlite3_bind_text(st, 2, assignee, -1, SQLITE_STATIC);

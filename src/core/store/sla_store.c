@@ -52,6 +52,7 @@ int sla_start_clock(struct conn *c, struct loop_cache *lc, const struct record *
     sla_evaluate(p, cal, &ck, met, ck.start, &ev);
     if (!(st = loop_stmt(c, LS_SLA_INSERT, err)))
         return KERR_IO;
+    case_stats_dirty(c, r->id); /* an SLA row counts in the case rollups */
     sqlite3_bind_int64(st, 1, r->id);
     sqlite3_bind_text(st, 2, p->name, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, cal->name, -1, SQLITE_STATIC);
@@ -144,6 +145,7 @@ static int step_cached(struct conn *c, enum loop_stmt id, struct kerr *err, cons
 static int save_clock(struct conn *c, const struct sla_row *r, int64_t now_s, struct kerr *err)
 {
     const struct sla_clock *k = &r->ck;
+    case_stats_dirty(c, r->id); /* breaches count in the case rollups */
     return step_cached(c, LS_SLA_SAVE, err, "iiiiiiiiiiii", k->due[0], k->due[1], k->due[2],
                        k->paused_since, k->paused_secs, (int64_t)k->warned, (int64_t)k->breached,
                        (int64_t)k->escalated, (int64_t)k->met, k->next_check, now_s, r->id);

@@ -395,6 +395,7 @@ int store_open(const char *dir, struct store **out, struct kerr *err)
     s->wal_fd = -1;
     s->ru_job = rollup_new();
     s->ru_batch = rollup_new();
+    s->cs = case_stats_new();
 
     if ((rc = conn_open(s, &s->wconn, CONN_WRITER, err)) < 0 || (rc = migrate(s, err)) < 0 ||
         (rc = wal_sync(s, err)) < 0 || (rc = search_open(s, err)) < 0) {
@@ -464,6 +465,8 @@ void store_close(struct store *s)
         conn_close(s->idle[i]);
     loop_cache_free(s->loop); /* its statements live on the writer's connection */
     s->loop = NULL;
+    case_stats_free(s->cs); /* so are its statements */
+    s->cs = NULL;
     if (s->wconn) {
         conn_exec(s->wconn, "PRAGMA wal_checkpoint(TRUNCATE)", NULL);
         conn_close(s->wconn);

@@ -114,6 +114,8 @@ struct store {
     unsigned char audit_head[32];
     /* daily rollups (stats.c), under wlock: the running job's deltas and the batch's */
     struct rollup *ru_job, *ru_batch;
+    /* case rollups (case_stats.c), under wlock */
+    struct case_stats *cs;
 
     /* the closed loop's writer-side caches (loop.c), under wlock */
     struct loop_cache *loop;
@@ -205,6 +207,34 @@ int rollup_flush(struct conn *c, struct rollup *ru, struct kerr *err);
  * UPDATE of its dimension fields made outside feedback_patch (routing, transfer, merge,
  * escalation, reclassification), in the writer's transaction. */
 int feedback_rollup_id(struct conn *c, int64_t id, int sign, struct kerr *err);
+/* case_stats.c: the case rollups (stats_cases). A change of anything a case counts (its
+ * record, its SLA row, its survey answers, its transfers) marks the case with
+ * case_stats_dirty, before or after the change, in the writer's job; when the job succeeds
+ * the writer calls case_stats_job_end, which takes away what each marked case counted (kept
+ * in stats_case_view) and adds what it counts now; the batch's deltas are written by
+ * case_stats_flush before the commit. */
+struct case_stats;
+struct case_stats *case_stats_new(void);
+void case_stats_free(struct case_stats *cs);
+void case_stats_dirty(struct conn *c, int64_t id);
+int case_stats_job_end(struct conn *c, struct kerr *err);
+void case_stats_job_reset(struct case_stats *cs);
+int case_stats_flush(struct conn *c, struct kerr *err);
+void case_stats_batch_reset(struct case_stats *cs);
+/* Recomputes stats_cases and stats_case_view from the records, in the caller's transaction on
+ * the writer's connection. */
+int case_stats_rebuild(struct conn *c, struct kerr *err);
+/* The SELECT of one case's metric inputs (alias f for feedback), and its row reader. */
+#define CASE_STATS_COLS                                                                            \
+    "f.id,f.received_at,f.acknowledged_at,f.assigned_at,f.responded_at,f.resolved_at,"             \
+    "f.closed_at,f.reopened_at,f.duplicate_of,f.repeat_count,f.status,f.assignee,f.team,"          \
+    "f.sentiment,"                                                                                 \
+    "CASE WHEN f.closed_at IS NULL THEN 0 ELSE "                                                   \
+    "(SELECT count(*) FROM feedback_events e WHERE e.feedback_id=f.id AND "                        \
+    " (e.kind='transfer' OR (e.field IN ('assignee','team') AND e.before IS NOT NULL))) END,"      \
+    "(SELECT breached FROM case_sla c WHERE c.feedback_id=f.id),"                                  \
+    "(SELECT avg(csat) FROM surveys v WHERE v.feedback_id=f.id AND v.csat IS NOT NULL)"
+void case_stats_row(sqlite3_stmt *st, struct store_case *k);
 
 /* writer.c: runs jobs in one transaction on the writer connection, durably; wlock held. */
 void writer_run_batch(struct store *s, struct store_job *jobs);

@@ -345,7 +345,8 @@ int store_stats_rebuild(struct store *s, int64_t *records, struct kerr *err)
     }
     sqlite3_finalize(st);
     st = NULL;
-    if ((rc = rollup_flush(c, ru, err)) < 0 || (rc = conn_exec(c, "COMMIT", err)) < 0)
+    if ((rc = rollup_flush(c, ru, err)) < 0 || (rc = case_stats_rebuild(c, err)) < 0 ||
+        (rc = conn_exec(c, "COMMIT", err)) < 0)
         goto rollback;
     rc = wal_sync(s, err);
     *records = n;
@@ -476,18 +477,8 @@ int store_stats_cases(struct store *s, int64_t t0, int64_t t1, const char *assig
     int rc;
     if (!c)
         return KERR_IO;
-    strbuf_addstr(&sql,
-                  "SELECT f.id,f.received_at,f.acknowledged_at,f.assigned_at,f.responded_at,"
-                  "f.resolved_at,f.closed_at,f.reopened_at,f.duplicate_of,f.repeat_count,"
-                  "f.status,f.assignee,f.team,f.sentiment,"
-                  /* transfers only matter for FCR, i.e. on closed cases */
-                  "CASE WHEN f.closed_at IS NULL THEN 0 ELSE "
-                  "(SELECT count(*) FROM feedback_events e WHERE e.feedback_id=f.id AND "
-                  " (e.kind='transfer' OR (e.field IN ('assignee','team') AND e.before IS NOT "
-                  "NULL))) END,"
-                  "(SELECT breached FROM case_sla c WHERE c.feedback_id=f.id),"
-                  "(SELECT avg(csat) FROM surveys v WHERE v.feedback_id=f.id AND v.csat IS NOT "
-                  "NULL) FROM feedback f WHERE f.received_at>=? AND f.received_at<?");
+    strbuf_addstr(&sql, "SELECT " CASE_STATS_COLS
+                        " FROM feedback f WHERE f.received_at>=? AND f.received_at<?");
     if (assignee)
         strbuf_addstr(&sql, " AND f.assignee=?");
     if (sqlite3_prepare_v2(c->db, sql.buf, -1, &st, NULL) != SQLITE_OK) {
@@ -499,26 +490,8 @@ int store_stats_cases(struct store *s, int64_t t0, int64_t t1, const char *assig
     if (assignee)
         sqlite3_bind_text(st, 3, assignee, -1, SQLITE_STATIC);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct store_case k = {
-            .id = col_i64(st, 0),
-            .received_at = col_i64(st, 1),
-            .acknowledged_at = col_i64(st, 2),
-            .assigned_at = col_i64(st, 3),
-            .responded_at = col_i64(st, 4),
-            .resolved_at = col_i64(st, 5),
-            .closed_at = col_i64(st, 6),
-            .reopened_at = col_i64(st, 7),
-            .duplicate_of = col_i64(st, 8),
-            .repeat_count = col_i64(st, 9),
-            .status = (const char *)sqlite3_column_text(st, 10),
-            .assignee = (const char *)sqlite3_column_text(st, 11),
-            .team = (const char *)sqlite3_column_text(st, 12),
-            .sentiment = (const char *)sqlite3_column_text(st, 13),
-            .transfers = (int)col_i64(st, 14),
-            .sla = sqlite3_column_type(st, 15) == SQLITE_NULL ? -1 : (int)col_i64(st, 15),
-            .csat =
-                sqlite3_column_type(st, 16) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 16),
-        };
+        struct store_case k;
+        case_stats_row(st, &k);
         if (cb(arg, &k)) {
             rc = SQLITE_DONE;
             break;

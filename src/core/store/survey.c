@@ -467,6 +467,7 @@ int survey_answer(struct conn *c, struct capa_op *op, const char *actor, int64_t
         return kerr_set(err, KERR_CONFLICT, "survey_expired", "token", "this survey link expired");
     if ((rc = store_answers(c, id, &op->answers, now, err)) < 0)
         return rc;
+    case_stats_dirty(c, fid); /* its CSAT counts in the case rollups */
     answer_note(&op->answers, note, sizeof note);
     snprintf(idtxt, sizeof idtxt, "%" PRId64, id);
     rc = capa_event(c, fid, now, actor, "survey", "survey_answer", NULL, idtxt, note, err);
@@ -504,6 +505,7 @@ int survey_record(struct conn *c, struct capa_op *op, const char *actor, int64_t
     id = op->out_id = sqlite3_last_insert_rowid(c->db);
     if ((rc = store_answers(c, id, &op->answers, now, err)) < 0)
         return rc;
+    case_stats_dirty(c, op->feedback_id);
     answer_note(&op->answers, note, sizeof note);
     strncat(note, "（电话回访）", sizeof note - strlen(note) - 1);
     snprintf(idtxt, sizeof idtxt, "%" PRId64, id);

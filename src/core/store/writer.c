@@ -195,7 +195,10 @@ static int run_batch(struct store *s, struct store_job *jobs)
         kerr_clear(&j->err);
         conn_step(c, ST_SAVEPOINT, NULL);
         rollup_reset(s->ru_job);
+        case_stats_job_reset(s->cs);
         j->rc = run_job(s, c, j, now);
+        if (j->rc == 0)
+            j->rc = case_stats_job_end(c, &j->err);
         if (j->rc == 0)
             rollup_merge(s->ru_batch, s->ru_job);
         if (j->rc < 0) {
@@ -207,10 +210,12 @@ static int run_batch(struct store *s, struct store_job *jobs)
         conn_step(c, ST_RELEASE, NULL);
     }
     rollup_reset(s->ru_job);
+    case_stats_job_reset(s->cs);
     if ((rc = add_counts(c, jobs, &err)) < 0 || (rc = rollup_flush(c, s->ru_batch, &err)) < 0 ||
-        (rc = conn_step(c, ST_COMMIT, &err)) < 0) {
+        (rc = case_stats_flush(c, &err)) < 0 || (rc = conn_step(c, ST_COMMIT, &err)) < 0) {
         conn_step(c, ST_ROLLBACK, NULL);
         rollup_reset(s->ru_batch);
+        case_stats_batch_reset(s->cs);
         dedup_forget(s);
         s->audit_loaded = false;
         loop_cache_forget(s);
