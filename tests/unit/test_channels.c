@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 #include <sodium.h>
@@ -113,11 +114,55 @@ static void huge_numbers_map_without_overflow(void **state)
     record_release(&r);
 }
 
+static int load(const char *json, struct channels_conf **c, struct kerr *e)
+{
+    const char *path = "build/test_channels.json";
+    FILE *f = fopen(path, "wb");
+    int rc;
+    assert_non_null(f);
+    fputs(json, f);
+    fclose(f);
+    *c = NULL;
+    rc = channels_load(path, c, e);
+    unlink(path);
+    return rc;
+}
+
+/* Sections given as arrays (their items have no names) or out of range are refused, naming
+ * the section, not read as names (fuzz_hook: a NULL name reached xstrdup). */
+static void refuses_misshapen_config(void **state)
+{
+    static const struct {
+        const char *json, *field;
+    } bad[] = {
+        {"{\"forms\":[\"web\",\"hotline\"]}", "forms"},
+        {"{\"hooks\":[{\"secret\":\"0123456789abcdef\"}]}", "hooks"},
+        {"{\"rules\":[\"ecommerce\"]}", "rules"},
+        {"{\"devices\":[3]}", "devices"},
+        {"{\"rate_limit\":{\"form_per_minute\":1e300}}", "rate_limit.form_per_minute"},
+        {"[1,2]", "channels"},
+    };
+    struct channels_conf *c;
+    struct kerr e;
+    (void)state;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(load(bad[i].json, &c, &e), KERR_INVALID);
+        assert_null(c);
+        assert_string_equal(e.field, bad[i].field);
+    }
+    assert_int_equal(
+        load("{\"forms\":{\"web\":{}},\"rate_limit\":{\"form_per_minute\":20}}", &c, &e), 0);
+    assert_int_equal(c->form_per_minute, 20);
+    assert_non_null(channels_form(c, "web"));
+    channels_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(huge_timestamps_are_stale),
         cmocka_unit_test(huge_numbers_map_without_overflow),
+        cmocka_unit_test(refuses_misshapen_config),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

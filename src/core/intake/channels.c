@@ -214,6 +214,19 @@ int channels_load(const char *path, struct channels_conf **out, struct kerr *err
         const cJSON *rl = cJSON_GetObjectItemCaseSensitive(doc, "rate_limit");
         const cJSON *rules = cJSON_GetObjectItemCaseSensitive(doc, "rules");
         const cJSON *expected = cJSON_GetObjectItemCaseSensitive(doc, "expected_channels");
+        /* members named by their keys: an array here has no names to take */
+        static const char *const by_name[] = {"hooks", "forms", "rules", "devices", "rate_limit"};
+        if (!cJSON_IsObject(doc)) {
+            rc = conf_err(err, "channels", "must be a JSON object");
+            goto out;
+        }
+        for (size_t i = 0; i < sizeof by_name / sizeof by_name[0]; i++) {
+            const cJSON *m = cJSON_GetObjectItemCaseSensitive(doc, by_name[i]);
+            if (m && !cJSON_IsObject(m)) {
+                rc = conf_err(err, by_name[i], "must be an object");
+                goto out;
+            }
+        }
         c->rules = xcalloc((size_t)cJSON_GetArraySize(rules) + 1, sizeof(*c->rules));
         cJSON_ArrayForEach(v, rules)
         {
@@ -264,8 +277,8 @@ int channels_load(const char *path, struct channels_conf **out, struct kerr *err
         }
         if (rl) {
             const cJSON *f = cJSON_GetObjectItemCaseSensitive(rl, "form_per_minute");
-            if (f && (!cJSON_IsNumber(f) || f->valuedouble < 1)) {
-                rc = conf_err(err, "rate_limit.form_per_minute", "must be a positive number");
+            if (f && (!cJSON_IsNumber(f) || f->valuedouble < 1 || f->valuedouble > 1000000)) {
+                rc = conf_err(err, "rate_limit.form_per_minute", "must be 1 to 1000000");
                 goto out;
             }
             if (f)
