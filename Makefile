@@ -7,7 +7,8 @@
 #   make SAN=1      build into build/asan with AddressSanitizer + UndefinedBehaviorSanitizer
 #   make CC=clang   build with clang (BUILD=build/clang keeps it apart)
 #   make WERROR=1   treat warnings as errors (make test does, for gcc and clang)
-#   make fuzz       libFuzzer targets tests/fuzz/fuzz_*.c (clang), FUZZ_TIME seconds each
+#   make fuzz       libFuzzer targets tests/fuzz/fuzz_*.c (clang), FUZZ_TIME seconds each;
+#                   fails on a crash, leak or timeout (results: bench/results-fuzz.md)
 #   make WEB=0      build without the web UI (it needs Node.js >= 20.19; see README, Web UI)
 
 .DEFAULT_GOAL := all
@@ -115,12 +116,18 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libkesu.a
 
 unit: $(UNIT_BIN)
 
-# libFuzzer: the core is built with -fsanitize=fuzzer-no-link into build/fuzz, each target links libFuzzer.
+# libFuzzer: the core is built with -fsanitize=fuzzer-no-link into build/fuzz, each target links
+# libFuzzer. `make fuzz` runs each target FUZZ_TIME seconds (over its seeds in tests/fuzz/corpus/NAME
+# and the corpus it grew in build/fuzz/corpus/NAME) and stops at the first crash, leak (LeakSanitizer)
+# or input slower than FUZZ_TIMEOUT seconds; the input is kept in build/fuzz/artifacts/NAME/.
+# FUZZ_TARGETS="csv xlsx" runs only those.
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_TIME ?= 60
+FUZZ_TIMEOUT ?= 10
+FUZZ_TARGETS ?= $(FUZZ_SRC:tests/fuzz/fuzz_%.c=%)
 
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(BUILD)/libkesu.a
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(BUILD)/libkesu.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< $(BUILD)/libkesu.a $(LDLIBS)
 
@@ -128,10 +135,26 @@ fuzz-bins: $(FUZZ_BIN)
 
 fuzz:
 	$(MAKE) -j2 CC=clang FUZZ=1 fuzz-bins
-	for t in $(FUZZ_SRC:tests/fuzz/%.c=%); do \
-		mkdir -p build/fuzz/corpus/$${t#fuzz_}; \
-		build/fuzz/fuzz/$$t -max_total_time=$(FUZZ_TIME) build/fuzz/corpus/$${t#fuzz_} tests/fuzz/corpus/$${t#fuzz_} || exit 1; \
+	for t in $(FUZZ_TARGETS); do \
+		mkdir -p build/fuzz/corpus/$$t build/fuzz/artifacts/$$t; \
+		build/fuzz/fuzz/fuzz_$$t -max_total_time=$(FUZZ_TIME) -timeout=$(FUZZ_TIMEOUT) \
+			-print_final_stats=1 -artifact_prefix=build/fuzz/artifacts/$$t/ \
+			build/fuzz/corpus/$$t tests/fuzz/corpus/$$t || exit 1; \
 	done
+
+# Build-only check of the targets for `make test` (with CC=clang): links them against the plain
+# $(BUILD)/libkesu.a and runs each once over its seed corpus (crash reproducers live there).
+FUZZ_CHECK_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz-check/%)
+
+$(BUILD)/fuzz-check/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(BUILD)/libkesu.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< $(BUILD)/libkesu.a $(LDLIBS)
+
+fuzz-check: $(FUZZ_CHECK_BIN)
+	@for t in $(FUZZ_SRC:tests/fuzz/fuzz_%.c=%); do \
+		$(BUILD)/fuzz-check/fuzz_$$t -runs=0 tests/fuzz/corpus/$$t > $(BUILD)/fuzz-check/$$t.log 2>&1 \
+			|| { cat $(BUILD)/fuzz-check/$$t.log; echo "fuzz-check: $$t failed on its seeds"; exit 1; }; \
+	done; echo "fuzz-check: $(words $(FUZZ_SRC)) targets built and run over their seeds"
 
 deps:
 	@scripts/deps.sh
@@ -152,5 +175,5 @@ format:
 clean:
 	rm -rf build
 
-.PHONY: all unit fuzz fuzz-bins deps run test bench format clean web web-deps web-test
+.PHONY: all unit fuzz fuzz-bins fuzz-check deps run test bench format clean web web-deps web-test
 -include $(CORE_OBJ:.o=.d) $(FRONT_OBJ:.o=.d)

@@ -152,6 +152,8 @@ Details:
 - list paths: $(tr '\n' ' ' < "$WORK/list.paths")
 - search paths: $(tr '\n' ' ' < "$WORK/search.paths")
 
+Fuzzing (\`make fuzz\`, run apart from \`make bench\`): targets, executions, coverage and findings in [results-fuzz.md](results-fuzz.md).
+
 Commands:
 \`\`\`
 kesu demo --count $COUNT --out bench/work/demo.jsonl

@@ -2,6 +2,7 @@
 # make test: every suite, in order, continuing past failures, then one summary line.
 #   format   clang-format check of every C file
 #   build    gcc and clang, -Wall -Wextra -Werror
+#   fuzz-check  the libFuzzer targets (tests/fuzz) built with clang and run once over their seeds
 #   unit     cmocka unit tests (tests/unit)
 #   api      API, CLI and crash tests against the real binary on loopback (tests/api)
 #   web-unit Vitest tests of the web UI's logic (web/tests)
@@ -56,6 +57,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:exitcod
 step format format_check
 step build-gcc make -s -j"$JOBS" WERROR=1 all unit
 step build-clang make -s -j"$JOBS" WERROR=1 CC=clang BUILD=build/clang all unit
+step fuzz-check make -s -j"$JOBS" WERROR=1 CC=clang BUILD=build/clang fuzz-check
 step unit run_units build
 step api env KESU_BIN=build/kesu tests/api/run.sh
 step web-unit make -s web-test

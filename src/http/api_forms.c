@@ -27,6 +27,7 @@
 #include "base/utf8.h"
 #include "base/xmalloc.h"
 #include "http/api.h"
+#include "http/urlform.h"
 #include "intake/channels.h"
 #include "intake/qr.h"
 #include "base/banned.h"
@@ -130,79 +131,6 @@ static int check_token(const struct req *r, const char *form, const char *tok, i
         return kerr_set(e, KERR_INVALID, "too_fast", "t",
                         "sent too quickly after opening the form; please send it again");
     return 0;
-}
-
-struct kv {
-    size_t n;
-    char *key[FORM_FIELDS], *val[FORM_FIELDS];
-};
-
-static void kv_free(struct kv *kv)
-{
-    for (size_t i = 0; i < kv->n; i++) {
-        free(kv->key[i]);
-        free(kv->val[i]);
-    }
-    kv->n = 0;
-}
-
-static int hexval(char c)
-{
-    return c >= '0' && c <= '9'   ? c - '0'
-           : c >= 'a' && c <= 'f' ? c - 'a' + 10
-           : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                  : -1;
-}
-
-static char *url_decode(const char *s, size_t len)
-{
-    char *out = xmalloc(len + 1), *o = out;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] == '+') {
-            *o++ = ' ';
-        } else if (s[i] == '%' && i + 2 < len && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-            char c = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
-            if (c) /* a NUL would cut the text short: drop it */
-                *o++ = c;
-            i += 2;
-        } else {
-            *o++ = s[i];
-        }
-    }
-    *o = 0;
-    return out;
-}
-
-/* Parses an urlencoded body; returns -1 when there are too many fields. */
-static int parse_form(const char *body, size_t len, struct kv *kv)
-{
-    size_t i = 0;
-    while (i < len) {
-        size_t j = i, eq = (size_t)-1;
-        while (j < len && body[j] != '&') {
-            if (body[j] == '=' && eq == (size_t)-1)
-                eq = j;
-            j++;
-        }
-        if (j > i) {
-            if (kv->n == FORM_FIELDS)
-                return -1;
-            size_t kend = eq == (size_t)-1 ? j : eq;
-            kv->key[kv->n] = url_decode(body + i, kend - i);
-            kv->val[kv->n] = eq == (size_t)-1 ? xstrdup("") : url_decode(body + eq + 1, j - eq - 1);
-            kv->n++;
-        }
-        i = j + 1;
-    }
-    return 0;
-}
-
-static const char *kv_get(const struct kv *kv, const char *key)
-{
-    for (size_t i = 0; i < kv->n; i++)
-        if (strcmp(kv->key[i], key) == 0)
-            return kv->val[i];
-    return NULL;
 }
 
 static bool wants_json(struct req *r)
@@ -413,7 +341,7 @@ static void make_receipt(char out[24])
 int api_form_post(struct req *r)
 {
     const struct form_def *f = channels_form(r->opts->channels, r->params[0]);
-    struct kv kv = {0};
+    struct urlform kv = {0};
     struct form_state *fs;
     struct record *rec;
     struct kerr e;
@@ -431,23 +359,23 @@ int api_form_post(struct req *r)
         return REQ_DONE;
     }
     if (utf8_invalid_at(r->body.buf, r->body.len) >= 0 ||
-        parse_form(r->body.buf, r->body.len, &kv) < 0) {
-        kv_free(&kv);
+        urlform_parse(r->body.buf, r->body.len, FORM_FIELDS, &kv) < 0) {
+        urlform_free(&kv);
         return form_error(r, 400, "malformed_form", NULL, "表单内容无法识别。");
     }
     for (size_t i = 0; i < kv.n; i++)
         if (utf8_invalid_at(kv.val[i], strlen(kv.val[i])) >= 0) {
-            kv_free(&kv);
+            urlform_free(&kv);
             return form_error(r, 400, "invalid_utf8", kv.key[i], "表单内容不是有效的 UTF-8。");
         }
-    v = kv_get(&kv, "website");
+    v = urlform_get(&kv, "website");
     if (v && *v) {
-        kv_free(&kv);
+        urlform_free(&kv);
         return form_error(r, 400, "rejected", "website", "提交未被接受。");
     }
     kerr_clear(&e);
-    if (check_token(r, f->name, kv_get(&kv, "t"), now, &e) < 0) {
-        kv_free(&kv);
+    if (check_token(r, f->name, urlform_get(&kv, "t"), now, &e) < 0) {
+        urlform_free(&kv);
         return form_error(r, 400, e.code, e.field,
                           strcmp(e.code, "too_fast") == 0 ? "提交太快了，请稍等几秒再提交。"
                                                           : "表单已过期，请刷新页面后重新填写。");
@@ -467,7 +395,7 @@ int api_form_post(struct req *r)
     static const char *const direct[] = {"text", "customer_name", "phone", "rating"};
     rec->channel = xstrdup(f->channel);
     for (size_t i = 0; i < sizeof direct / sizeof direct[0] && rc == 0; i++)
-        if ((v = kv_get(&kv, direct[i])) && *v)
+        if ((v = urlform_get(&kv, direct[i])) && *v)
             rc = record_set(rec, record_field_by_name(direct[i]), v, strlen(v), &e);
     if (rc == 0 && !isnan(rec->rating))
         rec->rating_scale = 5;
@@ -481,7 +409,7 @@ int api_form_post(struct req *r)
         char key[80];
         const struct record_field *rf = record_field_by_name(f->context[i]);
         snprintf(key, sizeof key, "ctx_%s", f->context[i]);
-        if (!(v = kv_get(&kv, key)) || !*v)
+        if (!(v = urlform_get(&kv, key)) || !*v)
             continue;
         if (rf && (rf->flags & RF_INPUT) && rf->kind == RF_STR)
             rc = record_set(rec, rf, v, strlen(v), &e);
@@ -494,7 +422,7 @@ int api_form_post(struct req *r)
         /* a resubmitted form (same render token, same text) is the same record */
         unsigned char h[16];
         char hex[33], key[64];
-        const char *t = kv_get(&kv, "t"), *text = rec->text ? rec->text : "";
+        const char *t = urlform_get(&kv, "t"), *text = rec->text ? rec->text : "";
         crypto_generichash_state hs;
         crypto_generichash_init(&hs, NULL, 0, sizeof h);
         crypto_generichash_update(&hs, (const unsigned char *)t, strlen(t) + 1);
@@ -506,10 +434,10 @@ int api_form_post(struct req *r)
         rc = record_validate(rec, now, &e);
     }
     if (rc == 0 && (rc = intake_clean(r, rec, &e)) < 0) {
-        kv_free(&kv);
+        urlform_free(&kv);
         return reply_kerr(r, rc, &e);
     }
-    kv_free(&kv);
+    urlform_free(&kv);
     if (rc < 0) {
         intake_rejected(r, rec, "form", &e);
         snprintf(msg, sizeof msg, "%s",

@@ -24,111 +24,14 @@
 #include "base/utf8.h"
 #include "base/xmalloc.h"
 #include "http/api.h"
+#include "http/urlform.h"
 #include "store/capa.h"
 #include "base/banned.h"
 
 #define ANSWER_FIELDS 24
 #define COMMENT_MAX   2000
 
-/* ---- small helpers (urlencoded forms, HTML) ---------------------------------------- */
-
-struct skv {
-    size_t n;
-    char *key[ANSWER_FIELDS], *val[ANSWER_FIELDS];
-};
-
-static void skv_free(struct skv *kv)
-{
-    for (size_t i = 0; i < kv->n; i++) {
-        free(kv->key[i]);
-        free(kv->val[i]);
-    }
-    kv->n = 0;
-}
-
-static int hexv(char c)
-{
-    return c >= '0' && c <= '9'   ? c - '0'
-           : c >= 'a' && c <= 'f' ? c - 'a' + 10
-           : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                  : -1;
-}
-
-static char *pct_decode(const char *s, size_t len)
-{
-    char *out = xmalloc(len + 1), *o = out;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] == '+') {
-            *o++ = ' ';
-        } else if (s[i] == '%' && i + 2 < len && hexv(s[i + 1]) >= 0 && hexv(s[i + 2]) >= 0) {
-            char c = (char)(hexv(s[i + 1]) * 16 + hexv(s[i + 2]));
-            if (c)
-                *o++ = c;
-            i += 2;
-        } else {
-            *o++ = s[i];
-        }
-    }
-    *o = 0;
-    return out;
-}
-
-static int skv_parse_form(const char *body, size_t len, struct skv *kv)
-{
-    size_t i = 0;
-    while (i < len) {
-        size_t j = i, eq = (size_t)-1;
-        while (j < len && body[j] != '&') {
-            if (body[j] == '=' && eq == (size_t)-1)
-                eq = j;
-            j++;
-        }
-        if (j > i) {
-            if (kv->n == ANSWER_FIELDS)
-                return -1;
-            size_t kend = eq == (size_t)-1 ? j : eq;
-            kv->key[kv->n] = pct_decode(body + i, kend - i);
-            kv->val[kv->n] = eq == (size_t)-1 ? xstrdup("") : pct_decode(body + eq + 1, j - eq - 1);
-            kv->n++;
-        }
-        i = j + 1;
-    }
-    return 0;
-}
-
-/* A JSON object's members as text (numbers as integers); -1 on a nested or odd value. */
-static int skv_from_json(cJSON *j, struct skv *kv, const char **bad)
-{
-    cJSON *v;
-    cJSON_ArrayForEach(v, j)
-    {
-        char buf[32];
-        if (kv->n == ANSWER_FIELDS) {
-            *bad = v->string;
-            return -1;
-        }
-        if (cJSON_IsNull(v))
-            continue;
-        if (cJSON_IsNumber(v))
-            snprintf(buf, sizeof buf, "%.17g", v->valuedouble);
-        else if (!cJSON_IsString(v)) {
-            *bad = v->string;
-            return -1;
-        }
-        kv->key[kv->n] = xstrdup(v->string);
-        kv->val[kv->n] = xstrdup(cJSON_IsString(v) ? v->valuestring : buf);
-        kv->n++;
-    }
-    return 0;
-}
-
-static const char *skv_get(const struct skv *kv, const char *key)
-{
-    for (size_t i = 0; i < kv->n; i++)
-        if (strcmp(kv->key[i], key) == 0)
-            return kv->val[i];
-    return NULL;
-}
+/* ---- small helpers (HTML) ------------------------------------------------------------ */
 
 static void esc(struct strbuf *sb, const char *s)
 {
@@ -345,7 +248,8 @@ static void answer_state_free(void *p)
 }
 
 /* Fills a from kv by the questions; replies 400 naming the field and returns -1. */
-static int check_answers(struct req *r, cJSON *qs, const struct skv *kv, struct answer_state *as)
+static int check_answers(struct req *r, cJSON *qs, const struct urlform *kv,
+                         struct answer_state *as)
 {
     struct strbuf sb = STRBUF_INIT;
     struct jsonw w;
@@ -366,7 +270,7 @@ static int check_answers(struct req *r, cJSON *qs, const struct skv *kv, struct 
     jsonw_obj(&w);
     cJSON_ArrayForEach(q, qs)
     {
-        const char *key = qstr(q, "key"), *v = skv_get(kv, key);
+        const char *key = qstr(q, "key"), *v = urlform_get(kv, key);
         if (!v || !*v) {
             if (qint(q, "required")) {
                 strbuf_release(&sb);
@@ -417,7 +321,7 @@ static int check_answers(struct req *r, cJSON *qs, const struct skv *kv, struct 
 /* Reads the body (form or JSON) into answers; -1 after replying. */
 static int read_answers(struct req *r, struct answer_state *as)
 {
-    struct skv kv = {0};
+    struct urlform kv = {0};
     const char *ct = req_header(r, "Content-Type"), *bad = NULL;
     cJSON *qs, *j = NULL;
     int rc = -1;
@@ -425,23 +329,23 @@ static int read_answers(struct req *r, struct answer_state *as)
     if (ct && strstr(ct, "application/json")) {
         if (!(j = parse_body(r)))
             return -1;
-        if (!cJSON_IsObject(j) || skv_from_json(j, &kv, &bad) < 0) {
+        if (!cJSON_IsObject(j) || urlform_from_json(j, ANSWER_FIELDS, &kv, &bad) < 0) {
             cJSON_Delete(j);
-            skv_free(&kv);
+            urlform_free(&kv);
             return reply_error(r, 400, "invalid_type", bad,
                                "send a JSON object of answers (numbers or strings)"),
                    -1;
         }
         cJSON_Delete(j);
-    } else if (skv_parse_form(r->body.buf ? r->body.buf : "", r->body.len, &kv) < 0) {
-        skv_free(&kv);
+    } else if (urlform_parse(r->body.buf ? r->body.buf : "", r->body.len, ANSWER_FIELDS, &kv) < 0) {
+        urlform_free(&kv);
         return reply_error(r, 400, "too_many_fields", NULL, "too many fields"), -1;
     }
     if ((qs = load_questions(r))) {
         rc = check_answers(r, qs, &kv, as);
         cJSON_Delete(qs);
     }
-    skv_free(&kv);
+    urlform_free(&kv);
     return rc;
 }
 

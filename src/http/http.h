@@ -137,6 +137,9 @@ int reply_with_header(struct req *r, const char *name, const char *value);
 
 /* Path parameter i as a positive id, or -1. */
 int64_t req_param_id(struct req *r, int i);
+/* Matches a path against a route pattern ("/api/v1/feedback/{id}"), filling r->params and
+ * r->pbuf (a segment too long for them does not match). */
+bool req_match(const char *pattern, const char *url, struct req *r);
 
 /* Replies with a JSON body (taken over: sb is left empty). Returns REQ_DONE. */
 int reply_json(struct req *r, unsigned status, struct strbuf *sb);

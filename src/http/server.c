@@ -308,8 +308,7 @@ int req_submit(struct req *r, int (*resume)(struct req *r))
     return REQ_ASYNC;
 }
 
-/* Matches url against pattern, filling r->params. */
-static bool match(const char *pattern, const char *url, struct req *r)
+bool req_match(const char *pattern, const char *url, struct req *r)
 {
     size_t used = 0;
     int np = 0;
@@ -499,7 +498,7 @@ static int dispatch(struct req *r)
     struct strbuf allow = STRBUF_INIT;
 
     for (size_t i = 0; i < nroutes; i++) {
-        if (!match(routes[i].pattern, r->url, r))
+        if (!req_match(routes[i].pattern, r->url, r))
             continue;
         path_known = true;
         if (strcmp(routes[i].method, r->method) != 0) {

@@ -476,6 +476,10 @@ static void routing_rule_errors(void **state)
         {"{\"name\":\"x\",\"then\":{\"priority\":\"urgent\"}}", "then.priority"},
         {"{\"name\":\"x\",\"then\":{\"tags\":[1]}}", "then.tags"},
         {"{\"name\":\"x\",\"enabled\":\"yes\",\"then\":{\"team\":\"a\"}}", "enabled"},
+        /* a condition given twice: refused, the first list not leaked (found by fuzz_rules) */
+        {"{\"name\":\"x\",\"when\":{\"product\":[\"X1\"],\"product\":[\"X2\"]},"
+         "\"then\":{\"team\":\"a\"}}",
+         "when.product"},
     };
     (void)state;
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {

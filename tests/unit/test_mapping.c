@@ -116,6 +116,12 @@ static void refuses_bad_mappings(void **state)
         {"{\"fields\":{\"rating\":{\"column\":\"A\",\"map\":{\"好\":[1]}}}}", "rating"},
         {"{\"fields\":{\"text\":{\"column\":\"A\",\"split\":\"/\",\"part\":0}}}", "text"},
         {"{\"header_row\":0,\"fields\":{}}", "header_row"},
+        /* numbers far outside int or long: refused, never cast (found by fuzz_mapping) */
+        {"{\"fields\":{\"text\":{\"column\":\"A\",\"split\":\"/\",\"part\":1e29}}}", "text"},
+        {"{\"header_row\":1e300,\"fields\":{}}", "header_row"},
+        {"{\"skip_rows\":-1e300,\"fields\":{}}", "header_row"},
+        {"{\"sheet\":1e300,\"fields\":{}}", "sheet"},
+        {"{\"sheet\":0,\"fields\":{}}", "sheet"},
     };
     (void)state;
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

@@ -226,6 +226,33 @@ static void reports_broken_sheets(void **state)
     fclose(f);
 }
 
+/* A package whose _rels/.rels breaks off after a relationship: refused, nothing leaked
+ * (found by fuzz_xlsx; the unit-asan run checks for the leak). */
+static void refuses_broken_package_rels(void **state)
+{
+    const char *path = "build/test_xlsx_rels.xlsx";
+    const char *rels = "<Relationships><Relationship Id=\"rId1\" Type=\"x/officeDocument\" "
+                       "Target=\"xl/workbook.xml\"/><Relationship Id=\"rId2\" Target=\"a\"/><";
+    struct kerr e;
+    struct xlsx *x = NULL;
+    int err;
+    FILE *f;
+    zip_t *z;
+    (void)state;
+    unlink(path);
+    z = zip_open(path, ZIP_CREATE | ZIP_TRUNCATE, &err);
+    assert_non_null(z);
+    assert_true(zip_file_add(z, "_rels/.rels", zip_source_buffer(z, rels, strlen(rels), 0),
+                             ZIP_FL_ENC_UTF_8) >= 0);
+    assert_int_equal(zip_close(z), 0);
+    f = fopen(path, "rb");
+    assert_non_null(f);
+    assert_int_equal(xlsx_open(f, &x, &e), KERR_INVALID);
+    assert_null(x);
+    fclose(f);
+    unlink(path);
+}
+
 static void caps_columns(void **state)
 {
     const char *path = "build/test_xlsx_wide.xlsx";
@@ -292,6 +319,7 @@ int main(void)
         cmocka_unit_test(converts_serials),
         cmocka_unit_test(reads_hand_made_sheets),
         cmocka_unit_test(reports_broken_sheets),
+        cmocka_unit_test(refuses_broken_package_rels),
         cmocka_unit_test(caps_columns),
         cmocka_unit_test(reads_a_long_sheet_across_chunks),
     };

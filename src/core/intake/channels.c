@@ -214,6 +214,19 @@ int channels_load(const char *path, struct channels_conf **out, struct kerr *err
         const cJSON *rl = cJSON_GetObjectItemCaseSensitive(doc, "rate_limit");
         const cJSON *rules = cJSON_GetObjectItemCaseSensitive(doc, "rules");
         const cJSON *expected = cJSON_GetObjectItemCaseSensitive(doc, "expected_channels");
+        /* members named by their keys: an array here has no names to take */
+        static const char *const by_name[] = {"hooks", "forms", "rules", "devices", "rate_limit"};
+        if (!cJSON_IsObject(doc)) {
+            rc = conf_err(err, "channels", "must be a JSON object");
+            goto out;
+        }
+        for (size_t i = 0; i < sizeof by_name / sizeof by_name[0]; i++) {
+            const cJSON *m = cJSON_GetObjectItemCaseSensitive(doc, by_name[i]);
+            if (m && !cJSON_IsObject(m)) {
+                rc = conf_err(err, by_name[i], "must be an object");
+                goto out;
+            }
+        }
         c->rules = xcalloc((size_t)cJSON_GetArraySize(rules) + 1, sizeof(*c->rules));
         cJSON_ArrayForEach(v, rules)
         {
@@ -264,8 +277,8 @@ int channels_load(const char *path, struct channels_conf **out, struct kerr *err
         }
         if (rl) {
             const cJSON *f = cJSON_GetObjectItemCaseSensitive(rl, "form_per_minute");
-            if (f && (!cJSON_IsNumber(f) || f->valuedouble < 1)) {
-                rc = conf_err(err, "rate_limit.form_per_minute", "must be a positive number");
+            if (f && (!cJSON_IsNumber(f) || f->valuedouble < 1 || f->valuedouble > 1000000)) {
+                rc = conf_err(err, "rate_limit.form_per_minute", "must be 1 to 1000000");
                 goto out;
             }
             if (f)
@@ -427,7 +440,8 @@ int hook_verify(const struct hook_source *src, const char *body, size_t len, con
         if (!timestamp || !*timestamp || *end)
             return kerr_set(err, KERR_AUTH, "missing_timestamp", src->timestamp_header,
                             "the %s header (Unix seconds) is required", src->timestamp_header);
-        if (llabs(ts * 1000 - now_ms) > SIG_SKEW_MS)
+        /* |ts * 1000 - now| <= skew, in seconds so that no timestamp can overflow */
+        if (ts < (now_ms - SIG_SKEW_MS + 999) / 1000 || ts > (now_ms + SIG_SKEW_MS) / 1000)
             return kerr_set(err, KERR_AUTH, "stale_timestamp", src->timestamp_header,
                             "%s is more than 300 seconds away from now", src->timestamp_header);
         crypto_auth_hmacsha256_update(&st, (const unsigned char *)timestamp, strlen(timestamp));
@@ -464,16 +478,16 @@ int hook_map(const struct hook_source *src, const cJSON *item, struct record *r,
         } else if (cJSON_IsNumber(v)) {
             double d = v->valuedouble;
             if (f->kind == RF_TIME) {
-                /* epoch seconds or milliseconds */
-                int64_t ms = fabs(d) < 1e11 ? (int64_t)(d * 1000) : (int64_t)d;
+                /* epoch seconds or milliseconds; far outside int64 (1e300, inf) is no time */
+                int64_t ms = fabs(d) < 1e11 ? (int64_t)(d * 1000) : fabs(d) < 9e15 ? (int64_t)d : 0;
                 if (ms < RECORD_TIME_MIN)
                     return kerr_set(err, KERR_INVALID, "invalid_time", f->name,
-                                    "%s (from %s) lies before 2000", f->name,
+                                    "%s (from %s) is not an epoch time after 2000", f->name,
                                     src->fields[i].pointer);
                 *record_time(r, f) = ms;
                 continue;
             }
-            if (d == (double)(long long)d)
+            if (fabs(d) < 9e15 && d == (double)(long long)d)
                 snprintf(num, sizeof num, "%lld", (long long)d);
             else
                 snprintf(num, sizeof num, "%.17g", d);

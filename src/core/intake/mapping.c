@@ -29,6 +29,8 @@
 #define MAPPING_MAX_BYTES (1 << 20)
 #define MAX_COLS          16
 #define VALUE_MAX         (RECORD_TEXT_MAX + 1024)
+#define MAX_SPLIT_PART    1024       /* "part" of a split value */
+#define MAX_ROWS          1000000000 /* header_row, skip_rows, a sheet number */
 
 struct colref {
     char *name; /* header name, or NULL when fixed */
@@ -304,7 +306,11 @@ static int parse_rule(const cJSON *j, struct rule *r, struct kerr *err)
         return kerr_set(err, KERR_INVALID, "bad_mapping", fn,
                         "%s: give \"column\", \"columns\", \"const\" or \"default\"", fn);
     part = cJSON_GetObjectItemCaseSensitive(j, "part");
-    r->part = cJSON_IsNumber(part) ? (int)part->valuedouble : 1;
+    /* out of int's range is no part (1e29 must not be cast): 0, refused below with a split */
+    r->part = !cJSON_IsNumber(part) ? 1
+              : part->valuedouble >= 1 && part->valuedouble <= MAX_SPLIT_PART
+                  ? (int)part->valuedouble
+                  : 0;
     if (r->split && (!r->split[0] || r->part < 1))
         return kerr_set(err, KERR_INVALID, "bad_mapping", fn,
                         "%s: \"split\" needs a separator and \"part\" from 1", fn);
@@ -346,12 +352,20 @@ static int parse_top(struct mapping *m, const cJSON *root, struct kerr *err)
     if (!cJSON_IsObject(root) || !cJSON_IsObject(fields))
         return kerr_set(err, KERR_INVALID, "bad_mapping", "fields",
                         "a mapping is a JSON object with a \"fields\" object");
-    m->header_row = cJSON_IsNumber(hr) ? (long)hr->valuedouble : 1;
-    m->skip_rows = cJSON_IsNumber(sk) ? (long)sk->valuedouble : 0;
+    /* numbers beyond MAX_ROWS are refused as such, never cast */
+    m->header_row = !cJSON_IsNumber(hr)                                   ? 1
+                    : hr->valuedouble >= 1 && hr->valuedouble <= MAX_ROWS ? (long)hr->valuedouble
+                                                                          : 0;
+    m->skip_rows = !cJSON_IsNumber(sk)                                   ? 0
+                   : sk->valuedouble >= 0 && sk->valuedouble <= MAX_ROWS ? (long)sk->valuedouble
+                                                                         : -1;
     if (m->header_row < 1 || m->skip_rows < 0)
         return kerr_set(err, KERR_INVALID, "bad_mapping", "header_row",
                         "header_row counts from 1 and skip_rows from 0");
     m->encoding = opt_str(root, "encoding");
+    if (cJSON_IsNumber(sh) && !(sh->valuedouble >= 1 && sh->valuedouble <= MAX_ROWS))
+        return kerr_set(err, KERR_INVALID, "bad_mapping", "sheet",
+                        "sheet is a name or a number from 1");
     if (cJSON_IsNumber(sh)) {
         char num[32];
         snprintf(num, sizeof(num), "%d", (int)sh->valuedouble);

@@ -362,8 +362,11 @@ static int load_parts(struct xlsx *x, struct kerr *err)
     memset(&p, 0, sizeof(p));
     strbuf_init(&p.text, 0);
     p.x = x;
-    if ((rc = parse_part(x, "_rels/.rels", rels_start, no_end, &p, true, err)) < 0)
+    if ((rc = parse_part(x, "_rels/.rels", rels_start, no_end, &p, true, err)) < 0) {
+        rels_free(&p); /* the relationships read before the part turned out malformed */
+        strbuf_release(&p.text);
         return rc;
+    }
     t = rel_by_type(&p, "officeDocument");
     wb_path = resolve("", t ? t : "xl/workbook.xml");
     rels_free(&p);

@@ -58,6 +58,7 @@ static int parse_when(const cJSON *when, struct routing_rule *r, struct kerr *er
 {
     const cJSON *v;
     char field[64];
+    unsigned seen = 0;
     if (!when || cJSON_IsNull(when))
         return 0;
     if (!cJSON_IsObject(when))
@@ -72,6 +73,11 @@ static int parse_when(const cJSON *when, struct routing_rule *r, struct kerr *er
             return kerr_set(err, KERR_INVALID, "unknown_field", field,
                             "conditions: channel, category, product, region, severity, "
                             "customer_segment, keywords");
+        /* a second list for the same condition would drop (and leak) the first */
+        if (seen & (1u << a))
+            return kerr_set(err, KERR_INVALID, "duplicate_field", field, "%s is given twice",
+                            field);
+        seen |= 1u << a;
         if (str_list(v, field, r->vals[a], &r->nvals[a], ROUTING_VALUES_MAX, err) < 0)
             return KERR_INVALID;
     }
