@@ -26,6 +26,8 @@ run() { # name, peer analyzer, peer n-grams, peer Cs, kesu options...
 }
 run shopping char 1-3 0.5,1 --input "$R/online_shopping_10_cats.train.csv" $SZH
 run waimai char 1-3 0.25,0.5,1 --input "$R/waimai_10k.train.csv" $SZH
+run waimai-also char 1-3 0.5 --input "$R/waimai_10k.train.csv" \
+    --also "$R/online_shopping_10_cats.train.csv" --also "$R/chnsenticorp_htl.train.csv" $SZH
 run waimai-seg char 1-3 0.5 --input "$R/waimai_10k.train.csv" --text-col review \
     --label-col label $BIN --bits 22 --C 0.5 --balanced --bounds --seg-words 1-2
 run product char 1-3 0.5,1 --input "$R/online_shopping_10_cats.train.csv" --text-col review \
