@@ -40,6 +40,9 @@ static void usage(FILE *out)
         "  --C X               regularisation (larger = fit closer), default 0.5\n"
         "  --nb-scale          NB-SVM: scale features by their naive Bayes log-count\n"
         "                      ratio per one-vs-rest problem (often better for sentiment)\n"
+        "  --nb-mix X          NB-SVM averaged with a plain SVM on the same features,\n"
+        "                      X the plain one's share (0-1, e.g. 0.5; implies --nb-scale)\n"
+        "  --bounds            start and end marks around each text for character n-grams\n"
         "  --balanced          weigh classes inversely to their frequency\n"
         "  --weight-bits 8|16  weight precision in the file, default 16\n"
         "  --no-calibrate      skip fitting the score scale on a held-out 10%%\n"
@@ -47,6 +50,8 @@ static void usage(FILE *out)
         "  --threads N         threads for one-vs-rest classes, default 2\n"
         "  --cv K              K-fold cross-validation first: accuracy, macro-F1\n"
         "  --seed S            fold assignment seed, default 1\n"
+        "  --cv-folds FILE     with --cv: write the folds as CSV (text,label,fold; the\n"
+        "                      --also texts get fold -1), for comparing other tools\n"
         "  --also FILE         extra training texts for --cv: in every training fold,\n"
         "                      never tested (and in the model)\n"
         "  --keep-duplicates   keep repeated identical texts (dropped by default, so\n"
@@ -86,6 +91,7 @@ struct train_args {
     struct linear_train_opts o;
     int cv;
     unsigned long long seed;
+    const char *folds_out;
 };
 
 static int parse_args(int argc, char **argv, struct train_args *a)
@@ -112,7 +118,10 @@ static int parse_args(int argc, char **argv, struct train_args *a)
         {"keep-duplicates", no_argument, NULL, 'D'},
         {"also", required_argument, NULL, 'A'},
         {"nb-scale", no_argument, NULL, 'S'},
+        {"nb-mix", required_argument, NULL, 'x'},
+        {"bounds", no_argument, NULL, 'E'},
         {"tol", required_argument, NULL, 'e'},
+        {"cv-folds", required_argument, NULL, 'f'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -135,11 +144,21 @@ static int parse_args(int argc, char **argv, struct train_args *a)
                 return cli_fail(2, "train", "at most 16 --also files");
             a->also[a->nalso++] = optarg;
             break;
+        case 'f':
+            a->folds_out = optarg;
+            break;
         case 'e':
             a->o.eps = strtod(optarg, &end);
             break;
         case 'S':
             a->o.nb_scale = true;
+            break;
+        case 'x':
+            a->o.nb_mix = strtod(optarg, &end);
+            a->o.nb_scale = true;
+            break;
+        case 'E':
+            a->fx.cfg.bounds = 1;
             break;
         case 'D':
             a->keep_dups = true;
@@ -226,6 +245,42 @@ static int parse_args(int argc, char **argv, struct train_args *a)
     if (a->o.C < 0 || a->cv < 0 || a->cv == 1)
         return cli_fail(2, "train", "--C must be positive and --cv at least 2");
     return -1;
+}
+
+static void csv_field(FILE *f, const char *s, size_t len)
+{
+    fputc('"', f);
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '"')
+            fputc('"', f);
+        fputc(s[i], f);
+    }
+    fputc('"', f);
+}
+
+/* Writes text,label,fold for every text (fold -1: extra training texts, never tested). */
+static int write_folds(const char *path, const struct labeled *d, size_t ncv, int k, uint64_t seed)
+{
+    FILE *f = fopen(path, "w");
+    int *fold = calloc(ncv + 1, sizeof *fold);
+    if (!f || !fold) {
+        if (f)
+            fclose(f);
+        free(fold);
+        return cli_fail(-1, "train", "%s: cannot write", path);
+    }
+    linear_cv_folds(ncv, k, seed, fold);
+    fputs("text,label,fold\n", f);
+    for (size_t i = 0; i < d->n; i++) {
+        csv_field(f, d->text[i], d->len[i]);
+        fputc(',', f);
+        csv_field(f, d->labels[d->y[i]], strlen(d->labels[d->y[i]]));
+        fprintf(f, ",%d\n", i < ncv ? fold[i] : -1);
+    }
+    free(fold);
+    if (fclose(f) != 0)
+        return cli_fail(-1, "train", "%s: cannot write", path);
+    return 0;
 }
 
 static void print_cv(const struct labeled *d, const long *cm, int k, double secs)
@@ -355,8 +410,11 @@ int cmd_train(struct cli *cli, int argc, char **argv)
     if (a.cv) {
         long *cm = calloc((size_t)d.nlabels * (size_t)d.nlabels + 1, sizeof *cm);
         int64_t t0 = clock_mono_us();
-        if (linear_cv(&a.fx, (const char *const *)d.labels, d.nlabels, (const char *const *)d.text,
-                      d.len, d.y, ncv, d.n - ncv, &a.o, a.cv, a.seed, cm, &e) < 0)
+        if (a.folds_out && write_folds(a.folds_out, &d, ncv, a.cv, a.seed) < 0)
+            rc = 1;
+        else if (linear_cv(&a.fx, (const char *const *)d.labels, d.nlabels,
+                           (const char *const *)d.text, d.len, d.y, ncv, d.n - ncv, &a.o, a.cv,
+                           a.seed, cm, &e) < 0)
             rc = cli_fail(1, "train", "%s", e.message);
         else
             print_cv(&d, cm, a.cv, (double)(clock_mono_us() - t0) / 1e6);

@@ -84,7 +84,7 @@ static void test_char_ngrams_utf8(void **state)
 
 static void test_word_ngrams(void **state)
 {
-    struct feat_config cfg = {0, 0, 1, 2, 20, 0};
+    struct feat_config cfg = {0, 0, 1, 2, 20, 0, 0};
     struct feat_vec a = {0}, b = {0};
     (void)state;
     /* hello, world, hello+world; "a" is too short to be a word. */
@@ -97,6 +97,36 @@ static void test_word_ngrams(void **state)
     nfeat(&cfg, "Café crème", &a);
     nfeat(&cfg, "CAFÉ CRÈME", &b);
     assert_int_equal(a.n, 3);
+    feat_vec_release(&a);
+    feat_vec_release(&b);
+}
+
+static void test_bounds(void **state)
+{
+    struct feat_config cfg;
+    struct feat_vec a = {0}, b = {0};
+    (void)state;
+    feat_config_default(&cfg);
+    cfg.bits = 24;
+    cfg.bounds = 1;
+    /* 好吃吗 framed: 3 unigrams (the marks alone are not features), 4 bigrams (^好 好吃 吃吗
+     * 吗$), 3 trigrams (^好吃 好吃吗 吃吗$). */
+    assert_int_equal(nfeat(&cfg, "好吃吗", &a), 10);
+    assert_int_equal(nfeat(&cfg, "好", &a), 4); /* 好, ^好, 好$, ^好$ */
+    assert_int_equal(nfeat(&cfg, "", &a), 0);
+    assert_int_equal(nfeat(&cfg, "  ", &a), 0);
+    /* 好吃 at the start and at the end are different features; without marks the same. */
+    nfeat(&cfg, "好吃", &a);
+    nfeat(&cfg, "好吃好吃", &b);
+    assert_int_equal(a.n, 3 + 2 + 2); /* 好 吃, ^好 好吃 吃$, ^好吃 好吃$ */
+    cfg.bounds = 0;
+    assert_int_equal(nfeat(&cfg, "好吃吗", &a), 6);
+    /* Latin words are the same with and without marks. */
+    struct feat_config w = {1, 1, 1, 2, 24, 0, 1};
+    assert_int_equal(nfeat(&w, "hello world", &a), 7 + 3); /* h e l o w r d; 2 words + pair */
+    w.bounds = 0;
+    nfeat(&w, "hello world", &b);
+    assert_true(same_vec(&a, &b));
     feat_vec_release(&a);
     feat_vec_release(&b);
 }
@@ -117,7 +147,7 @@ static void bar_tok(void *ctx, const char *s, size_t len, feat_emit_fn emit, voi
 static void test_tokenizer_callback(void **state)
 {
     int calls = 0;
-    struct feat_extractor fx = {{0, 0, 1, 1, 20, 1}, bar_tok, &calls};
+    struct feat_extractor fx = {{0, 0, 1, 1, 20, 1, 0}, bar_tok, &calls};
     struct feat_scratch sc = {0};
     struct feat_vec v = {0}, w = {0};
     (void)state;
@@ -237,6 +267,90 @@ static void test_roundtrip(void **state)
     free(buf2);
     linear_ctx_release(&c);
     linear_free(m);
+    labeled_release(&d);
+}
+
+/* The bounds flag is kept in the model file; an unknown flag is refused. */
+static void test_bounds_roundtrip(void **state)
+{
+    struct labeled d;
+    struct feat_extractor fx = {0};
+    struct linear_train_opts o = {.C = 1};
+    struct linear_model *m, *m2;
+    struct linear_ctx c = {0};
+    struct kerr e;
+    size_t len;
+    (void)state;
+    load_toy(&d);
+    feat_config_default(&fx.cfg);
+    fx.cfg.bits = 16;
+    fx.cfg.bounds = 1;
+    assert_int_equal(linear_train(&fx, (const char *const *)d.labels, d.nlabels,
+                                  (const char *const *)d.text, d.len, d.y, d.n, &o, &m, &e),
+                     0);
+    unsigned char *buf = linear_serialize(m, &len);
+    assert_int_equal(linear_load_mem(buf, len, &m2, &e), 0);
+    assert_int_equal(linear_config(m2)->bounds, 1);
+    assert_int_equal(linear_config(m2)->use_tok, 0);
+    for (size_t i = 0; i < d.n; i++) {
+        double a[3], b[3];
+        linear_decision(m, &c, d.text[i], d.len[i], a);
+        linear_decision(m2, &c, d.text[i], d.len[i], b);
+        assert_memory_equal(a, b, sizeof a);
+    }
+    linear_free(m2);
+    free(buf);
+    linear_ctx_release(&c);
+    linear_free(m);
+    labeled_release(&d);
+}
+
+/* nb_mix: the model is the weighted average of the NB-SVM and the plain SVM. */
+static void test_nb_mix(void **state)
+{
+    struct labeled d;
+    struct feat_extractor fx = {0};
+    struct linear_train_opts o = {.C = 1, .nb_scale = true};
+    struct linear_model *nb, *plain, *mix, *bad;
+    struct linear_ctx c = {0};
+    struct kerr e;
+    int differ = 0;
+    (void)state;
+    load_toy(&d);
+    feat_config_default(&fx.cfg);
+    fx.cfg.bits = 16;
+#define TRAIN(out)                                                                                 \
+    assert_int_equal(linear_train(&fx, (const char *const *)d.labels, d.nlabels,                   \
+                                  (const char *const *)d.text, d.len, d.y, d.n, &o, &out, &e),     \
+                     0)
+    TRAIN(nb);
+    o.nb_scale = false;
+    TRAIN(plain);
+    o.nb_scale = true;
+    o.nb_mix = 0.25;
+    TRAIN(mix);
+    for (size_t i = 0; i < d.n; i++) {
+        double a[3], b[3], m[3];
+        linear_decision(nb, &c, d.text[i], d.len[i], a);
+        linear_decision(plain, &c, d.text[i], d.len[i], b);
+        linear_decision(mix, &c, d.text[i], d.len[i], m);
+        for (int k = 0; k < 3; k++) {
+            /* 16-bit weights: the three models agree up to rounding */
+            assert_float_equal(m[k], 0.75 * a[k] + 0.25 * b[k], 2e-3 * (1 + fabs(m[k])));
+            differ += fabs(a[k] - b[k]) > 0.05;
+        }
+    }
+    assert_true(differ > 0); /* the two parts are different models */
+    o.nb_mix = 1;
+    assert_int_equal(linear_train(&fx, (const char *const *)d.labels, d.nlabels,
+                                  (const char *const *)d.text, d.len, d.y, d.n, &o, &bad, &e),
+                     KERR_INVALID);
+    assert_non_null(strstr(e.message, "nb_mix"));
+#undef TRAIN
+    linear_ctx_release(&c);
+    linear_free(nb);
+    linear_free(plain);
+    linear_free(mix);
     labeled_release(&d);
 }
 
@@ -388,6 +502,15 @@ static void test_cv(void **state)
     /* 24 training texts per fold: well above chance (1/3), far from perfect. */
     assert_true(mt.accuracy > 0.45);
     assert_true(mt.macro_f1 > 0.45);
+    /* linear_cv_folds(): the same folds, each about n / k texts. */
+    int fold[36], count[3] = {0};
+    linear_cv_folds(36, 3, 7, fold);
+    for (int i = 0; i < 36; i++) {
+        assert_true(fold[i] >= 0 && fold[i] < 3);
+        count[fold[i]]++;
+    }
+    assert_int_equal(count[0], 12);
+    assert_int_equal(count[2], 12);
     labeled_release(&d);
 }
 
@@ -437,12 +560,14 @@ static void test_golden(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_hash_stable),          cmocka_unit_test(test_char_ngrams_utf8),
-        cmocka_unit_test(test_word_ngrams),          cmocka_unit_test(test_tokenizer_callback),
-        cmocka_unit_test(test_train_separable),      cmocka_unit_test(test_roundtrip),
-        cmocka_unit_test(test_corrupt_rejected),     cmocka_unit_test(test_bad_options),
-        cmocka_unit_test(test_labeled_jsonl),        cmocka_unit_test(test_cv),
-        cmocka_unit_test(test_shared_model_threads), cmocka_unit_test(test_golden),
+        cmocka_unit_test(test_hash_stable), cmocka_unit_test(test_char_ngrams_utf8),
+        cmocka_unit_test(test_word_ngrams), cmocka_unit_test(test_tokenizer_callback),
+        cmocka_unit_test(test_bounds),      cmocka_unit_test(test_bounds_roundtrip),
+        cmocka_unit_test(test_nb_mix),      cmocka_unit_test(test_train_separable),
+        cmocka_unit_test(test_roundtrip),   cmocka_unit_test(test_corrupt_rejected),
+        cmocka_unit_test(test_bad_options), cmocka_unit_test(test_labeled_jsonl),
+        cmocka_unit_test(test_cv),          cmocka_unit_test(test_shared_model_threads),
+        cmocka_unit_test(test_golden),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -406,7 +406,7 @@ static void test_document_frequencies(void **state)
 /* kesu train --seg-words: the classifier's word features come from the segmenter */
 static void test_seg_word_features(void **state)
 {
-    struct feat_extractor fx = {{0, 0, 1, 2, 16, 1}, seg_feat_tok, NULL};
+    struct feat_extractor fx = {{0, 0, 1, 2, 16, 1, 0}, seg_feat_tok, NULL};
     struct feat_scratch sc = {0};
     struct feat_vec v = {0};
     const char *t = "热水器漏水";

@@ -131,6 +131,27 @@ static size_t normalise(const char *s, size_t len, struct feat_scratch *sc)
     return nc;
 }
 
+#define MARK_START '\x02'
+#define MARK_END   '\x03'
+
+/* Frames the normalised text of nc code points as MARK_START text MARK_END; returns nc + 2. */
+static size_t add_bounds(struct feat_scratch *sc, size_t nc)
+{
+    size_t o = sc->off[nc];
+    sc->low = grow(sc->low, &sc->cap_low, o + 3, 1);
+    sc->off = grow(sc->off, &sc->cap_off, nc + 4, sizeof *sc->off);
+    memmove(sc->low + 1, sc->low, o);
+    sc->low[0] = MARK_START;
+    sc->low[o + 1] = MARK_END;
+    sc->low[o + 2] = '\0';
+    memmove(sc->off + 1, sc->off, (nc + 1) * sizeof *sc->off);
+    sc->off[0] = 0;
+    for (size_t k = 1; k <= nc + 1; k++)
+        sc->off[k]++;
+    sc->off[nc + 2] = (uint32_t)o + 2;
+    return nc + 2;
+}
+
 static void char_ngrams(const struct feat_config *cfg, struct feat_scratch *sc, size_t nc,
                         uint32_t mask)
 {
@@ -139,7 +160,7 @@ static void char_ngrams(const struct feat_config *cfg, struct feat_scratch *sc, 
         for (size_t i = 0; i + n <= nc; i++) {
             const char *p = sc->low + sc->off[i];
             size_t blen = sc->off[i + n] - sc->off[i];
-            if (n == 1 && *p == ' ')
+            if (n == 1 && (*p == ' ' || (cfg->bounds && (i == 0 || i + 1 == nc))))
                 continue;
             push_id(sc, feat_hash(p, blen, seed) & mask);
         }
@@ -268,7 +289,11 @@ void feat_extract(const struct feat_extractor *fx, const char *s, size_t len,
     size_t nc = normalise(s, len, sc);
 
     sc->nids = sc->nwords = 0;
-    char_ngrams(cfg, sc, nc, mask);
+    if (cfg->bounds && cfg->char_max && nc) {
+        char_ngrams(cfg, sc, add_bounds(sc, nc), mask);
+        nc += 2; /* the marks are neither letters nor digits: Latin words are unchanged */
+    } else
+        char_ngrams(cfg, sc, nc, mask);
     if (cfg->word_max) {
         if (fx->tok)
             fx->tok(fx->tok_ctx, s, len, tok_emit, sc);

@@ -6,7 +6,9 @@
  *   - character n-grams, n in [char_min, char_max] (default 1-3), counted in
  *     code points (UTF-8 aware), over the text with ASCII letters lower-cased
  *     and every run of whitespace collapsed into one space; a 1-gram that is
- *     a space is not a feature;
+ *     a space is not a feature; with `bounds`, the text is framed by a start
+ *     and an end mark first, so n-grams that begin or end the text (阿姨,
+ *     太慢了 at the end) are features of their own (the marks alone are not);
  *   - word n-grams, n in [word_min, word_max] (0 = none; 1-2 is usual for
  *     English): words are runs of letters and digits of Latin script (ASCII,
  *     Latin-1, Latin Extended-A/B), lower-cased, two characters or more;
@@ -43,7 +45,11 @@ struct feat_config {
     uint8_t word_min, word_max; /* word n-gram range; 0,0 = none */
     uint8_t bits;               /* 2^bits buckets */
     uint8_t use_tok;            /* words come from the tokenizer callback */
+    uint8_t bounds;             /* start and end marks around the text for char n-grams */
 };
+/* The one config byte of the model file that holds use_tok (bit 0) and bounds (bit 1). */
+#define FEAT_FLAG_TOK    1u
+#define FEAT_FLAG_BOUNDS 2u
 
 /* Emits one token: len bytes at tok (UTF-8, need not be NUL-terminated). */
 typedef void (*feat_emit_fn)(void *arg, const char *tok, size_t len);

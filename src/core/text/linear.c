@@ -289,6 +289,8 @@ static int check_opts(const struct linear_train_opts *in, struct linear_train_op
         o->max_iter = 1000;
     if (o->nb_alpha <= 0)
         o->nb_alpha = 0.1;
+    if (!(o->nb_mix >= 0 && o->nb_mix < 1))
+        return kerr_set(err, KERR_INVALID, "bad_nb_mix", "nb_mix", "nb_mix must be in [0, 1)");
     if (!o->weight_bits)
         o->weight_bits = 16;
     if (o->weight_bits != 8 && o->weight_bits != 16)
@@ -433,6 +435,17 @@ int linear_train(const struct feat_extractor *fx, const char *const *labels, int
         return rc;
     }
     return train_core(fx, labels, nclass, texts, lens, y, n, &o, out, err);
+}
+
+void linear_cv_folds(size_t n, int k, uint64_t seed, int *fold)
+{
+    size_t *perm = xmalloc((n + 1) * sizeof *perm);
+    for (size_t i = 0; i < n; i++)
+        perm[i] = i;
+    linear_shuffle(perm, n, &seed);
+    for (size_t s = 0; s < n; s++)
+        fold[perm[s]] = k > 0 ? (int)(s % (size_t)k) : 0;
+    free(perm);
 }
 
 int linear_cv(const struct feat_extractor *fx, const char *const *labels, int nclass,

@@ -13,7 +13,10 @@
  *     liblinear solver 7).
  *   With opts.nb_scale, each one-vs-rest problem first scales its features by
  *   their naive Bayes log-count ratio (NB-SVM, Wang and Manning 2012); the
- *   ratios are folded into the weights, so the model file is the same.
+ *   ratios are folded into the weights, so the model file is the same. With
+ *   opts.nb_mix = m as well, each problem is solved a second time on the
+ *   plain features and the weights are averaged, (1 - m) NB-SVM + m SVM: one
+ *   linear model that is the average of two.
  *   - LINEAR_CS: Crammer-Singer multi-class linear SVM (one problem over all
  *     classes, dual coordinate descent with shrinking, liblinear solver 4);
  *     single-threaded.
@@ -32,7 +35,8 @@
  * Model file (little-endian), version 1:
  *     "KMOD"  u32 version  u32 body_len  u32 zlen  u32 crc32(zlib bytes)
  *     zlib(body)
- * body: u8 kind, u8 weight bits (8 or 16), feature config (6 bytes),
+ * body: u8 kind, u8 weight bits (8 or 16), feature config (6 bytes: char
+ *     n-gram range, word n-gram range, bits, flags: 1 = tokenizer, 2 = bounds),
  *     u16 nclass, u16 nw (1 for two classes, else nclass), f32 scale,
  *     labels (u16 length + UTF-8 bytes each), f32 idf_lo, f32 idf_hi,
  *     u8 idf[2^bits] (linear between lo and hi), u32 nrows, nrows bucket
@@ -70,6 +74,7 @@ struct linear_train_opts {
     double nb_alpha;       /* 0 = 0.1 */
     int weight_bits;       /* 8 or 16 (default) in the file */
     bool nb_scale;         /* SVM/LR on NB log-count-ratio scaled features (NB-SVM) */
+    double nb_mix;         /* with nb_scale: share of a plain SVM/LR averaged in, [0, 1) */
     bool calibrate;        /* fit the score scale on a held-out 10% (default via linear_train) */
 };
 
@@ -109,6 +114,9 @@ int linear_cv(const struct feat_extractor *fx, const char *const *labels, int nc
               const char *const *texts, const size_t *lens, const int *y, size_t n, size_t n_extra,
               const struct linear_train_opts *opts, int k, uint64_t seed, long *confusion,
               struct kerr *err);
+
+/* The fold (0 to k-1) linear_cv() tests each of the n texts in, into fold[0..n). */
+void linear_cv_folds(size_t n, int k, uint64_t seed, int *fold);
 
 /* Writes the model file (atomically: a temporary file renamed over path). */
 int linear_save(const struct linear_model *m, const char *path, struct kerr *err);

@@ -79,8 +79,9 @@ static void body_write(const struct linear_model *m, struct bbuf *b)
     put_u8(b, (unsigned)m->kind);
     put_u8(b, (unsigned)m->wbits);
     put(b,
-        (const uint8_t[]){cfg->char_min, cfg->char_max, cfg->word_min, cfg->word_max, cfg->bits,
-                          cfg->use_tok},
+        (const uint8_t[]){
+            cfg->char_min, cfg->char_max, cfg->word_min, cfg->word_max, cfg->bits,
+            (uint8_t)((cfg->use_tok ? FEAT_FLAG_TOK : 0) | (cfg->bounds ? FEAT_FLAG_BOUNDS : 0))},
         6);
     put_u16(b, (unsigned)m->nclass);
     put_u16(b, (unsigned)m->nw);
@@ -235,9 +236,12 @@ static int body_read(struct rd *r, struct linear_model *m, struct kerr *err)
     m->wbits = (int)get_u8(r);
     if (!(c = take(r, 6)))
         return bad(err, "truncated");
-    *cfg = (struct feat_config){c[0], c[1], c[2], c[3], c[4], c[5]};
+    *cfg = (struct feat_config){
+        c[0], c[1], c[2], c[3], c[4], c[5] & FEAT_FLAG_TOK, (c[5] & FEAT_FLAG_BOUNDS) != 0};
     if (m->kind < LINEAR_SVM || m->kind > LINEAR_CS || (m->wbits != 8 && m->wbits != 16))
         return bad(err, "unknown model kind or weight size");
+    if (c[5] & ~(FEAT_FLAG_TOK | FEAT_FLAG_BOUNDS))
+        return bad(err, "unknown feature flags");
     if (feat_config_check(cfg, NULL) < 0)
         return bad(err, "bad feature configuration");
     m->nclass = (int)get_u16(r);

@@ -209,6 +209,16 @@ static void train_one(struct problem *p, int j)
     if (r) {
         for (size_t k = 0; k < x->ncols; k++)
             w[k] *= r[k];
+        if (p->o->nb_mix > 0) { /* average with the plain model: (1 - m) NB-SVM + m SVM */
+            double m = p->o->nb_mix, *w2 = xcalloc(x->ncols + 1, sizeof *w2);
+            if (p->o->kind == LINEAR_LR)
+                solve_lr(x, yy, Ci, p->o->eps, p->o->max_iter, w2, 0x5eed + (uint64_t)j);
+            else
+                solve_svm(x, yy, Ci, p->o->eps, p->o->max_iter, w2, 0x5eed + (uint64_t)j);
+            for (size_t k = 0; k <= x->ncols; k++)
+                w[k] = (1 - m) * w[k] + m * w2[k];
+            free(w2);
+        }
         free(xs.val);
         free(xs.sq);
         free(r);
