@@ -630,6 +630,29 @@ class CaseRollupTest(ServerTestCase):
     rebuild, and answer what the exact scan answers (median and p90 within the histogram's
     documented error)."""
 
+    def test_case_rollups_of_an_import_equal_a_rebuild(self):
+        # an import writes each case's view from the record it inserts (no reading back)
+        # unless the job touches the case again (duplicates raise their original's count)
+        srv = self.server(start=False)
+        demo = os.path.join(srv.data, "demo.jsonl")
+        os.makedirs(srv.data, exist_ok=True)
+        p = run_cli(None, "demo", "--count", "400", "--out", demo)
+        self.assertEqual(p.returncode, 0, describe_proc(p))
+        p = run_cli(srv.data, "import", "--batch", "64", demo)
+        self.assertEqual(p.returncode, 0, describe_proc(p))
+        db = os.path.join(srv.data, "kesu.db")
+        c = sqlite3.connect(db)
+        dups, views = c.execute("SELECT (SELECT count(*) FROM feedback WHERE duplicate_of IS NOT "
+                                "NULL), (SELECT count(*) FROM stats_case_view)").fetchone()
+        c.close()
+        self.assertGreater(dups, 0)
+        self.assertEqual(views, 400)
+        kept = case_rollups(db)
+        self.assertTrue(kept)
+        p = run_cli(srv.data, "stats", "rebuild")
+        self.assertEqual(p.returncode, 0, describe_proc(p))
+        self.assertEqual(case_rollups(db), kept)
+
     def test_case_rollups_follow_a_realistic_sequence(self):
         # intake with routing (the demo organisation's rules assign team and agent)
         srv = self.server(extra_args=["--demo-if-empty", "60"])

@@ -135,10 +135,18 @@ struct cmap {
     size_t cap, used;
 };
 
+/* A case inserted by the job, with the view computed from the record as inserted. */
+struct fresh {
+    int64_t id;
+    struct store_case_view v; /* assignee and team are owned copies */
+};
+
 struct case_stats {
     struct cmap job, batch;
     int64_t *dirty;
     size_t ndirty, dcap;
+    struct fresh *fresh;
+    size_t nfresh, fcap;
     sqlite3 *db; /* the statements below are prepared on it */
     sqlite3_stmt *get_view, *get_case, *put_view, *upsert;
 };
@@ -273,6 +281,7 @@ void case_stats_free(struct case_stats *cs)
     free(cs->job.e);
     free(cs->batch.e);
     free(cs->dirty);
+    free(cs->fresh);
     free(cs);
 }
 
@@ -290,12 +299,61 @@ void case_stats_dirty(struct conn *c, int64_t id)
     cs->dirty[cs->ndirty++] = id;
 }
 
+void case_stats_inserted(struct conn *c, const struct record *r)
+{
+    struct case_stats *cs = c->s ? c->s->cs : NULL;
+    struct store_case k;
+    struct fresh *f;
+    if (!cs || r->id <= 0)
+        return;
+    if (cs->nfresh == cs->fcap) {
+        cs->fcap = cs->fcap ? cs->fcap * 2 : 64;
+        cs->fresh = xrealloc(cs->fresh, cs->fcap * sizeof(*cs->fresh));
+    }
+    /* what case_stats_row reads back from the row just written: no SLA row, survey or
+     * transfer can exist yet (adding one marks the case dirty, and then it is read) */
+    k = (struct store_case){
+        .id = r->id,
+        .received_at = r->received_at,
+        .acknowledged_at = r->acknowledged_at,
+        .assigned_at = r->assigned_at,
+        .responded_at = r->responded_at,
+        .resolved_at = r->resolved_at,
+        .closed_at = r->closed_at,
+        .reopened_at = r->reopened_at,
+        .duplicate_of = r->duplicate_of,
+        .repeat_count = r->repeat_count,
+        .status = r->status,
+        .assignee = r->assignee,
+        .team = r->team,
+        .sentiment = r->sentiment,
+        .transfers = 0,
+        .sla = -1,
+        .csat = NAN,
+    };
+    f = &cs->fresh[cs->nfresh++];
+    f->id = r->id;
+    store_case_view_of(&k, &f->v);
+    f->v.assignee = r->assignee ? xstrdup(r->assignee) : NULL;
+    f->v.team = r->team ? xstrdup(r->team) : NULL;
+}
+
+static void fresh_reset(struct case_stats *cs)
+{
+    for (size_t i = 0; i < cs->nfresh; i++) {
+        free((char *)cs->fresh[i].v.assignee);
+        free((char *)cs->fresh[i].v.team);
+    }
+    cs->nfresh = 0;
+}
+
 void case_stats_job_reset(struct case_stats *cs)
 {
     if (!cs)
         return;
     cmap_reset(&cs->job);
     cs->ndirty = 0;
+    fresh_reset(cs);
 }
 
 void case_stats_batch_reset(struct case_stats *cs)
@@ -368,15 +426,18 @@ static bool same_view(const struct store_case_view *a, const struct store_case_v
 }
 
 /* Moves case id from what it counted to what it counts now. */
-static int refresh(struct conn *c, struct case_stats *cs, int64_t id, struct kerr *err)
+static int refresh(struct conn *c, struct case_stats *cs, int64_t id, bool fresh, struct kerr *err)
 {
     struct store_case_view old, now;
     struct store_case k;
     bool had, has;
-    int rc;
+    int rc = SQLITE_DONE;
 
-    sqlite3_bind_int64(cs->get_view, 1, id);
-    rc = sqlite3_step(cs->get_view);
+    /* a case inserted by this job has no view yet */
+    if (!fresh) {
+        sqlite3_bind_int64(cs->get_view, 1, id);
+        rc = sqlite3_step(cs->get_view);
+    }
     if ((had = rc == SQLITE_ROW)) {
         old = (struct store_case_view){
             sqlite3_column_int64(cs->get_view, 0),
@@ -427,15 +488,36 @@ int case_stats_job_end(struct conn *c, struct kerr *err)
 {
     struct case_stats *cs = c->s ? c->s->cs : NULL;
     int rc = 0;
-    if (!cs || cs->ndirty == 0)
+    size_t j = 0;
+    if (!cs || (cs->ndirty == 0 && cs->nfresh == 0))
         return 0;
     if ((rc = prepare(c, cs, err)) < 0)
         goto out;
     if (cs->ndirty > 1)
         qsort(cs->dirty, cs->ndirty, sizeof(*cs->dirty), cmp_id);
-    for (size_t i = 0; i < cs->ndirty && rc == 0; i++)
-        if (i == 0 || cs->dirty[i] != cs->dirty[i - 1])
-            rc = refresh(c, cs, cs->dirty[i], err);
+    if (cs->nfresh > 1)
+        qsort(cs->fresh, cs->nfresh, sizeof(*cs->fresh), cmp_id);
+    /* inserted cases nothing else marked count what the record said (no reading back);
+     * the others are read again, inserted ones without looking for an old view */
+    for (size_t i = 0; i < cs->nfresh && rc == 0; i++) {
+        const struct fresh *f = &cs->fresh[i];
+        while (j < cs->ndirty && cs->dirty[j] < f->id)
+            j++;
+        if (j < cs->ndirty && cs->dirty[j] == f->id)
+            continue;
+        add_view(&cs->job, &f->v, 1);
+        if (put_view(cs, f->id, &f->v) < 0)
+            rc = db_error(c->db, err, "store case view");
+    }
+    j = 0;
+    for (size_t i = 0; i < cs->ndirty && rc == 0; i++) {
+        int64_t id = cs->dirty[i];
+        if (i > 0 && id == cs->dirty[i - 1])
+            continue;
+        while (j < cs->nfresh && cs->fresh[j].id < id)
+            j++;
+        rc = refresh(c, cs, id, j < cs->nfresh && cs->fresh[j].id == id, err);
+    }
     if (rc == 0)
         cmap_merge(&cs->batch, &cs->job);
 out:

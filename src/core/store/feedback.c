@@ -151,7 +151,7 @@ int feedback_insert_one(struct conn *c, struct record *r, const char *actor,
         res->created = true;
         if (c->s)
             rollup_add_record(c->s->ru_job, r, 1);
-        case_stats_dirty(c, r->id);
+        case_stats_inserted(c, r);
         return c->s ? dedup_added(c->s, c, r, actor, r->recorded_at, err) : 0;
     }
     /* a conflict: this is a re-delivery; return the original */

@@ -217,6 +217,9 @@ struct case_stats;
 struct case_stats *case_stats_new(void);
 void case_stats_free(struct case_stats *cs);
 void case_stats_dirty(struct conn *c, int64_t id);
+/* A case just inserted by the job: its view comes from r (as bound) unless something else
+ * in the job marks it too. */
+void case_stats_inserted(struct conn *c, const struct record *r);
 int case_stats_job_end(struct conn *c, struct kerr *err);
 void case_stats_job_reset(struct case_stats *cs);
 int case_stats_flush(struct conn *c, struct kerr *err);
