@@ -285,7 +285,7 @@ static void deliver_one(struct store *s, const struct alerts_opts *o, const stru
     } else {
         struct notify_target nt = {tc.kind.buf, tc.url.buf, tc.secret.len ? tc.secret.buf : NULL,
                                    tc.config.buf};
-        struct notify_msg nm;
+        struct notify_msg nm = {0};
         compose(o, &m, d->alert_id, !strcmp(d->event, "resolved"), sent, &t);
         nm.event = d->event;
         nm.title = t.title.buf;
