@@ -22,6 +22,7 @@
 #include "intake/nlp.h"
 #include "intake/pipeline.h"
 #include "http/http.h"
+#include "insight/reportsend.h"
 #include "insight/schedule.h"
 #include "intake/mailwatch.h"
 #include "loop/sla_sched.h"
@@ -343,6 +344,8 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
                                              {NULL, 0, NULL, 0}};
     char keyfile[4096], reports_dir[4096];
     struct scheduler *reports = NULL;
+    struct reportsend *rsend = NULL;
+    struct reportsend_opts ropts;
     struct server_opts opts = {0};
     const char *listen = cli_setting(cli, "listen", "127.0.0.1:8080");
     const char *port_file = NULL;
@@ -450,6 +453,9 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
     if (opts.max_body < 1024)
         return cli_fail(2, "serve", "--max-body must be at least 1024");
     opts.host = host;
+    if (cli_reportsend_opts(cli, "", &ropts) != 0)
+        return 2;
+    opts.report_mail = ropts.smtp_url != NULL;
     opts.trusted_proxies =
         opts.trusted_proxies ? opts.trusted_proxies : cli_setting(cli, "trusted_proxies", NULL);
     if (hardening_opts(&opts, rate_key, rate_addr, conn_timeout, max_header) < 0 ||
@@ -544,6 +550,16 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
     }
     if (start_alerts(cli, s, host, server_port(srv), &alerts, &alert_keys) < 0)
         goto out;
+    {
+        /* the reports' deliveries (receivers' secrets open with the alerts' keyring) */
+        char base[128];
+        snprintf(base, sizeof base, "http://%s:%d", host, server_port(srv));
+        ropts.base_url = cli_setting(cli, "public_url", base);
+        if (reportsend_start(s, &ropts, &rsend, &e) < 0) {
+            cli_fail(1, "serve", "report delivery: %s", e.message);
+            goto out;
+        }
+    }
     if (port_file) {
         FILE *f = fopen(port_file, "w");
         if (f) {
@@ -567,6 +583,7 @@ out:
     sla_sched_stop(sla);
     lifecycle_sched_stop(lsched);
     scheduler_stop(reports);
+    reportsend_stop(rsend);
     alerts_stop(alerts);
     mail_watch_stop(watch);
     capa_sched_stop(capa);

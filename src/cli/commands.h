@@ -105,6 +105,11 @@ int cmd_version(struct cli *cli, int argc, char **argv);
 int cmd_help(struct cli *cli, int argc, char **argv);
 int cmd_stats(struct cli *cli, int argc, char **argv);
 int cmd_report(struct cli *cli, int argc, char **argv);
+/* Report delivery settings (cmd_report.c): smtp_url, smtp_from, smtp_username,
+ * smtp_password, smtp_starttls, public_url (default base), reports_retry_base,
+ * report_attach_max. Returns 0, or 2 after saying which setting is wrong. */
+struct reportsend_opts;
+int cli_reportsend_opts(struct cli *cli, const char *base, struct reportsend_opts *o);
 /* kesu import --denominator FILE: CSV day,orders[,dimension,value] (cmd_stats.c). */
 int stats_import_denominator(struct cli *cli, const char *path);
 

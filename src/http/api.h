@@ -160,6 +160,8 @@ int api_reports_create(struct req *r);
 int api_reports_file(struct req *r);
 int api_report_schedules_list(struct req *r);
 int api_report_schedules_put(struct req *r);
+int api_reports_get(struct req *r);
+int api_report_schedules_run(struct req *r);
 
 /* api_export.c */
 int api_feedback_export(struct req *r);

@@ -45,6 +45,7 @@ struct server_opts {
     unsigned conn_timeout;       /* seconds a connection may stay idle or slow (default 30) */
     size_t max_header;           /* bytes of request line and headers (default 16384) */
     const char *reports_dir;     /* where reports are written (DATA/reports) */
+    bool report_mail;            /* an SMTP server is set for reports: they may name addresses */
 };
 
 enum { REQ_DONE = 0, REQ_ASYNC = 1 };

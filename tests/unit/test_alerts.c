@@ -123,10 +123,13 @@ static void webhook_sign_vector(void **state)
                         "sha256=1b6ad1bc9bf48c52ce01939866d5877c6cc4e87ddad27e16673cb8c4964394a3");
 }
 
-static const struct notify_msg msg = {"opened",           "【kesu 预警】投诉量突增",
-                                      "### 标题\n- 一\n", "第一行\n第二行\n",
-                                      "<h3>标题</h3>",    "http://127.0.0.1:8080/api/v1/alerts/1",
-                                      "{\"x\":1}"};
+static const struct notify_msg msg = {.event = "opened",
+                                      .title = "【kesu 预警】投诉量突增",
+                                      .markdown = "### 标题\n- 一\n",
+                                      .text = "第一行\n第二行\n",
+                                      .html = "<h3>标题</h3>",
+                                      .link = "http://127.0.0.1:8080/api/v1/alerts/1",
+                                      .json = "{\"x\":1}"};
 
 static void robot_payloads(void **state)
 {

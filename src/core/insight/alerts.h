@@ -20,6 +20,7 @@
 
 #include "base/error.h"
 #include "base/strbuf.h"
+#include "insight/notify.h"
 #include "store/alertdb.h"
 
 struct cJSON;
@@ -62,6 +63,21 @@ void alert_receiver_json(const struct store_alert_receiver *r, struct jsonw *w);
  * and SLA compliance), as `kesu serve --demo-if-empty` does. Returns rules added or < 0.
  */
 int alerts_seed_rules(struct store *s, struct kerr *err);
+
+/*
+ * A receiver ready to send to (alertsd.c): t points into the buffers, with its secret and
+ * e-mail password opened. alerts_target_load fills a zeroed *t for receiver id: 0, or
+ * KERR_NOTFOUND when it was deleted or is disabled (sending again will not help), or
+ * KERR_AUTH when its secret cannot be opened; the reason in err. Release either way.
+ */
+struct alerts_target {
+    bool found, enabled;
+    struct strbuf kind, url, secret, config;
+    struct notify_target t;
+};
+int alerts_target_load(struct store *s, int64_t id, struct alerts_target *t, char *err,
+                       size_t errlen);
+void alerts_target_release(struct alerts_target *t);
 
 /* ---- evaluation (alerts.c) -------------------------------------------------------- */
 

@@ -199,14 +199,9 @@ static int on_due(void *arg, const struct store_alert_delivery *d)
     return 0;
 }
 
-struct target_copy {
-    bool found, enabled;
-    struct strbuf kind, url, secret, config;
-};
-
 static int on_target(void *arg, const struct store_alert_receiver *r)
 {
-    struct target_copy *t = arg;
+    struct alerts_target *t = arg;
     t->found = true;
     t->enabled = r->enabled;
     strbuf_addstr(&t->kind, r->kind);
@@ -217,7 +212,7 @@ static int on_target(void *arg, const struct store_alert_receiver *r)
 }
 
 /* Replaces the sealed secret and e-mail password of a receiver by their plain values. */
-static int open_secrets(struct target_copy *t, char *err, size_t errlen)
+static int open_secrets(struct alerts_target *t, char *err, size_t errlen)
 {
     struct strbuf plain = STRBUF_INIT;
     struct kerr e;
@@ -250,6 +245,33 @@ static int open_secrets(struct target_copy *t, char *err, size_t errlen)
     return rc;
 }
 
+int alerts_target_load(struct store *s, int64_t id, struct alerts_target *t, char *err,
+                       size_t errlen)
+{
+    store_alert_receivers(s, id, on_target, t, NULL);
+    if (!t->found || !t->enabled) {
+        snprintf(err, errlen, "%s", !t->found ? "receiver deleted" : "receiver disabled");
+        return KERR_NOTFOUND;
+    }
+    if (open_secrets(t, err, errlen) < 0)
+        return KERR_AUTH;
+    t->t.kind = t->kind.buf;
+    t->t.url = t->url.buf;
+    t->t.secret = t->secret.len ? t->secret.buf : NULL;
+    t->t.config = t->config.buf;
+    return 0;
+}
+
+void alerts_target_release(struct alerts_target *t)
+{
+    if (t->secret.buf)
+        sodium_memzero(t->secret.buf, t->secret.len);
+    strbuf_release(&t->kind);
+    strbuf_release(&t->url);
+    strbuf_release(&t->secret);
+    strbuf_release(&t->config);
+}
+
 static int64_t backoff(const struct alerts_opts *o, int attempts)
 {
     int64_t wait = o->retry_base_ms;
@@ -264,28 +286,23 @@ static void deliver_one(struct store *s, const struct alerts_opts *o, const stru
     int64_t sent = clock_now_ms();
     struct msg_parts m = {.s = s};
     struct msg_text t = {0};
-    struct target_copy tc = {0};
+    struct alerts_target tc = {0};
     char err[512] = "";
     int attempts = d->attempts + 1, rc = -1;
     struct store_alert_query q = {d->alert_id, 0, NULL, 0, 1};
     struct kerr ke;
 
     store_alerts(s, &q, on_alert, &m, NULL);
-    store_alert_receivers(s, d->receiver_id, on_target, &tc, NULL);
     if (m.found)
         store_alert_rules(s, m.rule_id, on_rule, &m.rule, NULL);
-    if (!m.found || !tc.found || !tc.enabled) {
-        snprintf(err, sizeof err, "%s",
-                 !m.found    ? "alert not found"
-                 : !tc.found ? "receiver deleted"
-                             : "receiver disabled");
+    if (!m.found) {
+        snprintf(err, sizeof err, "alert not found");
         attempts = o->max_attempts;
-    } else if (open_secrets(&tc, err, sizeof err) < 0) {
-        rc = -1;
-    } else {
-        struct notify_target nt = {tc.kind.buf, tc.url.buf, tc.secret.len ? tc.secret.buf : NULL,
-                                   tc.config.buf};
-        struct notify_msg nm;
+    } else if ((rc = alerts_target_load(s, d->receiver_id, &tc, err, sizeof err)) ==
+               KERR_NOTFOUND) {
+        attempts = o->max_attempts; /* deleted or disabled: trying again will not help */
+    } else if (rc == 0) {
+        struct notify_msg nm = {0};
         compose(o, &m, d->alert_id, !strcmp(d->event, "resolved"), sent, &t);
         nm.event = d->event;
         nm.title = t.title.buf;
@@ -294,7 +311,7 @@ static void deliver_one(struct store *s, const struct alerts_opts *o, const stru
         nm.html = t.html.buf;
         nm.link = t.link.len ? t.link.buf : NULL;
         nm.json = t.json.buf;
-        rc = notify_send(&nt, &nm, sent, o->timeout_ms, err, sizeof err);
+        rc = notify_send(&tc.t, &nm, sent, o->timeout_ms, err, sizeof err);
     }
     kerr_clear(&ke);
     int64_t done = clock_now_ms();
@@ -313,10 +330,7 @@ static void deliver_one(struct store *s, const struct alerts_opts *o, const stru
                  (long long)d->alert_id, (long long)d->receiver_id, attempts, err);
     parts_release(&m);
     msg_release(&t);
-    strbuf_release(&tc.kind);
-    strbuf_release(&tc.url);
-    strbuf_release(&tc.secret);
-    strbuf_release(&tc.config);
+    alerts_target_release(&tc);
 }
 
 int alerts_deliver_due(struct store *s, const struct alerts_opts *o, int64_t now)

@@ -143,7 +143,7 @@ static void feishu_post(struct jsonw *w, const struct notify_msg *m)
         jsonw_arr(w);
         jsonw_obj(w);
         jsonw_kstr(w, "tag", "a");
-        jsonw_kstr(w, "text", "查看预警");
+        jsonw_kstr(w, "text", m->link_text ? m->link_text : "查看预警");
         jsonw_kstr(w, "href", m->link);
         jsonw_end(w);
         jsonw_end(w);
@@ -266,26 +266,24 @@ int notify_build(const struct notify_target *t, const struct notify_msg *m, int6
     return rc;
 }
 
-/* Base64 of data in lines of 76 characters, CRLF after each. */
-static void base64_lines(struct strbuf *out, const char *data, size_t len)
+void notify_mime_base64(struct strbuf *out, const void *data, size_t len)
 {
     char line[80];
+    const unsigned char *p = data;
+    strbuf_grow(out, len / 57 * 78 + 80);
     for (size_t off = 0; off < len; off += 57) {
         size_t n = len - off < 57 ? len - off : 57;
-        sodium_bin2base64(line, sizeof line, (const unsigned char *)data + off, n,
-                          sodium_base64_VARIANT_ORIGINAL);
+        sodium_bin2base64(line, sizeof line, p + off, n, sodium_base64_VARIANT_ORIGINAL);
         strbuf_addstr(out, line);
         strbuf_addstr(out, "\r\n");
     }
 }
 
 /* RFC 2047 encoded words of at most 45 bytes of text each (whole UTF-8 characters). */
-static void encode_header(struct strbuf *out, const char *s)
+void notify_mime_encode_header(struct strbuf *out, const char *s)
 {
     char word[80];
-    size_t len = strlen(s), off = 0;
-    if (!len)
-        return;
+    size_t len = s ? strlen(s) : 0, off = 0;
     while (off < len) {
         size_t n = utf8_cut(s + off, 45);
         if (n == 0)
@@ -297,10 +295,65 @@ static void encode_header(struct strbuf *out, const char *s)
     }
 }
 
+void notify_mime_param(struct strbuf *out, const char *name, const char *value, bool rfc2047)
+{
+    bool plain = true;
+    for (const unsigned char *p = (const unsigned char *)value; *p; p++)
+        if (*p < 0x20 || *p > 0x7e || *p == '"' || *p == '\\')
+            plain = false;
+    if (plain) {
+        strbuf_addf(out, ";\r\n %s=\"%s\"", name, value);
+    } else if (rfc2047) {
+        strbuf_addf(out, ";\r\n %s=\"", name);
+        notify_mime_encode_header(out, value);
+        strbuf_addch(out, '"');
+    } else {
+        /* RFC 2231: attribute-char is any printable ASCII but these, the rest %XX */
+        strbuf_addf(out, ";\r\n %s*=UTF-8''", name);
+        for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
+            if (*p > 0x20 && *p < 0x7f && !strchr("*'%()<>@,;:\\\"/[]?=", *p))
+                strbuf_addch(out, (char)*p);
+            else
+                strbuf_addf(out, "%%%02X", *p);
+        }
+    }
+}
+
 /* A header value must not break the header: no CR or LF. */
 static bool header_safe(const char *s)
 {
     return s && !strpbrk(s, "\r\n<>");
+}
+
+/* The body as a multipart/alternative of the text and the HTML (headers included). */
+static void mail_alternative(struct strbuf *out, const struct notify_msg *m, const char *boundary)
+{
+    strbuf_addf(out, "Content-Type: multipart/alternative; boundary=\"%s\"\r\n\r\n", boundary);
+    strbuf_addf(out,
+                "--%s\r\nContent-Type: text/plain; charset=UTF-8\r\n"
+                "Content-Transfer-Encoding: base64\r\n\r\n",
+                boundary);
+    notify_mime_base64(out, m->text ? m->text : "", m->text ? strlen(m->text) : 0);
+    strbuf_addf(out,
+                "--%s\r\nContent-Type: text/html; charset=UTF-8\r\n"
+                "Content-Transfer-Encoding: base64\r\n\r\n",
+                boundary);
+    notify_mime_base64(out, m->html ? m->html : "", m->html ? strlen(m->html) : 0);
+    strbuf_addf(out, "--%s--\r\n", boundary);
+}
+
+/* One attachment part of a multipart/mixed, starting at its boundary line. */
+static void mail_attachment(struct strbuf *out, const struct notify_attachment *a,
+                            const char *boundary)
+{
+    const char *type = a->type && header_safe(a->type) ? a->type : "application/octet-stream";
+    const char *name = a->name && *a->name && header_safe(a->name) ? a->name : "attachment";
+    strbuf_addf(out, "--%s\r\nContent-Type: %s", boundary, type);
+    notify_mime_param(out, "name", name, true);
+    strbuf_addstr(out, "\r\nContent-Disposition: attachment");
+    notify_mime_param(out, "filename", name, false);
+    strbuf_addstr(out, "\r\nContent-Transfer-Encoding: base64\r\n\r\n");
+    notify_mime_base64(out, a->data, a->len);
 }
 
 int notify_mail(const struct notify_target *t, const struct notify_msg *m, int64_t now_ms,
@@ -309,7 +362,7 @@ int notify_mail(const struct notify_target *t, const struct notify_msg *m, int64
     cJSON *cfg = parse_config(t);
     const cJSON *to, *a;
     const char *from;
-    char date[64], boundary[48];
+    char date[64], hex[32], alt[48], mixed[48];
     time_t secs = (time_t)(now_ms / 1000);
     struct tm tm;
     unsigned char rnd[12];
@@ -329,8 +382,10 @@ int notify_mail(const struct notify_target *t, const struct notify_msg *m, int64
     gmtime_r(&secs, &tm);
     strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
     randombytes_buf(rnd, sizeof rnd);
-    memcpy(boundary, "=_kesu_", 7);
-    sodium_bin2hex(boundary + 7, sizeof boundary - 7, rnd, sizeof rnd);
+    sodium_bin2hex(hex, sizeof hex, rnd, sizeof rnd);
+    /* neither boundary is a prefix of the other */
+    snprintf(alt, sizeof alt, "=_kesu_a_%s", hex);
+    snprintf(mixed, sizeof mixed, "=_kesu_m_%s", hex);
     strbuf_addf(out, "Date: %s\r\nFrom: <%s>\r\nTo: ", date, from);
     int i = 0;
     cJSON_ArrayForEach(a, to)
@@ -343,22 +398,18 @@ int notify_mail(const struct notify_target *t, const struct notify_msg *m, int64
         strbuf_addf(out, "%s<%s>", i++ ? ", " : "", a->valuestring);
     }
     strbuf_addstr(out, "\r\nSubject: ");
-    encode_header(out, m->title);
-    strbuf_addf(out,
-                "\r\nMessage-ID: <%s@kesu>\r\nMIME-Version: 1.0\r\n"
-                "Content-Type: multipart/alternative; boundary=\"%s\"\r\n\r\n",
-                boundary + 7, boundary);
-    strbuf_addf(out,
-                "--%s\r\nContent-Type: text/plain; charset=UTF-8\r\n"
-                "Content-Transfer-Encoding: base64\r\n\r\n",
-                boundary);
-    base64_lines(out, m->text ? m->text : "", m->text ? strlen(m->text) : 0);
-    strbuf_addf(out,
-                "--%s\r\nContent-Type: text/html; charset=UTF-8\r\n"
-                "Content-Transfer-Encoding: base64\r\n\r\n",
-                boundary);
-    base64_lines(out, m->html ? m->html : "", m->html ? strlen(m->html) : 0);
-    strbuf_addf(out, "--%s--\r\n", boundary);
+    notify_mime_encode_header(out, m->title);
+    strbuf_addf(out, "\r\nMessage-ID: <%s@kesu>\r\nMIME-Version: 1.0\r\n", hex);
+    if (m->attach)
+        strbuf_addf(out,
+                    "Content-Type: multipart/mixed; boundary=\"%s\"\r\n\r\n"
+                    "This is a multi-part message in MIME format.\r\n--%s\r\n",
+                    mixed, mixed);
+    mail_alternative(out, m, alt);
+    if (m->attach) {
+        mail_attachment(out, m->attach, mixed);
+        strbuf_addf(out, "--%s--\r\n", mixed);
+    }
 out:
     cJSON_Delete(cfg);
     return rc;
@@ -427,7 +478,10 @@ static int send_http(const struct notify_target *t, const struct notify_msg *m, 
         goto out;
     headers = curl_slist_append(headers, "Content-Type: application/json; charset=utf-8");
     if (!strcmp(t->kind, "webhook")) {
-        strbuf_addf(&h, "X-Kesu-Event: alert.%s", m->event ? m->event : "opened");
+        if (m->event && strchr(m->event, '.'))
+            strbuf_addf(&h, "X-Kesu-Event: %s", m->event);
+        else
+            strbuf_addf(&h, "X-Kesu-Event: alert.%s", m->event ? m->event : "opened");
         headers = curl_slist_append(headers, h.buf);
         if (t->secret && *t->secret) {
             char sig[80];

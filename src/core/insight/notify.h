@@ -9,20 +9,31 @@
 #ifndef KESU_NOTIFY_H
 #define KESU_NOTIFY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "base/strbuf.h"
 
+/* A file attached to an e-mail: name (UTF-8, any characters), MIME type, the bytes. */
+struct notify_attachment {
+    const char *name, *type;
+    const void *data;
+    size_t len;
+};
+
 /* What a notification says; every string UTF-8, NULL = absent. */
 struct notify_msg {
-    const char *event;    /* "opened" or "resolved" */
-    const char *title;    /* one line */
-    const char *markdown; /* the body in Markdown (DingTalk, WeCom) */
-    const char *text;     /* the body as plain text (Feishu post, e-mail) */
-    const char *html;     /* the body as HTML (e-mail) */
-    const char *link;     /* where the alert can be seen, or NULL */
-    const char *json;     /* the alert as a JSON object (generic webhook) */
+    const char *event;     /* alerts: "opened" or "resolved" (X-Kesu-Event: alert.opened);
+                              an event with a dot is sent as it is ("report.ready") */
+    const char *title;     /* one line */
+    const char *markdown;  /* the body in Markdown (DingTalk, WeCom) */
+    const char *text;      /* the body as plain text (Feishu post, e-mail) */
+    const char *html;      /* the body as HTML (e-mail) */
+    const char *link;      /* where the alert can be seen, or NULL */
+    const char *json;      /* the alert as a JSON object (generic webhook) */
+    const char *link_text; /* the link's label in a Feishu post; NULL: 查看预警 */
+    const struct notify_attachment *attach; /* e-mail only: a file attached, or NULL */
 };
 
 /* A receiver as stored (store/alertdb.h): kind webhook, dingtalk, wecom, feishu or email. */
@@ -61,10 +72,24 @@ int notify_build(const struct notify_target *t, const struct notify_msg *msg, in
                  struct strbuf *url, struct strbuf *body, char *err, size_t errlen);
 /*
  * The e-mail for msg (headers and a multipart/alternative body with text
- * and HTML parts, UTF-8, base64; the subject RFC 2047-encoded).
+ * and HTML parts, UTF-8, base64; the subject RFC 2047-encoded). With
+ * msg->attach, a multipart/mixed of that body and the file (base64, its
+ * name in Content-Disposition's filename, RFC 2231-encoded when it is not
+ * plain ASCII, and RFC 2047-encoded in Content-Type's name for older
+ * readers).
  */
 int notify_mail(const struct notify_target *t, const struct notify_msg *msg, int64_t now_ms,
                 struct strbuf *out, char *err, size_t errlen);
+/* RFC 2047: s as "=?UTF-8?B?...?=" words of whole characters, folded with CRLF SP. */
+void notify_mime_encode_header(struct strbuf *out, const char *s);
+/*
+ * A MIME parameter carrying a file name: `; name="value"` when value is
+ * printable ASCII without quotes or backslashes, else RFC 2231's
+ * `; name*=UTF-8''percent-encoded` (rfc2047 true: `; name="=?UTF-8?B?...?="`).
+ */
+void notify_mime_param(struct strbuf *out, const char *name, const char *value, bool rfc2047);
+/* Base64 of data in lines of 76 characters, each ended by CRLF (RFC 2045). */
+void notify_mime_base64(struct strbuf *out, const void *data, size_t len);
 
 /*
  * Sends msg to t now (timeout_ms per attempt). Returns 0 when the receiver

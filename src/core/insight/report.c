@@ -16,6 +16,7 @@
 #include <xlsxwriter.h>
 
 #include "base/clock.h"
+#include "base/jsonw.h"
 #include "base/strbuf.h"
 #include "base/xmalloc.h"
 #include "insight/report.h"
@@ -941,8 +942,42 @@ static int render_xlsx(const struct report *r, const char *path, struct kerr *er
     return 0;
 }
 
+/* The headline figures as JSON (report.h). */
+static void summary_json(const struct report *r, struct strbuf *sb)
+{
+    struct headline h[16];
+    size_t n = headlines(r, h);
+    char d[16], v[32], c[32];
+    struct jsonw w;
+    jsonw_init(&w, sb);
+    jsonw_obj(&w);
+    jsonw_kstr(&w, "title", title_zh(r->period));
+    jsonw_kstr(&w, "period", r->period);
+    jsonw_kstr(&w, "from", clock_day_str(r->day0, d));
+    jsonw_kstr(&w, "to", clock_day_str(r->day1, d));
+    jsonw_key(&w, "headlines");
+    jsonw_arr(&w);
+    for (size_t i = 0; i < n; i++) {
+        jsonw_obj(&w);
+        jsonw_kstr(&w, "name", h[i].zh);
+        jsonw_kstr(&w, "en", h[i].en);
+        jsonw_key(&w, "value");
+        isnan(h[i].now) ? jsonw_null(&w) : jsonw_double(&w, h[i].now);
+        jsonw_key(&w, "previous");
+        isnan(h[i].before) ? jsonw_null(&w) : jsonw_double(&w, h[i].before);
+        fmt_value(v, sizeof v, h[i].kind, h[i].now);
+        fmt_change(c, sizeof c, h[i].kind, h[i].now, h[i].before);
+        jsonw_kstr(&w, "text", v);
+        jsonw_kstr(&w, "change", c);
+        jsonw_end(&w);
+    }
+    jsonw_end(&w);
+    jsonw_end(&w);
+}
+
 int report_write(struct store *s, const char *period, int64_t day0, int64_t day1,
-                 const char *format, const char *path, int64_t *bytes, struct kerr *err)
+                 const char *format, const char *path, int64_t *bytes, struct strbuf *summary,
+                 struct kerr *err)
 {
     struct report r = {.period = period, .day0 = day0, .day1 = day1};
     struct stat stt;
@@ -971,34 +1006,41 @@ int report_write(struct store *s, const char *period, int64_t day0, int64_t day1
     }
     if (rc == 0 && bytes)
         *bytes = stat(path, &stt) == 0 ? (int64_t)stt.st_size : 0;
+    if (rc == 0 && summary)
+        summary_json(&r, summary);
 out:
     report_free(&r);
     return rc;
 }
 
 int report_generate(struct store *s, const char *dir, const char *period, int64_t day,
-                    const char *format, const char *actor, int64_t schedule_id, int64_t *id,
-                    struct kerr *err)
+                    const char *format, const char *actor, int64_t schedule_id,
+                    const struct store_report_to *to, int64_t *id, struct kerr *err)
 {
     int64_t d0, d1, bytes = 0;
     char path[4096], ds[16];
+    struct strbuf summary = STRBUF_INIT;
     int rc;
     if ((rc = report_period(period, day, &d0, &d1, err)) < 0)
         return rc;
     if (mkdir(dir, 0755) < 0 && errno != EEXIST)
         return kerr_set(err, KERR_IO, "io_error", "", "cannot create %s: %s", dir, strerror(errno));
     snprintf(path, sizeof path, "%s/kesu-%s-%s.%s", dir, period, clock_day_str(d0, ds), format);
-    if ((rc = report_write(s, period, d0, d1, format, path, &bytes, err)) < 0)
-        return rc;
-    struct store_report rep = {.period = period,
-                               .day0 = d0,
-                               .day1 = d1,
-                               .format = format,
-                               .path = path,
-                               .bytes = bytes,
-                               .schedule_id = schedule_id,
-                               .created_by = actor};
-    return store_report_add(s, &rep, id, err);
+    if ((rc = report_write(s, period, d0, d1, format, path, &bytes, &summary, err)) == 0) {
+        struct store_report rep = {.period = period,
+                                   .day0 = d0,
+                                   .day1 = d1,
+                                   .format = format,
+                                   .path = path,
+                                   .bytes = bytes,
+                                   .schedule_id = schedule_id,
+                                   .created_by = actor,
+                                   .summary = summary.buf,
+                                   .to = to};
+        rc = store_report_add(s, &rep, id, err);
+    }
+    strbuf_release(&summary);
+    return rc;
 }
 
 /* ---- cron ------------------------------------------------------------------------------ */

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "base/error.h"
+#include "base/strbuf.h"
 #include "store/db.h"
 
 /* The local days [*day0, *day1] of the period (day, week Mon-Sun, month) holding day. */
@@ -20,17 +21,25 @@ int report_period(const char *period, int64_t day, int64_t *day0, int64_t *day1,
 /* A day inside the last complete period before now (yesterday, last week, last month). */
 int64_t report_default_day(const char *period, int64_t now_ms);
 
-/* Writes the report of [day0, day1] to path (format html or xlsx); *bytes its size. */
+/*
+ * Writes the report of [day0, day1] to path (format html or xlsx); *bytes its size. With
+ * summary, also appends its headline figures as JSON: {"title","period","from","to",
+ * "headlines":[{"name","en","value","previous","text","change"}]} (value and previous null
+ * when unknown; text and change as the report prints them).
+ */
 int report_write(struct store *s, const char *period, int64_t day0, int64_t day1,
-                 const char *format, const char *path, int64_t *bytes, struct kerr *err);
+                 const char *format, const char *path, int64_t *bytes, struct strbuf *summary,
+                 struct kerr *err);
 
 /*
  * Builds the report into dir (named kesu-<period>-<first day>.<format>),
- * records it in the reports table and returns its id.
+ * records it in the reports table with its summary and returns its id. With
+ * recipients in to (NULL: none), queues a delivery to each in the same
+ * transaction (sent by insight/reportsend.h).
  */
 int report_generate(struct store *s, const char *dir, const char *period, int64_t day,
-                    const char *format, const char *actor, int64_t schedule_id, int64_t *id,
-                    struct kerr *err);
+                    const char *format, const char *actor, int64_t schedule_id,
+                    const struct store_report_to *to, int64_t *id, struct kerr *err);
 
 /*
  * Cron expressions: five fields (minute hour day-of-month month day-of-week,

@@ -9,6 +9,7 @@
 #include "base/log.h"
 #include "base/xmalloc.h"
 #include "insight/report.h"
+#include "insight/reportsend.h"
 #include "insight/schedule.h"
 #include "base/banned.h"
 
@@ -26,6 +27,7 @@ struct scheduler {
 struct due {
     int64_t id, due;
     char period[8], format[8], name[64];
+    char *emails, *receivers; /* JSON texts, owned */
 };
 
 struct due_list {
@@ -57,6 +59,8 @@ static int collect(void *arg, const struct store_schedule *sc)
     snprintf(d->period, sizeof d->period, "%s", sc->period);
     snprintf(d->format, sizeof d->format, "%s", sc->format);
     snprintf(d->name, sizeof d->name, "%s", sc->name);
+    d->emails = xstrdup(sc->emails ? sc->emails : "[]");
+    d->receivers = xstrdup(sc->receivers ? sc->receivers : "[]");
     return 0;
 }
 
@@ -74,16 +78,25 @@ int scheduler_tick(struct store *s, const char *dir, int64_t now_ms)
         struct due *d = &l.v[i];
         int64_t id = 0;
         char actor[96];
+        struct reportsend_to to;
         if (store_schedule_claim(s, d->id, d->due, &e) != 1)
             continue; /* handled already, or the claim failed (logged by the store) */
         snprintf(actor, sizeof actor, "schedule:%s", d->name);
+        /* the deliveries are queued with the report; the sender thread sends them */
+        reportsend_to_parse(d->emails, d->receivers, &to);
         if (report_generate(s, dir, d->period, report_default_day(d->period, d->due * 1000),
-                            d->format, actor, d->id, &id, &e) < 0)
+                            d->format, actor, d->id, &to.to, &id, &e) < 0)
             log_error("report schedule %s: %s", d->name, e.message);
         else {
-            log_info("report schedule %s: report %lld written", d->name, (long long)id);
+            log_info("report schedule %s: report %lld written, %zu deliveries queued", d->name,
+                     (long long)id, to.to.nemails + to.to.nreceivers);
             done++;
         }
+        reportsend_to_release(&to);
+    }
+    for (size_t i = 0; i < l.n; i++) {
+        free(l.v[i].emails);
+        free(l.v[i].receivers);
     }
     free(l.v);
     return done;

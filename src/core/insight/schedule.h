@@ -3,7 +3,8 @@
  * few seconds, and for each enabled schedule (table report_schedules) whose
  * latest cron occurrence up to now is newer than the one handled, claims it
  * in the database (so a restart, or a second server on the same store, never
- * runs it twice) and writes the report of the period before it into dir.
+ * runs it twice) and writes the report of the period before it into dir,
+ * queueing its deliveries to the schedule's recipients (insight/reportsend.h).
  * Missed occurrences while the server was down collapse into the latest one.
  */
 #ifndef KESU_INSIGHT_SCHEDULE_H

@@ -648,21 +648,75 @@ int store_report_actions(struct store *s, int64_t t0, int64_t t1, store_report_i
 /* Rows of table `name` (one a report reads only when it exists), or -1 when absent. */
 int64_t store_table_rows(struct store *s, const char *name);
 
+/* Where a report is sent (insight/reportsend.h): e-mail addresses and alert receivers. */
+struct store_report_to {
+    const char *const *emails;
+    size_t nemails;
+    const int64_t *receivers;
+    size_t nreceivers;
+};
+
 /* Reports written (table reports). */
 struct store_report {
     int64_t id, day0, day1, bytes, schedule_id, created_at;
     const char *period, *format, *path, *created_by;
+    const char *summary;              /* the headline figures as JSON, or NULL */
+    const struct store_report_to *to; /* store_report_add: deliveries to queue, or NULL */
 };
+/*
+ * Records a report and queues one delivery per recipient in r->to (sent later by
+ * insight/reportsend.h), in one durable transaction. *id is the report's id.
+ */
 int store_report_add(struct store *s, const struct store_report *r, int64_t *id, struct kerr *err);
 typedef int (*store_report_cb)(void *arg, const struct store_report *r);
 /* Newest first, at most limit; id > 0 lists that report only. */
 int store_report_list(struct store *s, int64_t id, int limit, store_report_cb cb, void *arg,
                       struct kerr *err);
 
+/* A report's delivery to one recipient (table report_deliveries, store/report_delivery.c). */
+struct store_report_delivery {
+    int64_t id, report_id;
+    const char *email;   /* the address, or NULL for a receiver */
+    int64_t receiver_id; /* alert_receivers(id), or 0 for an address */
+    const char *state;   /* pending, sent, failed */
+    const char *last_error;
+    int attempts;
+    int64_t next_try_at, sent_at, created_at; /* sent_at 0: not yet */
+};
+typedef int (*store_report_delivery_cb)(void *arg, const struct store_report_delivery *d);
+/* Deliveries of report_id (oldest first), or with report_id 0 the pending ones due at now,
+ * at most limit (0: no limit). */
+int store_report_deliveries(struct store *s, int64_t report_id, int64_t now, int limit,
+                            store_report_delivery_cb cb, void *arg, struct kerr *err);
+/*
+ * Claims a delivery for one attempt: when it is still pending and due at now, moves its
+ * next_try_at to until (so that no other sender, in this process or another, takes it
+ * meanwhile). Returns 1 when claimed, 0 when not, < 0 on error.
+ */
+int store_report_delivery_claim(struct store *s, int64_t id, int64_t now, int64_t until,
+                                struct kerr *err);
+/*
+ * Records one attempt (started at `at`, lasting ms; error NULL when the recipient accepted
+ * it) and the delivery's new state in one transaction: sent, pending (the next try at
+ * next_try_at) or failed (given up). error NULL keeps the last error recorded.
+ */
+int store_report_delivery_done(struct store *s, int64_t id, const char *state, int attempts,
+                               const char *error, int64_t at, int64_t ms, int64_t next_try_at,
+                               struct kerr *err);
+struct store_report_attempt {
+    int64_t delivery_id, at, ms;
+    const char *error; /* NULL: accepted */
+};
+typedef int (*store_report_attempt_cb)(void *arg, const struct store_report_attempt *a);
+/* Every attempt of report_id's deliveries, by delivery then time. */
+int store_report_attempts(struct store *s, int64_t report_id, store_report_attempt_cb cb, void *arg,
+                          struct kerr *err);
+
 /* Report schedules (table report_schedules). */
 struct store_schedule {
     int64_t id, last_due, created_at;
     const char *name, *cron, *period, *format;
+    const char *emails, *receivers; /* JSON arrays of addresses and receiver ids; NULL = [] */
     bool enabled;
 };
 int store_schedule_put(struct store *s, const struct store_schedule *sc, int64_t *id,

@@ -227,6 +227,11 @@ void case_stats_batch_reset(struct case_stats *cs);
 /* Recomputes stats_cases and stats_case_view from the records, in the caller's transaction on
  * the writer's connection. */
 int case_stats_rebuild(struct conn *c, struct kerr *err);
+
+/* report_delivery.c: queues a pending delivery of report_id to each recipient of to, on the
+ * writer connection inside the caller's transaction. */
+int report_deliveries_queue(struct conn *c, int64_t report_id, const struct store_report_to *to,
+                            int64_t now, struct kerr *err);
 /* The SELECT of one case's metric inputs (alias f for feedback), and its row reader. */
 #define CASE_STATS_COLS                                                                            \
     "f.id,f.received_at,f.acknowledged_at,f.assigned_at,f.responded_at,f.resolved_at,"             \

@@ -712,11 +712,14 @@ static int finish_one(struct store *s, sqlite3_stmt *st, int64_t *id, struct ker
 int store_report_add(struct store *s, const struct store_report *r, int64_t *id, struct kerr *err)
 {
     sqlite3_stmt *st = NULL;
+    int64_t now = r->created_at ? r->created_at : clock_now_ms();
     int rc;
     pthread_mutex_lock(&s->wlock);
+    if ((rc = conn_step(s->wconn, ST_BEGIN, err)) < 0)
+        goto unlock;
     if ((rc = write_one(s, &st,
                         "INSERT INTO reports(period,day0,day1,format,path,bytes,schedule_id,"
-                        "created_by,created_at) VALUES(?,?,?,?,?,?,?,?,?)",
+                        "created_by,created_at,summary) VALUES(?,?,?,?,?,?,?,?,?,?)",
                         err)) == 0) {
         sqlite3_bind_text(st, 1, r->period, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 2, r->day0);
@@ -727,9 +730,26 @@ int store_report_add(struct store *s, const struct store_report *r, int64_t *id,
         if (r->schedule_id > 0)
             sqlite3_bind_int64(st, 7, r->schedule_id);
         sqlite3_bind_text(st, 8, r->created_by ? r->created_by : "system", -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 9, r->created_at ? r->created_at : clock_now_ms());
-        rc = finish_one(s, st, id, err);
+        sqlite3_bind_int64(st, 9, now);
+        if (r->summary)
+            sqlite3_bind_text(st, 10, r->summary, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_error(s->wconn->db, err, "insert report");
+        sqlite3_finalize(st);
     }
+    if (rc == 0) {
+        int64_t rid = sqlite3_last_insert_rowid(s->wconn->db);
+        if (id)
+            *id = rid;
+        if (r->to)
+            rc = report_deliveries_queue(s->wconn, rid, r->to, now, err);
+    }
+    if (rc == 0 && (rc = conn_step(s->wconn, ST_COMMIT, err)) == 0)
+        rc = wal_sync(s, err);
+    else if (rc < 0) {
+        conn_step(s->wconn, ST_ROLLBACK, NULL);
+        s->audit_loaded = false;
+    }
+unlock:
     pthread_mutex_unlock(&s->wlock);
     return rc < 0 ? rc : 0;
 }
@@ -744,7 +764,7 @@ int store_report_list(struct store *s, int64_t id, int limit, store_report_cb cb
         return KERR_IO;
     if (sqlite3_prepare_v2(c->db,
                            "SELECT id,period,day0,day1,format,path,bytes,coalesce(schedule_id,0),"
-                           "created_by,created_at FROM reports WHERE (?1=0 OR id=?1) "
+                           "created_by,created_at,summary FROM reports WHERE (?1=0 OR id=?1) "
                            "ORDER BY id DESC LIMIT ?2",
                            -1, &st, NULL) != SQLITE_OK) {
         rc = db_error(c->db, err, "prepare reports");
@@ -762,7 +782,8 @@ int store_report_list(struct store *s, int64_t id, int limit, store_report_cb cb
                                  .bytes = sqlite3_column_int64(st, 6),
                                  .schedule_id = sqlite3_column_int64(st, 7),
                                  .created_by = text(st, 8),
-                                 .created_at = sqlite3_column_int64(st, 9)};
+                                 .created_at = sqlite3_column_int64(st, 9),
+                                 .summary = (const char *)sqlite3_column_text(st, 10)};
         if (cb(arg, &r)) {
             rc = SQLITE_DONE;
             break;
@@ -783,9 +804,10 @@ int store_schedule_put(struct store *s, const struct store_schedule *sc, int64_t
     pthread_mutex_lock(&s->wlock);
     if ((rc = write_one(s, &st,
                         "INSERT INTO report_schedules(name,cron,period,format,enabled,last_due,"
-                        "created_at) VALUES(?,?,?,?,?,?,?) ON CONFLICT(name) DO UPDATE SET "
-                        "cron=excluded.cron,period=excluded.period,format=excluded.format,"
-                        "enabled=excluded.enabled",
+                        "created_at,emails,receivers) VALUES(?,?,?,?,?,?,?,?,?) ON CONFLICT(name)"
+                        " DO UPDATE SET cron=excluded.cron,period=excluded.period,"
+                        "format=excluded.format,enabled=excluded.enabled,emails=excluded.emails,"
+                        "receivers=excluded.receivers",
                         err)) == 0) {
         sqlite3_bind_text(st, 1, sc->name, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, sc->cron, -1, SQLITE_STATIC);
@@ -795,6 +817,8 @@ int store_schedule_put(struct store *s, const struct store_schedule *sc, int64_t
         /* a new schedule starts from now: it does not run the occurrences before it existed */
         sqlite3_bind_int64(st, 6, sc->last_due);
         sqlite3_bind_int64(st, 7, clock_now_ms());
+        sqlite3_bind_text(st, 8, sc->emails ? sc->emails : "[]", -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 9, sc->receivers ? sc->receivers : "[]", -1, SQLITE_STATIC);
         rc = finish_one(s, st, id, err);
     }
     pthread_mutex_unlock(&s->wlock);
@@ -810,7 +834,7 @@ int store_schedule_list(struct store *s, store_schedule_cb cb, void *arg, struct
         return KERR_IO;
     if (sqlite3_prepare_v2(c->db,
                            "SELECT id,name,cron,period,format,enabled,coalesce(last_due,0),"
-                           "created_at FROM report_schedules ORDER BY id",
+                           "created_at,emails,receivers FROM report_schedules ORDER BY id",
                            -1, &st, NULL) != SQLITE_OK) {
         rc = db_error(c->db, err, "prepare schedules");
         goto out;
@@ -823,7 +847,9 @@ int store_schedule_list(struct store *s, store_schedule_cb cb, void *arg, struct
                                     .format = text(st, 4),
                                     .enabled = sqlite3_column_int(st, 5) != 0,
                                     .last_due = sqlite3_column_int64(st, 6),
-                                    .created_at = sqlite3_column_int64(st, 7)};
+                                    .created_at = sqlite3_column_int64(st, 7),
+                                    .emails = text(st, 8),
+                                    .receivers = text(st, 9)};
         if (cb(arg, &sc)) {
             rc = SQLITE_DONE;
             break;
