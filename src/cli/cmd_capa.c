@@ -229,7 +229,7 @@ static int outbox_send(struct cli *cli, struct store *s)
         goto out;
     }
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    n = mailer_pass(s, p, &mc, 0, &r, &e);
+    n = mailer_pass(s, p, &mc, NULL, &r, &e);
     curl_global_cleanup();
     if (n < 0) {
         cli_fail(1, "capa", "outbox: %s", e.message);

@@ -9,6 +9,7 @@ nothing is sent when kesu's sender is not configured; `kesu capa outbox --send` 
     KESU_BIN=build/kesu /usr/bin/python3 -m unittest tests/api/test_outbox_send.py -v
 """
 
+import base64
 import email
 import email.policy
 import hashlib
@@ -372,3 +373,29 @@ class OutboxSendTest(ServerTestCase):
         row = [m for m in json.loads(p.stdout)["items"] if m["feedback_id"] == fid][0]
         self.assertEqual((row["send_state"], row["attempts"]), ("sent", 2))
         self.assertIsNotNone(row["sent_at"])
+
+    def test_unreadable_original_counts_as_a_failed_attempt(self):
+        srv = self.make_server(smtp=False)
+        fid = self.new_case(srv, email=CUSTOMER)
+        self.close_case(srv, fid)
+        srv.stop()
+        # another key under the same id: the sealed original no longer opens
+        path = os.path.join(srv.data, "keys", "field.key")
+        os.unlink(path)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.write(fd, b"k1 " + base64.urlsafe_b64encode(os.urandom(32)).rstrip(b"=") + b"\n")
+        os.close(fd)
+        env = {"KESU_SMTP_URL": "smtp://127.0.0.1:%d" % self.smtp.port,
+               "KESU_SMTP_FROM": "huifang@kesu.example", "KESU_OUTBOX_RETRY_BASE": "0.01",
+               "KESU_OUTBOX_MAX_ATTEMPTS": "2"}
+        for want in ("1 to retry", "1 failed"):
+            time.sleep(0.1)
+            p = run_cli(srv.data, "capa", "outbox", "--send", env=env)
+            self.assertEqual(p.returncode, 1, want + "\n" + describe_proc(p) +
+                             run_cli(srv.data, "capa", "outbox", "--json").stdout)
+            self.assertIn(want, p.stdout, describe_proc(p))
+        p = run_cli(srv.data, "capa", "outbox", "--json")
+        row = [m for m in json.loads(p.stdout)["items"] if m["feedback_id"] == fid][0]
+        self.assertEqual((row["send_state"], row["attempts"]), ("failed", 2))
+        self.assertIn("cannot read the recipient", row["last_error"])
+        self.assertEqual(self.smtp.messages, [])

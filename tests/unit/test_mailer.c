@@ -242,25 +242,30 @@ static void claims_are_at_most_once(void **state)
     int64_t now = clock_now_ms();
     two_reminders(s);
 
-    assert_int_equal(store_outbox_claim(s, now, 10000, &a, &found, &interrupted, &e), 0);
+    assert_int_equal(store_outbox_claim(s, now, 10000, 0, &a, &found, &interrupted, &e), 0);
     assert_true(found);
     assert_string_equal(a.kind, "action_reminder");
     assert_string_equal(a.recipient, "quality1");
     assert_int_equal(a.attempts, 0);
-    assert_int_equal(store_outbox_claim(s, now, 10000, &b, &found, &interrupted, &e), 0);
+    assert_int_equal(store_outbox_claim(s, now, 10000, 0, &b, &found, &interrupted, &e), 0);
     assert_true(found);
     assert_true(b.id > a.id); /* id order, and a is not claimed again */
-    assert_int_equal(store_outbox_claim(s, now, 10000, &c, &found, &interrupted, &e), 0);
+    assert_int_equal(store_outbox_claim(s, now, 10000, 0, &c, &found, &interrupted, &e), 0);
     assert_false(found);
     assert_int_equal(interrupted, 0);
 
     /* b fails and is retried, but not before its time */
     struct store_outbox_outcome o = {b.id, "retry", NULL, "451 busy", true, now + 5000};
     assert_int_equal(store_outbox_finish(s, &o, now, &e), 0);
-    assert_int_equal(store_outbox_claim(s, now + 4000, 10000, &c, &found, &interrupted, &e), 0);
+    assert_int_equal(store_outbox_claim(s, now + 4000, 10000, 0, &c, &found, &interrupted, &e), 0);
     assert_false(found);
+    /* due at +6 s, but a pass that has passed b's id does not come back to it */
+    assert_int_equal(store_outbox_claim(s, now + 6000, 10000, b.id, &c, &found, &interrupted, &e),
+                     0);
+    assert_false(found);
+    assert_int_equal(interrupted, 0);
     /* later: a's sender died (its claim is older than the lease), b is due again */
-    assert_int_equal(store_outbox_claim(s, now + 11000, 10000, &c, &found, &interrupted, &e), 0);
+    assert_int_equal(store_outbox_claim(s, now + 11000, 10000, 0, &c, &found, &interrupted, &e), 0);
     assert_int_equal(interrupted, 1);
     assert_true(found);
     assert_int_equal(c.id, b.id);
@@ -269,7 +274,7 @@ static void claims_are_at_most_once(void **state)
     struct store_outbox_outcome late = {a.id, "sent", "email", NULL, true, 0};
     assert_int_equal(store_outbox_finish(s, &late, now + 12000, &e), 0);
     store_outbox_msg_release(&c);
-    assert_int_equal(store_outbox_claim(s, now + 99000, 10000, &c, &found, &interrupted, &e), 0);
+    assert_int_equal(store_outbox_claim(s, now + 99000, 10000, 0, &c, &found, &interrupted, &e), 0);
     assert_false(found);
     assert_int_equal(interrupted, 1); /* b, claimed at +11 s and never finished */
 

@@ -30,7 +30,6 @@
 #include "base/banned.h"
 
 #define ADDR_MAX 320
-#define BATCH    16
 
 void mailer_conf_init(struct mailer_conf *c)
 {
@@ -401,12 +400,30 @@ out:
     return rc;
 }
 
+/* A failed attempt: retried after the backoff, or failed after the last one. */
+static void attempt_failed(const struct mailer_conf *c, const struct store_outbox_msg *m,
+                           int64_t now, const char *why, struct store_outbox_outcome *o,
+                           struct mailer_report *rep)
+{
+    bool last = m->attempts + 1 >= c->max_attempts;
+    o->attempted = true;
+    o->state = last ? "failed" : "retry";
+    o->next_at = now + mailer_backoff(c->retry_base_ms, c->retry_max_ms, m->attempts + 1);
+    o->error = why;
+    if (last)
+        rep->failed++;
+    else
+        rep->retry++;
+    log_warn("outbox #%lld (%s) attempt %d%s: %s", (long long)m->id, m->kind, m->attempts + 1,
+             last ? ", giving up" : "", why);
+}
+
 /* Sends one claimed message and records what became of it. */
 static int handle(struct store *s, struct pipeline *p, const struct mailer_conf *c,
                   const struct store_outbox_msg *m, struct mailer_report *rep, struct kerr *err)
 {
     struct store_outbox_outcome o = {.id = m->id};
-    char to[ADDR_MAX], why[512] = "";
+    char to[ADDR_MAX] = "", why[512] = "";
     enum way way = WAY_NONE;
     int64_t now = clock_now_ms();
     int rc;
@@ -416,12 +433,9 @@ static int handle(struct store *s, struct pipeline *p, const struct mailer_conf 
         o.state = "skipped";
         o.error = "survey link expired before it was sent";
         rep->skipped++;
-    } else if ((rc = route(s, p, c, m, to, &way, err)) < 0) {
-        o.state = "retry"; /* a store problem: try again later, no attempt counted */
-        o.next_at = now + c->retry_base_ms;
-        o.error = "cannot read the recipient";
-        log_warn("outbox #%lld: cannot read the recipient: %s", (long long)m->id, err->message);
-        rep->retry++;
+    } else if (route(s, p, c, m, to, &way, err) < 0) {
+        snprintf(why, sizeof why, "cannot read the recipient (%s)", err->code);
+        attempt_failed(c, m, now, why, &o, rep);
     } else if (way == WAY_NONE) {
         o.state = "no_address";
         o.error = "no address";
@@ -434,8 +448,10 @@ static int handle(struct store *s, struct pipeline *p, const struct mailer_conf 
         rc = way == WAY_EMAIL ? send_email(c, m, to, why, sizeof why)
                               : send_sms(c, m, to, why, sizeof why);
         mailer_scrub(why, to);
-        o.attempted = true;
-        if (rc == 0) {
+        if (rc < 0) {
+            attempt_failed(c, m, now, why, &o, rep);
+        } else {
+            o.attempted = true;
             o.state = "sent";
             o.channel = way == WAY_EMAIL ? "email" : "sms";
             if (way == WAY_EMAIL)
@@ -443,17 +459,6 @@ static int handle(struct store *s, struct pipeline *p, const struct mailer_conf 
             else
                 rep->sms++;
             log_info("outbox #%lld (%s): sent by %s", (long long)m->id, m->kind, o.channel);
-        } else {
-            bool last = m->attempts + 1 >= c->max_attempts;
-            o.state = last ? "failed" : "retry";
-            o.next_at = now + mailer_backoff(c->retry_base_ms, c->retry_max_ms, m->attempts + 1);
-            o.error = why;
-            if (last)
-                rep->failed++;
-            else
-                rep->retry++;
-            log_warn("outbox #%lld (%s) attempt %d%s: %s", (long long)m->id, m->kind,
-                     m->attempts + 1, last ? ", giving up" : "", why);
         }
     }
     sodium_memzero(to, sizeof to);
@@ -461,22 +466,24 @@ static int handle(struct store *s, struct pipeline *p, const struct mailer_conf 
     return store_outbox_finish(s, &o, 0, err);
 }
 
-int mailer_pass(struct store *s, struct pipeline *p, const struct mailer_conf *c, int max,
-                struct mailer_report *rep, struct kerr *err)
+int mailer_pass(struct store *s, struct pipeline *p, const struct mailer_conf *c,
+                const atomic_bool *stop, struct mailer_report *rep, struct kerr *err)
 {
+    int64_t after = 0;
     int n = 0, rc = 0;
     memset(rep, 0, sizeof *rep);
     if (!mailer_on(c))
         return 0;
-    while (max <= 0 || n < max) {
+    while (!stop || !atomic_load(stop)) {
         struct store_outbox_msg m;
         bool found = false;
         int interrupted = 0;
-        rc =
-            store_outbox_claim(s, clock_now_ms(), 2 * c->timeout_ms, &m, &found, &interrupted, err);
+        rc = store_outbox_claim(s, clock_now_ms(), 2 * c->timeout_ms, after, &m, &found,
+                                &interrupted, err);
         rep->interrupted += interrupted;
         if (rc < 0 || !found)
             break;
+        after = m.id;
         rc = handle(s, p, c, &m, rep, err);
         store_outbox_msg_release(&m);
         n++;
@@ -521,19 +528,15 @@ static void *mailer_main(void *arg)
 {
     struct mailer *m = arg;
     do {
-        int n;
-        do {
-            struct mailer_report rep;
-            struct kerr e;
-            kerr_clear(&e);
-            n = mailer_pass(m->s, m->p, &m->c, BATCH, &rep, &e);
-            if (n < 0)
-                log_warn("outbox sender: %s", e.message);
-            if (rep.interrupted)
-                log_warn("outbox sender: %d message(s) interrupted by a stop during sending, "
-                         "not sent again",
-                         rep.interrupted);
-        } while (n == BATCH && !m->stop);
+        struct mailer_report rep;
+        struct kerr e;
+        kerr_clear(&e);
+        if (mailer_pass(m->s, m->p, &m->c, &m->stop, &rep, &e) < 0)
+            log_warn("outbox sender: %s", e.message);
+        if (rep.interrupted)
+            log_warn("outbox sender: %d message(s) interrupted by a stop during sending, "
+                     "not sent again",
+                     rep.interrupted);
     } while (!nap(m, m->c.interval_ms));
     return NULL;
 }

@@ -29,6 +29,7 @@
 #ifndef KESU_MAILER_H
 #define KESU_MAILER_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -90,12 +91,13 @@ struct mailer_report {
 };
 
 /*
- * One pass over the due rows, at most max messages (0 = no limit). p opens
- * the sealed originals. Returns the messages handled (>= 0, rep filled) or
- * an error of the store.
+ * One pass over the rows due now, in id order, each at most once (a failure
+ * waits for a later pass); it ends early when stop (may be NULL) becomes
+ * true. p opens the sealed originals. Returns the messages handled (>= 0,
+ * rep filled) or an error of the store.
  */
-int mailer_pass(struct store *s, struct pipeline *p, const struct mailer_conf *c, int max,
-                struct mailer_report *rep, struct kerr *err);
+int mailer_pass(struct store *s, struct pipeline *p, const struct mailer_conf *c,
+                const atomic_bool *stop, struct mailer_report *rep, struct kerr *err);
 
 /* The thread of `kesu serve`: a pass every interval. Takes over c's strings (c is left
  * empty). Stop (and free) with mailer_stop. */

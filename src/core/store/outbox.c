@@ -33,7 +33,7 @@ static char *col_dup(sqlite3_stmt *st, int i)
 }
 
 struct claim_ctx {
-    int64_t now, lease_ms;
+    int64_t now, lease_ms, after_id;
     struct store_outbox_msg *m;
     bool found;
     int interrupted;
@@ -74,12 +74,13 @@ static int claim_call(struct store_job *job, void *tx, int64_t now)
                       "SELECT o.id,o.kind,o.feedback_id,o.action_id,o.recipient,o.subject,o.body,"
                       "o.link,o.attempts,(SELECT max(v.expires_at) FROM surveys v WHERE"
                       " v.outbox_id=o.id) FROM outbox o WHERE " TO_SEND
-                      " AND (o.send_state IS NULL OR (o.send_state='retry' AND"
+                      " AND o.id>? AND (o.send_state IS NULL OR (o.send_state='retry' AND"
                       " coalesce(o.next_at,0)<=?)) ORDER BY o.id LIMIT 1",
                       &job->err);
     if (!st)
         return KERR_IO;
-    sqlite3_bind_int64(st, 1, x->now);
+    sqlite3_bind_int64(st, 1, x->after_id);
+    sqlite3_bind_int64(st, 2, x->now);
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         x->found = true;
@@ -125,10 +126,10 @@ static int run_call(struct store *s, int (*fn)(struct store_job *, void *, int64
     return 0;
 }
 
-int store_outbox_claim(struct store *s, int64_t now, int64_t lease_ms, struct store_outbox_msg *m,
-                       bool *found, int *interrupted, struct kerr *err)
+int store_outbox_claim(struct store *s, int64_t now, int64_t lease_ms, int64_t after_id,
+                       struct store_outbox_msg *m, bool *found, int *interrupted, struct kerr *err)
 {
-    struct claim_ctx x = {now, lease_ms, m, false, 0};
+    struct claim_ctx x = {now, lease_ms, after_id, m, false, 0};
     int rc;
     memset(m, 0, sizeof *m);
     rc = run_call(s, claim_call, &x, err);

@@ -35,12 +35,13 @@ void store_outbox_msg_release(struct store_outbox_msg *m);
 /*
  * First marks rows left 'sending' since before now - lease_ms as
  * 'interrupted' (*interrupted gets how many; may be NULL). Then claims the
- * oldest unsent row due at now (never tried, or 'retry' with next_at <=
- * now): send_state 'sending', claimed_at now. Returns 0 with *found and *m
- * filled (release it), 0 with *found false when nothing is due, or an error.
+ * oldest unsent row after id after_id due at now (never tried, or 'retry'
+ * with next_at <= now): send_state 'sending', claimed_at now. Returns 0
+ * with *found and *m filled (release it), 0 with *found false when nothing
+ * is due, or an error.
  */
-int store_outbox_claim(struct store *s, int64_t now, int64_t lease_ms, struct store_outbox_msg *m,
-                       bool *found, int *interrupted, struct kerr *err);
+int store_outbox_claim(struct store *s, int64_t now, int64_t lease_ms, int64_t after_id,
+                       struct store_outbox_msg *m, bool *found, int *interrupted, struct kerr *err);
 
 /* What became of a claimed message. */
 struct store_outbox_outcome {
