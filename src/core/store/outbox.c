@@ -167,7 +167,8 @@ static int note_sent(struct conn *c, const struct store_outbox_outcome *o, int64
     sqlite3_finalize(st);
     if (!fid || !survey)
         return 0;
-    snprintf(note, sizeof note, "回访问卷已%s发送（outbox #%" PRId64 "） / survey link sent by %s",
+    snprintf(note, sizeof note,
+             "回访问卷已通过%s发送（outbox #%" PRId64 "） / survey link sent by %s",
              strcmp(o->channel, "sms") == 0 ? "短信" : "邮件", o->id, o->channel);
     return capa_event(c, fid, now, "system:outbox", "survey", "survey", NULL, "sent", note, err);
 }
