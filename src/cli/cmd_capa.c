@@ -9,7 +9,11 @@
  *   kesu capa remind                       one reminder/escalation/recurrence pass now
  *   kesu capa denominator DAY VALUE [--product P]
  *   kesu capa outbox [--unsent] [--json]
+ *   kesu capa outbox --send                one pass of kesu's own outbox sender now
+ *
+ * Also cli_mailer_conf(): the outbox sender's settings, for this and `kesu serve`.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -18,9 +22,15 @@
 
 #include <cjson/cJSON.h>
 
+#include <curl/curl.h>
+#include <sodium.h>
+
 #include "base/clock.h"
+#include "base/xmalloc.h"
 #include "cli/commands.h"
+#include "intake/pipeline.h"
 #include "loop/capa.h"
+#include "loop/mailer.h"
 #include "store/capa.h"
 #include "base/banned.h"
 
@@ -33,11 +43,14 @@ static void usage(FILE *out)
             "       kesu capa problems [--status S] [--json]\n"
             "       kesu capa remind\n"
             "       kesu capa denominator YYYY-MM-DD VALUE [--product P]\n"
-            "       kesu capa outbox [--unsent] [--json]\n\n"
+            "       kesu capa outbox [--unsent] [--json]\n"
+            "       kesu capa outbox --send\n\n"
             "Improvement actions (CAPA): list them with due dates, verdicts and overdue or\n"
             "recurrence flags; evaluate an action's measured effect; run the reminder pass\n"
             "that `kesu serve` runs on its own; set a complaint-rate denominator (orders,\n"
-            "shipments) for a day; show the messages waiting in the outbox.\n");
+            "shipments) for a day; show the messages waiting in the outbox, or send them\n"
+            "now with kesu's own sender (settings smtp_url, smtp_from, sms_webhook_url; see\n"
+            "README, Configuration).\n");
 }
 
 static const char *str(const cJSON *o, const char *k)
@@ -114,18 +127,143 @@ static void print_evaluation(const char *json)
     cJSON_Delete(doc);
 }
 
+/* A secret setting: NAME itself, or the first line of the file NAME_file (mode 0600 advised).
+ * *out NULL when neither is set. -1 after a message. */
+static int secret_setting(struct cli *cli, const char *name, char **out)
+{
+    char file_key[64], buf[4096];
+    const char *v = cli_setting(cli, name, NULL), *path;
+    FILE *f;
+    size_t n;
+    *out = NULL;
+    if (v && *v) {
+        *out = xstrdup(v);
+        return 0;
+    }
+    snprintf(file_key, sizeof file_key, "%s_file", name);
+    if (!(path = cli_setting(cli, file_key, NULL)) || !*path)
+        return 0;
+    if (!(f = fopen(path, "r")))
+        return cli_fail(-1, "outbox", "%s: cannot read %s: %s", file_key, path, strerror(errno));
+    n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    buf[strcspn(buf, "\r\n")] = '\0';
+    *out = xstrdup(buf);
+    sodium_memzero(buf, sizeof buf);
+    return 0;
+}
+
+/* Seconds setting as milliseconds; -1 after a message when not a number in [lo, hi]. */
+static int64_t seconds(struct cli *cli, const char *name, const char *def, double lo, double hi)
+{
+    char *end;
+    const char *v = cli_setting(cli, name, def);
+    double x = strtod(v, &end);
+    if (*end || !(x >= lo && x <= hi))
+        return cli_fail(-1, "outbox", "setting %s must be seconds between %g and %g", name, lo, hi);
+    return (int64_t)(x * 1000);
+}
+
+static char *dup_setting(struct cli *cli, const char *name)
+{
+    const char *v = cli_setting(cli, name, NULL);
+    return v && *v ? xstrdup(v) : NULL;
+}
+
+int cli_mailer_conf(struct cli *cli, struct mailer_conf *c)
+{
+    struct kerr e;
+    char *end;
+    mailer_conf_init(c);
+    c->smtp_url = dup_setting(cli, "smtp_url");
+    c->from = dup_setting(cli, "smtp_from");
+    c->user = dup_setting(cli, "smtp_user");
+    c->starttls = strcmp(cli_setting(cli, "smtp_starttls", "off"), "on") == 0 ||
+                  strcmp(cli_setting(cli, "smtp_starttls", "off"), "true") == 0;
+    c->sms_url = dup_setting(cli, "sms_webhook_url");
+    c->max_attempts = (int)strtol(cli_setting(cli, "outbox_max_attempts", "8"), &end, 10);
+    if (*end)
+        c->max_attempts = 0;
+    if (secret_setting(cli, "smtp_password", &c->password) < 0 ||
+        secret_setting(cli, "sms_webhook_secret", &c->sms_secret) < 0 ||
+        (c->interval_ms = seconds(cli, "outbox_interval", "10", 0.1, 86400)) < 0 ||
+        (c->retry_base_ms = seconds(cli, "outbox_retry_base", "60", 0.01, 86400)) < 0 ||
+        (c->timeout_ms = seconds(cli, "outbox_timeout", "30", 0.1, 600)) < 0)
+        goto bad;
+    if (c->retry_max_ms < c->retry_base_ms)
+        c->retry_max_ms = c->retry_base_ms;
+    kerr_clear(&e);
+    if (mailer_conf_check(c, &e) < 0) {
+        cli_fail(-1, "outbox", "%s", e.message);
+        goto bad;
+    }
+    return 0;
+bad:
+    mailer_conf_release(c);
+    return -1;
+}
+
+/* kesu capa outbox --send: one pass, then what it did. */
+static int outbox_send(struct cli *cli, struct store *s)
+{
+    struct mailer_conf mc;
+    struct mailer_report r;
+    struct pipeline *p = NULL;
+    char path[4200];
+    struct kerr e;
+    int n, rc = 1;
+
+    if (cli_mailer_conf(cli, &mc) < 0)
+        return 2;
+    if (!mailer_on(&mc)) {
+        mailer_conf_release(&mc);
+        return cli_fail(2, "capa",
+                        "kesu's outbox sender is off: set smtp_url and smtp_from "
+                        "(or sms_webhook_url) in kesu.conf; until then an external "
+                        "mailer delivers the outbox");
+    }
+    snprintf(path, sizeof path, "%s/keys/field.key", cli->data_dir);
+    kerr_clear(&e);
+    if (pipeline_open(path, &p, &e) < 0) {
+        cli_fail(1, "capa", "%s", e.message);
+        goto out;
+    }
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    n = mailer_pass(s, p, &mc, NULL, &r, &e);
+    curl_global_cleanup();
+    if (n < 0) {
+        cli_fail(1, "capa", "outbox: %s", e.message);
+        goto out;
+    }
+    printf("%d message(s): %d sent by e-mail, %d by SMS, %d to retry, %d failed, %d without an "
+           "address, %d left for an external mailer, %d skipped (expired), %d interrupted\n",
+           n, r.email, r.sms, r.retry, r.failed, r.no_address, r.external, r.skipped,
+           r.interrupted);
+    rc = r.retry || r.failed ? 1 : 0;
+out:
+    pipeline_free(p);
+    mailer_conf_release(&mc);
+    return rc;
+}
+
 int cmd_capa(struct cli *cli, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"status", required_argument, NULL, 's'},  {"owner", required_argument, NULL, 'o'},
-        {"problem", required_argument, NULL, 'p'}, {"overdue", no_argument, NULL, 'd'},
-        {"json", no_argument, NULL, 'j'},          {"window-days", required_argument, NULL, 'w'},
-        {"product", required_argument, NULL, 'P'}, {"unsent", no_argument, NULL, 'u'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {{"status", required_argument, NULL, 's'},
+                                             {"owner", required_argument, NULL, 'o'},
+                                             {"problem", required_argument, NULL, 'p'},
+                                             {"overdue", no_argument, NULL, 'd'},
+                                             {"json", no_argument, NULL, 'j'},
+                                             {"window-days", required_argument, NULL, 'w'},
+                                             {"product", required_argument, NULL, 'P'},
+                                             {"unsent", no_argument, NULL, 'u'},
+                                             {"send", no_argument, NULL, 'S'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
     struct capa_list_filter f = {0};
     struct capa_eval_opts eo = {0};
     const char *sub, *product = NULL;
-    bool json = false, unsent = false;
+    bool json = false, unsent = false, send = false;
     struct strbuf sb = STRBUF_INIT;
     struct store *s;
     struct kerr e;
@@ -166,6 +304,9 @@ int cmd_capa(struct cli *cli, int argc, char **argv)
             break;
         case 'u':
             unsent = true;
+            break;
+        case 'S':
+            send = true;
             break;
         case 'h':
             usage(stdout);
@@ -225,6 +366,9 @@ int cmd_capa(struct cli *cli, int argc, char **argv)
         if ((rc = store_capa(s, &op, "cli", &e)) == 0)
             printf("denominator %s%s%s = %g\n", op.day, product ? " " : "", product ? product : "",
                    op.value);
+    } else if (strcmp(sub, "outbox") == 0 && send) {
+        rc = outbox_send(cli, s);
+        goto out;
     } else if (strcmp(sub, "outbox") == 0) {
         if ((rc = store_outbox_json(s, unsent, 1000, &sb, &e)) == 0) {
             if (json) {

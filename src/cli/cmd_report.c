@@ -3,6 +3,7 @@
  * xlsx on demand (and sent to addresses or alert receivers with --email and
  * --receiver), the reports written, and the schedules kesu serve runs.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -80,9 +81,27 @@ int cli_reportsend_opts(struct cli *cli, const char *base, struct reportsend_opt
     o->base_url = cli_setting(cli, "public_url", base);
     o->smtp_url = cli_setting(cli, "smtp_url", NULL);
     o->smtp_from = cli_setting(cli, "smtp_from", NULL);
-    o->smtp_user = cli_setting(cli, "smtp_username", NULL);
+    o->smtp_user = cli_setting(cli, "smtp_user", NULL);
     o->smtp_password = cli_setting(cli, "smtp_password", NULL);
-    o->smtp_starttls = !strcmp(cli_setting(cli, "smtp_starttls", "false"), "true");
+    if (!o->smtp_password || !*o->smtp_password) {
+        /* the same file the outbox sender reads (first line); kept for the process */
+        static char pw[512];
+        const char *path = cli_setting(cli, "smtp_password_file", NULL);
+        FILE *f;
+        if (path && *path) {
+            size_t n;
+            if (!(f = fopen(path, "r")))
+                return cli_fail(2, "report", "smtp_password_file: cannot read %s: %s", path,
+                                strerror(errno));
+            n = fread(pw, 1, sizeof pw - 1, f);
+            fclose(f);
+            pw[n] = '\0';
+            pw[strcspn(pw, "\r\n")] = '\0';
+            o->smtp_password = pw;
+        }
+    }
+    v = cli_setting(cli, "smtp_starttls", "off");
+    o->smtp_starttls = !strcmp(v, "on") || !strcmp(v, "true");
     if (o->smtp_url && *o->smtp_url && strncmp(o->smtp_url, "smtp://", 7) &&
         strncmp(o->smtp_url, "smtps://", 8))
         return cli_fail(2, "report", "setting smtp_url is smtp://host:port or smtps://host:port");

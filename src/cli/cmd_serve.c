@@ -28,6 +28,7 @@
 #include "loop/sla_sched.h"
 #include "store/loop.h"
 #include "loop/capa.h"
+#include "loop/mailer.h"
 #include "secure/apikey.h"
 #include "secure/auth.h"
 #include "insight/alerts.h"
@@ -322,6 +323,28 @@ static int capa_serve_start(struct cli *cli, struct store *s, const char *host, 
     return 0;
 }
 
+/* kesu's own outbox sender, when smtp_url or sms_webhook_url is set (cli_mailer_conf). */
+static int start_mailer(struct cli *cli, struct store *s, struct pipeline *p, struct mailer **out)
+{
+    struct mailer_conf mc;
+    struct kerr e;
+    if (cli_mailer_conf(cli, &mc) < 0)
+        return -1;
+    if (!mailer_on(&mc)) {
+        log_info("outbox sender off (no smtp_url or sms_webhook_url): an external mailer "
+                 "delivers the outbox");
+        mailer_conf_release(&mc);
+        return 0;
+    }
+    kerr_clear(&e);
+    log_info("outbox sender on:%s%s", mc.smtp_url ? " e-mail" : "", mc.sms_url ? " SMS" : "");
+    if (mailer_start(s, p, &mc, out, &e) < 0) {
+        mailer_conf_release(&mc);
+        return cli_fail(-1, "serve", "%s", e.message);
+    }
+    return 0;
+}
+
 int cmd_serve(struct cli *cli, int argc, char **argv)
 {
     static const struct option longopts[] = {{"listen", required_argument, NULL, 'l'},
@@ -360,6 +383,7 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
     struct alerts_daemon *alerts = NULL;
     struct fieldcrypt *alert_keys = NULL;
     struct capa_sched *capa = NULL;
+    struct mailer *mailer = NULL;
     struct mail_watch_opts wopts = {0};
     double scan_sec = 10;
     const char *tls_cert = cli_setting(cli, "tls_cert", NULL);
@@ -560,6 +584,8 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
             goto out;
         }
     }
+    if (start_mailer(cli, s, pipeline, &mailer) < 0)
+        goto out;
     if (port_file) {
         FILE *f = fopen(port_file, "w");
         if (f) {
@@ -580,6 +606,7 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
     log_info("signal %d: shutting down", sig);
     rc = 0;
 out:
+    mailer_stop(mailer);
     sla_sched_stop(sla);
     lifecycle_sched_stop(lsched);
     scheduler_stop(reports);

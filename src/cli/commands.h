@@ -88,6 +88,10 @@ int cmd_qr(struct cli *cli, int argc, char **argv);
 int cmd_quality(struct cli *cli, int argc, char **argv);
 int cmd_alerts(struct cli *cli, int argc, char **argv);
 int cmd_capa(struct cli *cli, int argc, char **argv);
+struct mailer_conf;
+/* The outbox sender's settings (smtp_*, sms_webhook_*, outbox_*; cmd_capa.c), checked; off
+ * when neither smtp_url nor sms_webhook_url is set. -1 after a message. */
+int cli_mailer_conf(struct cli *cli, struct mailer_conf *c);
 int cmd_reveal(struct cli *cli, int argc, char **argv);
 int cmd_sla(struct cli *cli, int argc, char **argv);
 int cmd_audit(struct cli *cli, int argc, char **argv);

@@ -495,7 +495,8 @@ int store_outbox_json(struct store *s, bool unsent_only, int limit, struct strbu
     WITH_READER(s, err, {
         sqlite3_stmt *st = capa_prepare(c,
                                         "SELECT id,kind,feedback_id,action_id,recipient,subject,"
-                                        "body,link,created_at,sent_at,attempts,last_error"
+                                        "body,link,created_at,sent_at,attempts,last_error,"
+                                        "send_state,channel,next_at,claimed_at"
                                         " FROM outbox WHERE NOT ?1 OR sent_at IS NULL"
                                         " ORDER BY id DESC LIMIT ?2",
                                         err);
