@@ -6,10 +6,11 @@ import csv
 import io
 import os
 import sqlite3
+import time
 import unittest
 from urllib.parse import quote
 
-from kesu_server import ServerTestCase
+from kesu_server import SLOW, ServerTestCase
 
 API = "/api/v1"
 FB = API + "/feedback"
@@ -158,6 +159,20 @@ class ListSortTest(ServerTestCase):
         self.assertEqual(got, self.expected("-severity", web))
         r = self.srv.get(FB + "?channel=web&sort=-severity&limit=3&total=true")
         self.assertEqual(r.json["total"], len(web))
+
+    def test_search_follows_the_sort_when_given(self):
+        q = "q=" + quote("排序测试")
+        deadline = time.monotonic() + 15 * SLOW   # the indexer works behind intake
+        while self.srv.get(FB + "?total=true&limit=1&" + q).json["total"] < self.N:
+            self.assertLess(time.monotonic(), deadline, "records not searchable in time")
+            time.sleep(0.1)
+        for sort in ("-severity", "priority", "received_at"):
+            with self.subTest(sort=sort):
+                got = [x["id"] for x in self.srv.list_all(q + "&sort=" + sort, limit=4)]
+                self.assertEqual(got, self.expected(sort))
+        # without a sort: newest recorded first, as before
+        got = [x["id"] for x in self.srv.list_all(q, limit=4)]
+        self.assertEqual(got, sorted(got, reverse=True))
 
     def test_cursor_belongs_to_its_sort(self):
         r = self.srv.get(FB + "?sort=-severity&limit=3")
