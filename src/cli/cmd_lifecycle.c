@@ -163,13 +163,18 @@ int cmd_erase(struct cli *cli, int argc, char **argv)
     return 0;
 }
 
+const char *cli_retention_path(struct cli *cli, char *def, size_t n)
+{
+    snprintf(def, n, "%s/retention.conf", cli->data_dir);
+    return cli_setting(cli, "retention", def);
+}
+
 int cli_lifecycle_conf(struct cli *cli, struct lifecycle_conf *conf)
 {
     char def[4200];
     struct kerr e;
-    snprintf(def, sizeof def, "%s/retention.conf", cli->data_dir);
     kerr_clear(&e);
-    if (lifecycle_conf_load(cli_setting(cli, "retention", def), conf, &e) < 0) {
+    if (lifecycle_conf_load(cli_retention_path(cli, def, sizeof def), conf, &e) < 0) {
         fprintf(stderr, "kesu: %s\n", e.message);
         return -1;
     }

@@ -544,7 +544,21 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 
     log_start_buffering();
     kerr_clear(&e);
-    if (store_start(s, STORE_BG_ALL, &e) < 0 || server_start(&opts, s, &srv, &e) < 0) {
+    if (store_start(s, STORE_BG_ALL, &e) < 0) {
+        cli_fail(1, "serve", "%s", e.message);
+        goto out;
+    }
+    {
+        /* retention and archive on a schedule (DATA/retention.conf `every`); the API reads and
+         * changes the settings through it (GET/PUT /api/v1/retention) */
+        char def[4200];
+        if (lifecycle_sched_start(s, cli_retention_path(cli, def, sizeof def), &lsched, &e) < 0) {
+            cli_fail(1, "serve", "cannot start the retention schedule: %s", e.message);
+            goto out;
+        }
+        opts.lifecycle = lsched;
+    }
+    if (server_start(&opts, s, &srv, &e) < 0) {
         cli_fail(1, "serve", "%s", e.message);
         goto out;
     }
@@ -559,14 +573,6 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
     if (sla_sec > 0 && sla_sched_start(s, (int)(sla_sec * 1000), &sla, &e) < 0) {
         cli_fail(1, "serve", "%s", e.message);
         goto out;
-    }
-    {
-        /* retention and archive on a schedule (DATA/retention.conf `every`) */
-        struct lifecycle_conf lconf;
-        if (cli_lifecycle_conf(cli, &lconf) < 0 || lifecycle_sched_start(s, &lconf, &lsched) < 0) {
-            cli_fail(1, "serve", "cannot start the retention schedule");
-            goto out;
-        }
     }
     if (scheduler_start(s, reports_dir, &reports, &e) < 0) {
         cli_fail(1, "serve", "%s", e.message);
@@ -608,13 +614,13 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 out:
     mailer_stop(mailer);
     sla_sched_stop(sla);
-    lifecycle_sched_stop(lsched);
     scheduler_stop(reports);
     reportsend_stop(rsend);
     alerts_stop(alerts);
     mail_watch_stop(watch);
     capa_sched_stop(capa);
     server_stop(srv);
+    lifecycle_sched_stop(lsched); /* after the server: handlers read it */
     store_close(s);
     channels_free(channels);
     pipeline_free(pipeline);

@@ -105,6 +105,8 @@ int cmd_archive(struct cli *cli, int argc, char **argv);
 struct lifecycle_conf;
 /* The retention file (setting `retention`, default DATA/retention.conf). -1 after a message. */
 int cli_lifecycle_conf(struct cli *cli, struct lifecycle_conf *conf);
+/* The retention file: the setting `retention`, else DATA/retention.conf (written into def). */
+const char *cli_retention_path(struct cli *cli, char *def, size_t n);
 int cmd_version(struct cli *cli, int argc, char **argv);
 int cmd_help(struct cli *cli, int argc, char **argv);
 int cmd_stats(struct cli *cli, int argc, char **argv);

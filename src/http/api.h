@@ -150,6 +150,9 @@ int api_sla_calendars_post(struct req *r);
 
 /* api_lifecycle.c */
 int api_customer_erase(struct req *r);
+int api_retention_get(struct req *r);
+int api_retention_put(struct req *r);
+int api_retention_run(struct req *r);
 
 /* The list filters of GET /api/v1/feedback from the query; -1 after replying 400. */
 int feedback_filter_from_query(struct req *r, struct store_filter *f);

@@ -20,7 +20,7 @@
 #include "insight/export.h"
 #include "base/banned.h"
 
-#define NSTR 13
+#define NSTR 14
 
 struct export_state {
     struct store *store;
@@ -143,22 +143,13 @@ int api_feedback_export(struct req *r)
     st->f.limit = 1000;
     st->f.want_total = false;
     /* own copies of the query strings: the stream outlives the request's parsing */
-    const char **fields[NSTR] = {&st->f.channel,
-                                 &st->f.status,
-                                 &st->f.category,
-                                 &st->f.product,
-                                 &st->f.store,
-                                 &st->f.region,
-                                 &st->f.customer_id,
-                                 &st->f.severity,
-                                 &st->f.assignee,
-                                 &st->f.team,
-                                 &st->f.q,
-                                 NULL,
-                                 NULL};
+    const char **fields[NSTR] = {
+        &st->f.channel, &st->f.status,      &st->f.category, &st->f.product,  &st->f.store,
+        &st->f.region,  &st->f.customer_id, &st->f.severity, &st->f.assignee, &st->f.team,
+        &st->f.q,       &st->f.sentiment,   &st->f.sla,      &st->f.sort};
     static const char *const names[NSTR] = {
-        "channel",  "status",   "category", "product", "store", "region", "customer_id",
-        "severity", "assignee", "team",     "q",       NULL,    NULL};
+        "channel",  "status",   "category", "product", "store",     "region", "customer_id",
+        "severity", "assignee", "team",     "q",       "sentiment", "sla",    "sort"};
     jsonw_init(&w, &st->detail);
     jsonw_obj(&w);
     jsonw_kstr(&w, "format", format);

@@ -398,9 +398,9 @@ static int query_time(struct req *r, const char *name, int64_t *out)
 }
 
 static const char *const list_params[] = {
-    "channel",     "status",   "category", "product", "store",     "region",
-    "customer_id", "severity", "assignee", "team",    "since",     "until",
-    "q",           "limit",    "cursor",   "total",   "sentiment", NULL};
+    "channel",  "status",   "category",  "product", "store", "region", "customer_id",
+    "severity", "assignee", "team",      "since",   "until", "q",      "limit",
+    "cursor",   "total",    "sentiment", "sla",     "sort",  NULL};
 
 int feedback_filter_from_query(struct req *r, struct store_filter *f)
 {
@@ -425,6 +425,8 @@ int feedback_filter_from_query(struct req *r, struct store_filter *f)
     f->sentiment = req_query(r, "sentiment");
     f->assignee = req_query(r, "assignee");
     f->team = req_query(r, "team");
+    f->sla = req_query(r, "sla");
+    f->sort = req_query(r, "sort");
     f->q = req_query(r, "q");
     {
         const char *m = req_query(r, "match");
@@ -449,6 +451,14 @@ int feedback_filter_from_query(struct req *r, struct store_filter *f)
     }
     if (query_time(r, "since", &f->since) < 0 || query_time(r, "until", &f->until) < 0)
         return -1;
+    {
+        struct kerr e;
+        kerr_clear(&e);
+        if (store_filter_check(f, &e) < 0) {
+            reply_kerr(r, KERR_INVALID, &e);
+            return -1;
+        }
+    }
     return 0;
 }
 

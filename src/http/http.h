@@ -20,6 +20,7 @@
 
 struct MHD_Connection;
 struct channels_conf;
+struct lifecycle_sched;
 struct MHD_Response;
 struct req;
 
@@ -46,6 +47,7 @@ struct server_opts {
     size_t max_header;           /* bytes of request line and headers (default 16384) */
     const char *reports_dir;     /* where reports are written (DATA/reports) */
     bool report_mail;            /* an SMTP server is set for reports: they may name addresses */
+    struct lifecycle_sched *lifecycle; /* retention settings and schedule; NULL = none */
 };
 
 enum { REQ_DONE = 0, REQ_ASYNC = 1 };

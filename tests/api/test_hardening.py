@@ -135,7 +135,7 @@ class HeadersAndLimitsTest(ServerTestCase):
         before = self.srv.get(API + "?total=true&limit=1").json["total"]
         agent = UserSession(self.srv, "agent", DEMO)
         for bad in INJECTIONS:
-            for name in LIST_FILTERS + ["q", "cursor", "since", "until", "limit"]:
+            for name in LIST_FILTERS + ["q", "cursor", "since", "until", "limit", "sla", "sort"]:
                 url = API + "?total=true&%s=%s" % (name, urlquote(bad))
                 r = self.srv.get(url)
                 self.assertIn(r.status, (200, 400), "%s=%r\n%s" % (name, bad, r.describe()))

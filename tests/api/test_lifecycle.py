@@ -440,3 +440,79 @@ class LifecycleTest(ServerTestCase):
         self.assertTrue(first_at)
         p = self.kesu(srv.data, "audit", "verify")
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+
+
+class RetentionApiTest(ServerTestCase):
+    """GET/PUT /api/v1/retention (the admin page's retention settings) and run now."""
+
+    def test_read_change_keep_and_run(self):
+        from kesu_server import UserSession
+        s = self.server(extra_args=["--demo-if-empty", "1"])
+        r = s.get("/api/v1/retention")
+        self.assertStatus(r, 200)
+        self.assertEqual(r.json["settings"], {"closed_complaints": None, "pii": None,
+                                              "audit": None, "archive_after": None,
+                                              "every": None})
+        self.assertIsNone(r.json["next_run"])
+        self.assertIsNone(r.json["last_run"])
+
+        # PUT replaces: written to the file, in force, audited with before and after
+        want = {"closed_complaints": "3y", "pii": "2w", "audit": "7y", "archive_after": None,
+                "every": "12h"}
+        r = s.request("PUT", "/api/v1/retention", {"settings": want})
+        self.assertStatus(r, 200)
+        self.assertEqual(r.json["settings"], want)
+        self.assertTrue(r.json["next_run"])
+        with open(os.path.join(s.data, "retention.conf"), encoding="utf-8") as f:
+            text = f.read()
+        for line in ("closed_complaints = 3y", "pii = 2w", "audit = 7y", "every = 12h"):
+            self.assertIn(line, text)
+        self.assertNotIn("archive_after", text)
+        p = run_cli(s.data, "audit", "export")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        entry = [json.loads(x) for x in p.stdout.splitlines()
+                 if '"retention.update"' in x][-1]
+        detail = entry["detail"] if isinstance(entry["detail"], dict) else \
+            json.loads(entry["detail"])
+        self.assertEqual(detail["after"]["settings"]["pii"], "2w")
+        self.assertIsNone(detail["before"]["settings"]["pii"])
+
+        # same units back: 30d is 1m, 14d is 2w; kept across a restart (the file)
+        r = s.request("PUT", "/api/v1/retention", {"pii": "30d", "closed_complaints": "14d"})
+        self.assertStatus(r, 200)
+        s.restart()
+        got = s.get("/api/v1/retention").json["settings"]
+        self.assertEqual(got, {"closed_complaints": "2w", "pii": "1m", "audit": None,
+                               "archive_after": None, "every": None})
+
+        # errors name the setting; nothing changes
+        for body, code, field in (({"settings": {"pii": "soon"}}, "invalid_value", "pii"),
+                                  ({"settings": {"pii": "12h"}}, "invalid_value", "pii"),
+                                  ({"settings": {"every": 5}}, "invalid_value", "every"),
+                                  ({"settings": {"forever": "1y"}}, "unknown_field", "forever"),
+                                  ({"settings": ["1y"]}, "invalid_type", "settings")):
+            with self.subTest(body=body):
+                self.assertError(s.request("PUT", "/api/v1/retention", body), 400, code, field)
+        self.assertEqual(s.get("/api/v1/retention").json["settings"], got)
+
+        # run now: done on the schedule's thread, shown as the last run with its caller
+        r = s.post("/api/v1/retention/run")
+        self.assertStatus(r, 202)
+        deadline = time.monotonic() + 15 * SLOW
+        while time.monotonic() < deadline:
+            last = s.get("/api/v1/retention").json["last_run"]
+            if last:
+                break
+            time.sleep(0.1)
+        self.assertTrue(last and last["ok"], last)
+        self.assertTrue(last["actor"].startswith("apikey:"), last)
+
+        # who may: an agent neither reads nor changes it, a supervisor does not change it
+        agent = UserSession(s, "agent", "kesu-demo")
+        self.assertError(agent.get("/api/v1/retention"), 403, "forbidden")
+        self.assertError(agent.request("PUT", "/api/v1/retention", {"settings": {}}), 403,
+                         "forbidden")
+        admin = UserSession(s, "admin", "kesu-demo")
+        self.assertStatus(admin.get("/api/v1/retention"), 200)
+        self.assertStatus(admin.request("PUT", "/api/v1/retention",
+                                        {"settings": dict(got, audit="5y")}), 200)

@@ -14,7 +14,8 @@ const XSS_NAME = `<img src=x onerror="window.__xss=1;alert('name')">伊芙${toke
 const XSS_RULE = `<img src=x onerror=window.__xss=2>规${token}`; // names are at most 64 bytes
 const ADMIN_PAGES = {
   '/admin/users': '用户与角色', '/admin/teams': '团队与值班', '/admin/taxonomy': '分类体系', '/admin/routing': '分派规则',
-  '/admin/sla': 'SLA 策略', '/admin/alerts': '预警规则', '/admin/channels': '渠道与密钥', '/admin/audit': '审计日志',
+  '/admin/sla': 'SLA 策略', '/admin/alerts': '预警规则', '/admin/channels': '渠道与密钥', '/admin/retention': '数据保留',
+  '/admin/audit': '审计日志',
 };
 let srv, browser;
 
@@ -395,6 +396,137 @@ test('inbox: paging, filter, saved views, bulk assign, transfer, category, merge
   await ctx.close();
 });
 
+test('retention: an admin changes a value, reloads and sees it kept, runs it now; others have no menu item', async () => {
+  const { ctx, page, seen } = await open('admin', DESKTOP, '/admin/retention');
+  await page.locator('[data-test=ret-status]').waitFor();
+  const amount = page.locator('[data-test=ret-pii-n]');
+  await amount.fill('18');
+  await page.locator('[data-test=ret-pii-unit]').click();
+  await pickOption(page, '月（30 天）');
+  await page.locator('[data-test=ret-audit-n]').fill('x');
+  await page.locator('[data-test=ret-save]').click();
+  await page.locator('[data-test=ret-audit] .el-form-item__error').waitFor();   // checked before sending
+  await page.locator('[data-test=ret-audit-n]').fill('');
+  await page.locator('[data-test=ret-every-n]').fill('24');
+  await page.locator('[data-test=ret-save]').click();
+  await page.getByText('已保存，立即生效').first().waitFor();
+  const got = (await srv.api('GET', '/api/v1/retention')).json;
+  assert.equal(got.settings.pii, '18m');
+  assert.equal(got.settings.every, '1d');
+  assert.equal(got.settings.audit, null);
+  await page.reload();
+  await page.locator('[data-test=ret-status]').waitFor();
+  await page.waitForFunction(() => document.querySelector('[data-test=ret-pii-n]').value === '18');
+  assert.match(await page.locator('[data-test=ret-pii-unit]').innerText(), /月/);
+  assert.equal(await page.locator('[data-test=ret-every-n]').inputValue(), '1');
+  assert.equal(await page.locator('[data-test=ret-audit-n]').inputValue(), '');
+  assert.notEqual((await page.locator('[data-test=ret-next]').innerText()).trim(), '不自动执行');
+  // run now (nothing of the demo data is 18 months closed): shown as the last run, by admin
+  await page.locator('[data-test=ret-run]').click();
+  await page.locator('.el-message-box .el-button--primary').click();
+  await page.locator('[data-test=ret-last]', { hasText: 'user:admin' }).waitFor();
+  await page.locator('[data-test=ret-last]', { hasText: '成功' }).waitFor();
+  await shot(page, 'admin-retention-desktop');
+  await clean(page, seen);
+  await ctx.close();
+
+  for (const user of ['supervisor', 'agent']) {
+    const o = await open(user);
+    await o.page.locator('.side .el-menu-item').first().waitFor();
+    assert.ok(!(await menu(o.page)).includes('数据保留'), `${user} sees the retention menu item`);
+    await o.page.goto(srv.url('/admin/retention'));
+    await o.page.waitForURL((u) => u.pathname === '/');
+    await o.ctx.close();
+  }
+});
+
+test('inbox: SLA-state filter and server-side sort by column, both in the URL', async () => {
+  const { ctx, page, seen } = await open('supervisor', DESKTOP, '/inbox');
+  const rows = page.locator('[data-test=list] .el-table__row');
+  await rows.first().waitFor();
+  const idsOnPage = async () => {
+    await page.locator('[data-test=list] .el-loading-mask').waitFor({ state: 'hidden' }).catch(() => {});
+    return (await rows.locator('td:nth-child(2)').allInnerTexts()).map((x) => Number(x.trim()));
+  };
+  // SLA state: the select, the URL, the total the API gives for the same filter
+  await page.locator('[data-test=f-sla]').click();
+  await pickOption(page, '正常');
+  await pickOption(page, '已超时');
+  await page.keyboard.press('Escape');
+  await page.locator('[data-test=apply]').click();
+  await page.waitForURL((u) => u.searchParams.get('sla') === 'ok,breached');
+  const want = (await srv.api('GET', '/api/v1/feedback?limit=20&total=true&sla=ok,breached')).json;
+  await page.locator('[data-test=total]', { hasText: `共 ${want.total.toLocaleString('zh-CN')} 条` }).waitFor();
+  // sort: a header click goes to the server (its first page, not this page re-ordered)
+  await page.locator('th.el-table__cell', { hasText: '严重度' }).locator('.caret-wrapper').click();
+  await page.waitForURL((u) => u.searchParams.get('sort') === '-severity');
+  const bySev = (await srv.api('GET', '/api/v1/feedback?limit=20&sla=ok,breached&sort=-severity')).json.items;
+  await page.waitForFunction((n) => document.querySelectorAll('[data-test=list] .el-table__row').length === n, bySev.length);
+  assert.deepEqual(await idsOnPage(), bySev.map((x) => x.id));
+  await page.locator('[data-test=next]').click();
+  await page.getByText('第 2 页').waitFor();
+  const cur = (await srv.api('GET', '/api/v1/feedback?limit=20&sla=ok,breached&sort=-severity')).json.next_cursor;
+  const page2 = (await srv.api('GET', `/api/v1/feedback?limit=20&sla=ok,breached&sort=-severity&cursor=${encodeURIComponent(cur)}`)).json.items;
+  assert.deepEqual(await idsOnPage(), page2.map((x) => x.id));
+  await page.locator('th.el-table__cell', { hasText: '优先级' }).locator('.caret-wrapper').click();
+  await page.waitForURL((u) => u.searchParams.get('sort') === '-priority' && u.searchParams.get('sla') === 'ok,breached');
+  const byPri = (await srv.api('GET', '/api/v1/feedback?limit=20&sla=ok,breached&sort=-priority')).json.items;
+  await page.getByText('第 1 页').waitFor();
+  assert.deepEqual(await idsOnPage(), byPri.map((x) => x.id));
+  // a bookmark of it opens the same list with the header showing the order
+  await page.goto(srv.url('/inbox?sort=severity'));
+  await rows.first().waitFor();
+  await page.locator('th.el-table__cell.ascending', { hasText: '严重度' }).waitFor();
+  const asc = (await srv.api('GET', '/api/v1/feedback?limit=20&sort=severity')).json.items;
+  assert.deepEqual(await idsOnPage(), asc.map((x) => x.id));
+  await clean(page, seen);
+  await ctx.close();
+});
+
+test('inbox on a phone (390×844): tick two cases, the bulk bar fits the screen, assign them', async () => {
+  const { ctx, page, seen } = await open('supervisor', PHONE, '/inbox?team=kefu');
+  const cards = page.locator('[data-test=list] .case-card');
+  await cards.first().waitFor();
+  const ids = [];
+  for (let i = 0; i < 2; i++) ids.push(Number((await cards.nth(i).getAttribute('data-test')).replace('card-', '')));
+  for (const id of ids) await page.locator(`[data-test=pick-${id}]`).click();
+  assert.match(page.url(), /\/inbox/, 'ticking a card does not open it');
+  const bar = page.locator('[data-test=bulk]');
+  await bar.getByText('已选 2 条').waitFor();
+  // the bar and each of its buttons lie inside the screen, none clipped or covered
+  const vp = page.viewportSize();
+  const box = await bar.boundingBox();
+  assert.ok(box.x >= 0 && box.x + box.width <= vp.width + 0.5, `bar overflows: ${JSON.stringify(box)}`);
+  assert.ok(box.y >= 0 && box.y + box.height <= vp.height + 0.5, `bar off screen: ${JSON.stringify(box)}`);
+  for (const b of await bar.locator('button').all()) {
+    const bb = await b.boundingBox();
+    assert.ok(bb.x >= 0 && bb.x + bb.width <= vp.width + 0.5 && bb.y + bb.height <= vp.height + 0.5,
+      `button off screen: ${JSON.stringify(bb)}`);
+    assert.ok(bb.height >= 30, 'a button big enough to tap');
+    assert.equal(await b.evaluate((el) => el.scrollWidth <= el.clientWidth + 1), true, 'button text overflows');
+  }
+  // scrolled to the end of the list the bar is still there, and the pager is not under it
+  await page.evaluate(() => {
+    for (const el of [document.scrollingElement, ...document.querySelectorAll('*')])
+      if (el && el.scrollHeight > el.clientHeight) el.scrollTop = el.scrollHeight;
+  });
+  await sleep(200);
+  assert.ok(await bar.isVisible());
+  const pager = await page.locator('[data-test=next]').boundingBox();
+  assert.ok(pager.y + pager.height <= (await bar.boundingBox()).y + 0.5, 'the pager is hidden under the bar');
+  await shot(page, 'inbox-bulk-phone');
+  await page.locator('[data-test=bulk-assign]').click();
+  await page.locator('[data-test=bulk-assignee]').fill('agent');
+  const dlg = await page.locator('.el-dialog').boundingBox();
+  assert.ok(dlg.x >= 0 && dlg.x + dlg.width <= vp.width + 0.5, 'the dialog fits the screen');
+  await page.locator('[data-test=bulk-run]').click();
+  await page.getByText('成功 2 条').first().waitFor();
+  for (const id of ids) assert.equal((await srv.api('GET', `/api/v1/feedback/${id}`)).json.assignee, 'agent');
+  await bar.waitFor({ state: 'hidden' });   // the list is read again, the ticks cleared
+  await clean(page, seen);
+  await ctx.close();
+});
+
 test('screenshots of every admin page at desktop and phone size', async () => {
   for (const [device, tag] of [[DESKTOP, 'desktop'], [PHONE, 'phone']]) {
     for (const user of ['admin', 'auditor']) {
@@ -402,7 +534,7 @@ test('screenshots of every admin page at desktop and phone size', async () => {
       for (const path of Object.keys(ADMIN_PAGES).filter((p) => (p === '/admin/audit') === (user === 'auditor'))) {
         await page.goto(srv.url(path));
         await page.locator('.page-title').waitFor();
-        await page.locator('.el-table__row, .el-tree-node').first().waitFor();
+        await page.locator('.el-table__row, .el-tree-node, [data-test=ret-status]').first().waitFor();
         await shot(page, `${path.slice(1).replace('/', '-')}-${tag}`);
       }
       await clean(page, seen);

@@ -5,7 +5,7 @@ import { messages } from './i18n.js';
 const zh = {
   nav: {
     users: '用户与角色', teams: '团队与值班', taxonomy: '分类体系', routing: '分派规则', sla: 'SLA 策略',
-    alerts: '预警规则', channels: '渠道与密钥', audit: '审计日志',
+    alerts: '预警规则', channels: '渠道与密钥', audit: '审计日志', retention: '数据保留',
   },
   common: {
     add: '新增', edit: '编辑', save: '保存', delete: '删除', cancel: '取消', name: '名称', actions: '操作',
@@ -64,14 +64,39 @@ const zh = {
     bulk: '批量操作（已选 {n} 条）', assign: '分派', transfer: '转派', merge: '合并', changeCategory: '改分类',
     assignee: '处理人', team: '团队', reason: '原因', note: '备注', into: '保留的案件', category: '分类',
     done: '完成：成功 {ok} 条，失败 {failed} 条', exportXlsx: '导出 Excel', exportAll: '导出全部 CSV',
-    anyCategory: '全部分类', sla: 'SLA 状态',
+    anyCategory: '全部分类', sla: 'SLA 状态', sort: '排序', priority: '优先级', clearSelection: '取消选择',
+    pick: '选择投诉 #{id}',
+    sorts: {
+      '-received_at': '按受理时间（最新在前）', received_at: '按受理时间（最早在前）',
+      '-severity': '按严重度（最高在前）', severity: '按严重度（最低在前）',
+      '-priority': '按优先级（最紧急在前）', priority: '按优先级（最不紧急在前）',
+    },
+  },
+  retention: {
+    title: '数据保留', intro: '按数据类别设置保留期限：到期后由服务端按计划自动处理，每次处理都记入审计日志。留空表示永久保留。',
+    classes: {
+      closed_complaints: '已关闭投诉', pii: '个人信息', audit: '审计日志', archive_after: '移入冷归档', every: '执行频率',
+    },
+    hints: {
+      closed_complaints: '关闭后满此期限删除记录（统计数字保留）', pii: '关闭后满此期限抹去个人信息',
+      audit: '早于此期限的审计条目删除（哈希链从锚点起仍可校验）', archive_after: '关闭后满此期限移入冷归档文件',
+      every: '服务端多久执行一次以上规则',
+    },
+    forever: '永久保留', noSchedule: '不自动执行', amount: '数量', unit: '单位',
+    units: { h: '小时', d: '天', w: '周', m: '月（30 天）', y: '年（365 天）' },
+    save: '保存设置', saved: '已保存，立即生效', schedule: '执行情况', nextRun: '下次执行', lastRun: '上次执行',
+    never: '尚未执行（自本次启动）', running: '正在执行…', queued: '已排队', runNow: '立即执行',
+    runConfirm: '立即按当前设置删除、抹去或归档到期数据？此操作不可撤销。', runQueued: '已开始执行',
+    by: '执行者', result: '结果', ok: '成功', failed: '失败',
+    counts: '抹去个人信息 {pii} 条，删除 {deleted} 条（因被引用保留 {kept} 条），归档 {archived} 条，删除审计条目 {audit} 条',
+    readOnly: '只读：修改需要配置管理权限',
   },
 };
 
 const en = {
   nav: {
     users: 'Users & roles', teams: 'Teams & duty', taxonomy: 'Taxonomy', routing: 'Routing rules', sla: 'SLA policies',
-    alerts: 'Alert rules', channels: 'Channels & keys', audit: 'Audit log',
+    alerts: 'Alert rules', channels: 'Channels & keys', audit: 'Audit log', retention: 'Data retention',
   },
   common: {
     add: 'Add', edit: 'Edit', save: 'Save', delete: 'Delete', cancel: 'Cancel', name: 'Name', actions: 'Actions',
@@ -130,7 +155,32 @@ const en = {
     bulk: 'Bulk actions ({n} selected)', assign: 'Assign', transfer: 'Transfer', merge: 'Merge', changeCategory: 'Change category',
     assignee: 'Assignee', team: 'Team', reason: 'Reason', note: 'Note', into: 'Case kept', category: 'Category',
     done: 'Done: {ok} succeeded, {failed} failed', exportXlsx: 'Export Excel', exportAll: 'Export all as CSV',
-    anyCategory: 'Any category', sla: 'SLA state',
+    anyCategory: 'Any category', sla: 'SLA state', sort: 'Sort', priority: 'Priority', clearSelection: 'Clear selection',
+    pick: 'Select complaint #{id}',
+    sorts: {
+      '-received_at': 'Received, newest first', received_at: 'Received, oldest first',
+      '-severity': 'Severity, highest first', severity: 'Severity, lowest first',
+      '-priority': 'Priority, most urgent first', priority: 'Priority, least urgent first',
+    },
+  },
+  retention: {
+    title: 'Data retention', intro: 'How long each class of data is kept: the server applies these on its schedule and audits every run. Leave blank to keep for ever.',
+    classes: {
+      closed_complaints: 'Closed complaints', pii: 'Personal data', audit: 'Audit log', archive_after: 'Move to cold archive', every: 'Run every',
+    },
+    hints: {
+      closed_complaints: 'records deleted this long after closure (statistics counts stay)', pii: 'personal data erased this long after closure',
+      audit: 'audit entries older than this removed (the chain verifies from an anchor)', archive_after: 'closed records moved to archive files this long after closure',
+      every: 'how often the server applies the rules above',
+    },
+    forever: 'Keep for ever', noSchedule: 'No schedule', amount: 'Amount', unit: 'Unit',
+    units: { h: 'hours', d: 'days', w: 'weeks', m: 'months (30 days)', y: 'years (365 days)' },
+    save: 'Save settings', saved: 'Saved, in force now', schedule: 'Schedule', nextRun: 'Next run', lastRun: 'Last run',
+    never: 'Not run yet (since the server started)', running: 'Running…', queued: 'Queued', runNow: 'Run now',
+    runConfirm: 'Delete, erase or archive the data due under the current settings now? This cannot be undone.', runQueued: 'Run started',
+    by: 'By', result: 'Result', ok: 'Succeeded', failed: 'Failed',
+    counts: 'personal data erased from {pii}, {deleted} deleted ({kept} kept: referenced), {archived} archived, {audit} audit entries removed',
+    readOnly: 'Read only: changing needs configuration management',
   },
 };
 

@@ -9,6 +9,7 @@ export const ADMIN_PAGES = [
   { path: '/admin/sla', name: 'admin-sla', perm: 'config:read', label: 'admin.nav.sla', view: () => import('./views/admin/Sla.vue') },
   { path: '/admin/alerts', name: 'admin-alerts', perm: 'alerts:manage', label: 'admin.nav.alerts', view: () => import('./views/admin/AlertRules.vue') },
   { path: '/admin/channels', name: 'admin-channels', perm: 'users:manage', label: 'admin.nav.channels', view: () => import('./views/admin/Channels.vue') },
+  { path: '/admin/retention', name: 'admin-retention', perm: 'config:read', label: 'admin.nav.retention', view: () => import('./views/admin/Retention.vue') },
   { path: '/admin/audit', name: 'admin-audit', perm: 'audit:read', label: 'admin.nav.audit', view: () => import('./views/admin/Audit.vue') },
 ];
 

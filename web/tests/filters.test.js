@@ -1,5 +1,7 @@
 import { describe, it, expect } from 'vitest';
-import { filtersFromQuery, filtersToQuery, apiParams, emptyFilters, nextDay, activeCount } from '../src/lib/filters.js';
+import {
+  filtersFromQuery, filtersToQuery, apiParams, emptyFilters, nextDay, activeCount, exportParams, sortFromTable, tableSort,
+} from '../src/lib/filters.js';
 
 describe('filters ↔ query string', () => {
   it('round-trips every kind of filter', () => {
@@ -65,5 +67,48 @@ describe('API parameters', () => {
     expect(nextDay('2026-02-28')).toBe('2026-03-01');
     expect(nextDay('2028-02-28')).toBe('2028-02-29');
     expect(nextDay('2026-12-31')).toBe('2027-01-01');
+  });
+});
+
+describe('SLA state filter and sort ↔ query string', () => {
+  it('round-trips SLA states as a comma list, in the order given, without repeats', () => {
+    const f = filtersFromQuery({ sla: 'breached,warning,breached' });
+    expect(f.sla).toEqual(['breached', 'warning']);
+    expect(filtersToQuery(f)).toEqual({ sla: 'breached,warning' });
+    expect(filtersFromQuery(filtersToQuery(f))).toEqual(f);
+  });
+  it('drops SLA states and sorts the API does not know', () => {
+    const f = filtersFromQuery({ sla: 'ok,late,,PAUSED,none', sort: 'id' });
+    expect(f.sla).toEqual(['ok', 'none']);
+    expect(f.sort).toBe('');
+    expect(filtersFromQuery({ sort: '-severity;drop' }).sort).toBe('');
+  });
+  it('keeps a sort in the URL, the default one left out', () => {
+    expect(filtersToQuery({ ...emptyFilters(), sort: '-priority' })).toEqual({ sort: '-priority' });
+    expect(filtersFromQuery({ sort: '-received_at' }).sort).toBe('');
+    for (const s of ['received_at', '-severity', 'severity', '-priority', 'priority'])
+      expect(filtersFromQuery(filtersToQuery({ ...emptyFilters(), sort: s })).sort).toBe(s);
+  });
+  it('sends both to the list and to the export, and counts the SLA state as a filter, not the sort', () => {
+    const f = { ...emptyFilters(), sla: ['paused', 'ok'], sort: 'severity', q: '退款' };
+    const p = apiParams(f, { limit: 20 });
+    expect(p.get('sla')).toBe('paused,ok');
+    expect(p.get('sort')).toBe('severity');
+    const e = exportParams(f, 'xlsx');
+    expect(e.get('sla')).toBe('paused,ok');
+    expect(e.get('sort')).toBe('severity');
+    expect(activeCount(f)).toBe(1);
+  });
+  it('turns a column header click into the API sort and back', () => {
+    expect(sortFromTable({ prop: 'severity', order: 'descending' })).toBe('-severity');
+    expect(sortFromTable({ prop: 'priority', order: 'ascending' })).toBe('priority');
+    expect(sortFromTable({ prop: 'received_at', order: 'descending' })).toBe('');
+    expect(sortFromTable({ prop: 'received_at', order: 'ascending' })).toBe('received_at');
+    expect(sortFromTable({ prop: 'severity', order: null })).toBe('');
+    expect(sortFromTable({ prop: 'assignee', order: 'ascending' })).toBe('');
+    expect(tableSort('')).toEqual({ prop: 'received_at', order: 'descending' });
+    expect(tableSort('priority')).toEqual({ prop: 'priority', order: 'ascending' });
+    expect(tableSort('-severity')).toEqual({ prop: 'severity', order: 'descending' });
+    expect(tableSort('nonsense')).toEqual({ prop: 'received_at', order: 'descending' });
   });
 });

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -61,17 +62,6 @@ static char *trim(char *s)
 
 int lifecycle_conf_load(const char *path, struct lifecycle_conf *out, struct kerr *err)
 {
-    static const struct {
-        const char *name;
-        size_t off;
-        bool hours;
-    } keys[] = {
-        {"closed_complaints", offsetof(struct lifecycle_conf, closed_ms), false},
-        {"pii", offsetof(struct lifecycle_conf, pii_ms), false},
-        {"audit", offsetof(struct lifecycle_conf, audit_ms), false},
-        {"archive_after", offsetof(struct lifecycle_conf, archive_ms), false},
-        {"every", offsetof(struct lifecycle_conf, every_ms), true},
-    };
     char line[512];
     int lineno = 0;
     FILE *f;
@@ -98,24 +88,24 @@ int lifecycle_conf_load(const char *path, struct lifecycle_conf *out, struct ker
         *eq = 0;
         name = trim(name);
         val = trim(eq + 1);
-        for (k = 0; k < sizeof keys / sizeof keys[0]; k++)
-            if (strcmp(keys[k].name, name) == 0)
+        for (k = 0; k < LIFECYCLE_NCLASSES; k++)
+            if (strcmp(lifecycle_classes[k].name, name) == 0)
                 break;
-        if (k == sizeof keys / sizeof keys[0]) {
+        if (k == LIFECYCLE_NCLASSES) {
             fclose(f);
             return kerr_set(err, KERR_INVALID, "config_error", name,
                             "%s:%d: unknown setting \"%s\" (closed_complaints, pii, audit, "
                             "archive_after, every)",
                             path, lineno, name);
         }
-        int64_t ms = lifecycle_duration_ms(val, keys[k].hours);
+        int64_t ms = lifecycle_duration_ms(val, lifecycle_classes[k].hours);
         if (ms < 0) {
             fclose(f);
             return kerr_set(err, KERR_INVALID, "config_error", name,
                             "%s:%d: %s: \"%s\" is not a duration such as 30d, 6m or 3y%s", path,
-                            lineno, name, val, keys[k].hours ? " (or 12h)" : "");
+                            lineno, name, val, lifecycle_classes[k].hours ? " (or 12h)" : "");
         }
-        *(int64_t *)((char *)out + keys[k].off) = ms;
+        *lifecycle_conf_field(out, &lifecycle_classes[k]) = ms;
     }
     fclose(f);
     return 0;
@@ -498,16 +488,146 @@ int lifecycle_retention_run(struct store *s, const struct lifecycle_conf *conf, 
     return rc;
 }
 
+/* ---- the file, written back ------------------------------------------------------------- */
+
+void lifecycle_duration_format(int64_t ms, char out[LIFECYCLE_DURATION_MAX])
+{
+    static const struct {
+        int64_t ms;
+        char unit;
+    } units[] = {{365 * LIFECYCLE_DAY_MS, 'y'},
+                 {30 * LIFECYCLE_DAY_MS, 'm'},
+                 {7 * LIFECYCLE_DAY_MS, 'w'},
+                 {LIFECYCLE_DAY_MS, 'd'},
+                 {3600000LL, 'h'}};
+    out[0] = 0;
+    if (ms <= 0)
+        return;
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+        if (ms % units[i].ms == 0) {
+            snprintf(out, LIFECYCLE_DURATION_MAX, "%lld%c", (long long)(ms / units[i].ms),
+                     units[i].unit);
+            return;
+        }
+    /* not a whole number of hours (cannot come from the file or the API): round up */
+    snprintf(out, LIFECYCLE_DURATION_MAX, "%lldh", (long long)((ms + 3599999) / 3600000));
+}
+
+const struct lifecycle_class lifecycle_classes[LIFECYCLE_NCLASSES] = {
+    {"closed_complaints", offsetof(struct lifecycle_conf, closed_ms), false},
+    {"pii", offsetof(struct lifecycle_conf, pii_ms), false},
+    {"audit", offsetof(struct lifecycle_conf, audit_ms), false},
+    {"archive_after", offsetof(struct lifecycle_conf, archive_ms), false},
+    {"every", offsetof(struct lifecycle_conf, every_ms), true},
+};
+
+int64_t *lifecycle_conf_field(struct lifecycle_conf *conf, const struct lifecycle_class *c)
+{
+    return (int64_t *)((char *)conf + c->off);
+}
+
+int lifecycle_conf_write(const char *path, const struct lifecycle_conf *conf, struct kerr *err)
+{
+    struct strbuf sb = STRBUF_INIT, tmp = STRBUF_INIT;
+    struct lifecycle_conf c = *conf;
+    FILE *f;
+    int rc = 0;
+
+    strbuf_addstr(&sb, "# kesu retention, written by PUT /api/v1/retention (see kesu retention "
+                       "--help)\n# a class left out is kept for ever\n");
+    for (size_t i = 0; i < LIFECYCLE_NCLASSES; i++) {
+        char d[LIFECYCLE_DURATION_MAX];
+        lifecycle_duration_format(*lifecycle_conf_field(&c, &lifecycle_classes[i]), d);
+        if (d[0])
+            strbuf_addf(&sb, "%s = %s\n", lifecycle_classes[i].name, d);
+    }
+    /* a whole new file or the old one: written beside it, flushed, renamed over it */
+    strbuf_addf(&tmp, "%s.tmp", path);
+    if (!(f = fopen(tmp.buf, "w"))) {
+        rc =
+            kerr_set(err, KERR_IO, "io_error", "", "cannot write %s: %s", tmp.buf, strerror(errno));
+        goto out;
+    }
+    if (fwrite(sb.buf, 1, sb.len, f) != sb.len || fflush(f) != 0 || fsync(fileno(f)) != 0) {
+        rc =
+            kerr_set(err, KERR_IO, "io_error", "", "cannot write %s: %s", tmp.buf, strerror(errno));
+        fclose(f);
+        unlink(tmp.buf);
+        goto out;
+    }
+    fclose(f);
+    if (rename(tmp.buf, path) != 0) {
+        rc = kerr_set(err, KERR_IO, "io_error", "", "cannot replace %s: %s", path, strerror(errno));
+        unlink(tmp.buf);
+    }
+out:
+    strbuf_release(&sb);
+    strbuf_release(&tmp);
+    return rc;
+}
+
 /* ---- schedule ------------------------------------------------------------------------ */
 
+/*
+ * One thread per kesu serve. It runs the retention once at start (when something is
+ * configured), then `every` after each run, and at once when asked (run now). The settings
+ * live here and in the file; the API reads and changes them under the lock, and a change
+ * wakes the thread so that the next run follows the new `every`.
+ */
 struct lifecycle_sched {
     struct store *s;
+    char *path;
     struct lifecycle_conf conf;
+    struct lifecycle_status st;
+    char run_actor[96];
+    bool run_now, stop;
     pthread_t t;
     pthread_mutex_t lock;
     pthread_cond_t cond;
-    bool stop;
 };
+
+static bool conf_has_class(const struct lifecycle_conf *c)
+{
+    return c->pii_ms || c->closed_ms || c->archive_ms || c->audit_ms;
+}
+
+/* When the next scheduled run is due (0: none); under the lock. */
+static int64_t next_run(const struct lifecycle_sched *ls)
+{
+    if (!ls->conf.every_ms || !conf_has_class(&ls->conf))
+        return 0;
+    return ls->st.last_at ? ls->st.last_at + ls->conf.every_ms : ls->st.started_at;
+}
+
+static void run_once(struct lifecycle_sched *ls, const char *actor, const char *origin)
+{
+    struct lifecycle_conf conf = ls->conf;
+    struct lifecycle_retention_result r;
+    struct lifecycle_actor who = {actor, origin};
+    struct kerr e;
+    int rc;
+
+    ls->st.running = true;
+    pthread_mutex_unlock(&ls->lock);
+    kerr_clear(&e);
+    rc = lifecycle_retention_run(ls->s, &conf, clock_now_ms(), &who, &r, &e);
+    if (rc < 0)
+        log_warn("retention: %s", e.message);
+    else if (r.pii_erased || r.deleted || r.archive.moved || r.audit_pruned ||
+             r.pii_erased_archived || r.deleted_archived)
+        log_info("retention: personal data erased from %lld records (+%lld archived), "
+                 "%lld deleted (+%lld archived), %lld archived, %lld audit entries removed",
+                 (long long)r.pii_erased, (long long)r.pii_erased_archived, (long long)r.deleted,
+                 (long long)r.deleted_archived, (long long)r.archive.moved,
+                 (long long)r.audit_pruned);
+    pthread_mutex_lock(&ls->lock);
+    ls->st.running = false;
+    ls->st.last_at = clock_now_ms();
+    ls->st.last_ok = rc == 0;
+    ls->st.last = r;
+    snprintf(ls->st.last_actor, sizeof ls->st.last_actor, "%s", actor);
+    snprintf(ls->st.last_error, sizeof ls->st.last_error, "%s", rc < 0 ? e.message : "");
+}
 
 static void *sched_main(void *arg)
 {
@@ -515,56 +635,88 @@ static void *sched_main(void *arg)
     pthread_setname_np(pthread_self(), "kesu-lifecycle");
     pthread_mutex_lock(&ls->lock);
     while (!ls->stop) {
-        struct timespec ts;
-        struct lifecycle_retention_result r;
-        struct lifecycle_actor who = {"system:retention", "schedule"};
-        struct kerr e;
-        pthread_mutex_unlock(&ls->lock);
-        kerr_clear(&e);
-        if (lifecycle_retention_run(ls->s, &ls->conf, clock_now_ms(), &who, &r, &e) < 0)
-            log_warn("retention: %s", e.message);
-        else if (r.pii_erased || r.deleted || r.archive.moved || r.audit_pruned ||
-                 r.pii_erased_archived || r.deleted_archived)
-            log_info("retention: personal data erased from %lld records (+%lld archived), "
-                     "%lld deleted (+%lld archived), %lld archived, %lld audit entries removed",
-                     (long long)r.pii_erased, (long long)r.pii_erased_archived,
-                     (long long)r.deleted, (long long)r.deleted_archived,
-                     (long long)r.archive.moved, (long long)r.audit_pruned);
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_sec += (time_t)(ls->conf.every_ms / 1000);
-        ts.tv_nsec += (long)(ls->conf.every_ms % 1000) * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
+        int64_t next = next_run(ls), now = clock_now_ms();
+        if (ls->run_now) {
+            char actor[96];
+            ls->run_now = false;
+            snprintf(actor, sizeof actor, "%s", ls->run_actor);
+            run_once(ls, actor, "api");
+            continue;
         }
-        pthread_mutex_lock(&ls->lock);
-        while (!ls->stop && pthread_cond_timedwait(&ls->cond, &ls->lock, &ts) != ETIMEDOUT)
-            ;
+        if (next && next <= now) {
+            run_once(ls, "system:retention", "schedule");
+            continue;
+        }
+        if (!next) {
+            pthread_cond_wait(&ls->cond, &ls->lock);
+        } else {
+            struct timespec ts = {(time_t)(next / 1000), (long)(next % 1000) * 1000000L};
+            pthread_cond_timedwait(&ls->cond, &ls->lock, &ts);
+        }
     }
     pthread_mutex_unlock(&ls->lock);
     return NULL;
 }
 
-int lifecycle_sched_start(struct store *s, const struct lifecycle_conf *conf,
-                          struct lifecycle_sched **out)
+int lifecycle_sched_start(struct store *s, const char *path, struct lifecycle_sched **out,
+                          struct kerr *err)
 {
     struct lifecycle_sched *ls;
+    struct lifecycle_conf conf;
     *out = NULL;
-    if (!conf->every_ms || !(conf->pii_ms || conf->closed_ms || conf->archive_ms || conf->audit_ms))
-        return 0;
+    if (lifecycle_conf_load(path, &conf, err) < 0)
+        return KERR_INVALID;
     ls = xcalloc(1, sizeof(*ls));
     ls->s = s;
-    ls->conf = *conf;
+    ls->path = xstrdup(path);
+    ls->conf = conf;
+    ls->st.started_at = clock_now_ms();
     pthread_mutex_init(&ls->lock, NULL);
     pthread_cond_init(&ls->cond, NULL);
     if (pthread_create(&ls->t, NULL, sched_main, ls) != 0) {
         pthread_mutex_destroy(&ls->lock);
         pthread_cond_destroy(&ls->cond);
+        free(ls->path);
         free(ls);
-        return -1;
+        return kerr_set(err, KERR_INTERNAL, "internal", "", "cannot start the retention thread");
     }
     *out = ls;
     return 0;
+}
+
+void lifecycle_sched_status(struct lifecycle_sched *ls, struct lifecycle_status *out)
+{
+    pthread_mutex_lock(&ls->lock);
+    *out = ls->st;
+    out->conf = ls->conf;
+    out->next_at = next_run(ls);
+    out->queued = ls->run_now;
+    pthread_mutex_unlock(&ls->lock);
+}
+
+int lifecycle_sched_set(struct lifecycle_sched *ls, const struct lifecycle_conf *conf,
+                        struct kerr *err)
+{
+    int rc;
+    pthread_mutex_lock(&ls->lock);
+    if ((rc = lifecycle_conf_write(ls->path, conf, err)) == 0) {
+        /* a schedule that never ran counts its first interval from the change */
+        if (!ls->st.last_at)
+            ls->st.started_at = clock_now_ms();
+        ls->conf = *conf;
+        pthread_cond_signal(&ls->cond);
+    }
+    pthread_mutex_unlock(&ls->lock);
+    return rc;
+}
+
+void lifecycle_sched_run_now(struct lifecycle_sched *ls, const char *actor)
+{
+    pthread_mutex_lock(&ls->lock);
+    ls->run_now = true;
+    snprintf(ls->run_actor, sizeof ls->run_actor, "%s", actor);
+    pthread_cond_signal(&ls->cond);
+    pthread_mutex_unlock(&ls->lock);
 }
 
 void lifecycle_sched_stop(struct lifecycle_sched *ls)
@@ -578,5 +730,6 @@ void lifecycle_sched_stop(struct lifecycle_sched *ls)
     pthread_join(ls->t, NULL);
     pthread_mutex_destroy(&ls->lock);
     pthread_cond_destroy(&ls->cond);
+    free(ls->path);
     free(ls);
 }

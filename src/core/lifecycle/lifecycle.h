@@ -20,6 +20,8 @@
 #ifndef KESU_LIFECYCLE_H
 #define KESU_LIFECYCLE_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "base/error.h"
@@ -35,8 +37,23 @@ struct lifecycle_conf {
 
 /* Parses a duration ("3y", "6m", "30d", "2w", "12h"); -1 when it is not one. */
 int64_t lifecycle_duration_ms(const char *s, bool allow_hours);
+#define LIFECYCLE_DURATION_MAX 24
+/* ms as a duration in the largest unit that divides it ("3y", "6m", "2w", "12h"); "" for 0. */
+void lifecycle_duration_format(int64_t ms, char out[LIFECYCLE_DURATION_MAX]);
+
+/* The settings of the file, in its order: name, where in lifecycle_conf, whether h is allowed. */
+struct lifecycle_class {
+    const char *name;
+    size_t off;
+    bool hours;
+};
+#define LIFECYCLE_NCLASSES 5
+extern const struct lifecycle_class lifecycle_classes[LIFECYCLE_NCLASSES];
+int64_t *lifecycle_conf_field(struct lifecycle_conf *conf, const struct lifecycle_class *c);
 /* Reads the retention file; a missing file is an empty configuration. Errors name the line. */
 int lifecycle_conf_load(const char *path, struct lifecycle_conf *out, struct kerr *err);
+/* Writes conf to path (a new file renamed over the old one); KERR_IO when it cannot. */
+int lifecycle_conf_write(const char *path, const struct lifecycle_conf *conf, struct kerr *err);
 
 /* Who does it, for the audit log. */
 struct lifecycle_actor {
@@ -72,10 +89,30 @@ int lifecycle_retention_run(struct store *s, const struct lifecycle_conf *conf, 
                             const struct lifecycle_actor *who,
                             struct lifecycle_retention_result *out, struct kerr *err);
 
-/* kesu serve's schedule: runs lifecycle_retention_run every conf->every_ms. */
+/*
+ * kesu serve's schedule, which also holds the settings for the API: reads the retention file
+ * at path (errors of lifecycle_conf_load), runs every configured class once at start and then
+ * `every` after each run; without `every` or any class it waits for a change or run now.
+ * Stop with lifecycle_sched_stop (waits for a run under way).
+ */
 struct lifecycle_sched;
-int lifecycle_sched_start(struct store *s, const struct lifecycle_conf *conf,
-                          struct lifecycle_sched **out);
+int lifecycle_sched_start(struct store *s, const char *path, struct lifecycle_sched **out,
+                          struct kerr *err);
 void lifecycle_sched_stop(struct lifecycle_sched *ls);
+
+/* What the schedule holds now. Times in ms; 0 = never / none. */
+struct lifecycle_status {
+    struct lifecycle_conf conf;
+    int64_t started_at, last_at, next_at;
+    bool running, queued, last_ok;
+    char last_actor[96], last_error[256];
+    struct lifecycle_retention_result last;
+};
+void lifecycle_sched_status(struct lifecycle_sched *ls, struct lifecycle_status *out);
+/* Writes conf to the file and puts it in force (the next run follows its `every`). */
+int lifecycle_sched_set(struct lifecycle_sched *ls, const struct lifecycle_conf *conf,
+                        struct kerr *err);
+/* Asks for a run at once, on the schedule's thread, audited as actor's. */
+void lifecycle_sched_run_now(struct lifecycle_sched *ls, const char *actor);
 
 #endif

@@ -208,6 +208,8 @@ struct store_filter {
     const char *category;            /* matches any level */
     const char *product, *store, *region, *customer_id, *severity, *assignee, *team;
     const char *sentiment; /* negative, neutral, positive */
+    const char *sla;       /* comma list of SLA states: ok, warning, breached, paused, none */
+    const char *sort;      /* -received_at (the default), received_at, [-]severity, [-]priority */
     int64_t since, until;  /* received_at in [since, until); 0 = open */
     const char *q;         /* full-text query; "" or NULL = none */
     bool q_words;          /* match q as whole words (kesu_seg index), not substrings */
@@ -224,10 +226,23 @@ struct store_page {
 
 typedef int (*store_record_cb)(void *arg, const struct record *r);
 /*
+ * Checks the filter's enumerated values before any query: KERR_INVALID
+ * naming "sla" or "sort" for a value not listed above.
+ *
+ * SLA states, from the case's case_sla row, one per case: breached (a
+ * target missed, also when met late), paused (waiting on the customer or a
+ * third party, not breached), warning (warned for a target not yet met),
+ * ok (under a policy, none of these), none (no SLA policy applies).
+ */
+int store_filter_check(const struct store_filter *f, struct kerr *err);
+/*
  * Lists records matching f: newest received first, or, with a full-text
- * query, newest recorded first. Calls cb per record (the record is valid
- * during the call only; a nonzero return stops). Bad cursor: KERR_INVALID
- * naming "cursor".
+ * query, newest recorded first; f->sort orders by received time or by the
+ * severity or priority rank (most severe / urgent last ascending, first
+ * descending), ties by received time and id in the same direction, also
+ * with a query. Calls cb per record (the record is valid during the call
+ * only; a nonzero return stops). Errors of store_filter_check; a cursor not
+ * made by a list of the same sort: KERR_INVALID naming "cursor".
  */
 int store_feedback_list(struct store *s, const struct store_filter *f, store_record_cb cb,
                         void *arg, struct store_page *page, struct kerr *err);

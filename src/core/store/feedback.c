@@ -539,6 +539,131 @@ static void word_match_expr(const char *q, struct strbuf *out)
     }
 }
 
+/*
+ * SLA states (store_filter.sla), each an SQL condition over f. The rare ones start from the
+ * partial indexes of 0019 (a list of the ids in that state); ok and none are checked per
+ * record along the time index, where they are dense. The conditions exclude each other.
+ */
+static const struct {
+    const char *name, *sql;
+} sla_states[] = {
+    {"breached", "f.id IN (SELECT feedback_id FROM case_sla WHERE breached<>0)"},
+    {"paused", "f.id IN (SELECT feedback_id FROM case_sla WHERE paused_since IS NOT NULL"
+               " AND breached=0)"},
+    {"warning", "f.id IN (SELECT feedback_id FROM case_sla WHERE warned<>0 AND breached=0"
+                " AND paused_since IS NULL AND (warned&~met)<>0)"},
+    {"ok", "EXISTS (SELECT 1 FROM case_sla cs WHERE cs.feedback_id=f.id AND cs.breached=0"
+           " AND cs.paused_since IS NULL AND (cs.warned&~cs.met)=0)"},
+    {"none", "NOT EXISTS (SELECT 1 FROM case_sla cs WHERE cs.feedback_id=f.id)"},
+};
+#define NSLA_STATES (sizeof sla_states / sizeof sla_states[0])
+
+/*
+ * Sort orders (store_filter.sort). col: the rank column of 0019 before received_at and id
+ * (NULL: received_at and id alone); every key in one direction, so that one index serves
+ * the order and the cursor is a row-value range on it. The first is the default, whose
+ * cursor keeps its old form "r<received_at>.<id>"; the others' is "o<n>.<rank>.<t>.<id>".
+ */
+static const struct list_sort {
+    const char *name, *col;
+    bool desc;
+} list_sorts[] = {
+    {"-received_at", NULL, true},         {"received_at", NULL, false},
+    {"-severity", "severity_rank", true}, {"severity", "severity_rank", false},
+    {"-priority", "priority_rank", true}, {"priority", "priority_rank", false},
+};
+#define NLIST_SORTS (sizeof list_sorts / sizeof list_sorts[0])
+
+/* The same ranks as the generated columns of 0019. */
+static int64_t rank_of(const char *v, const char *const names[4])
+{
+    for (int i = 0; v && i < 4; i++)
+        if (strcmp(v, names[i]) == 0)
+            return 4 - i;
+    return 0;
+}
+
+static int64_t sort_rank(const struct list_sort *o, const struct record *r)
+{
+    static const char *const sev[4] = {"critical", "high", "medium", "low"};
+    static const char *const pri[4] = {"p1", "p2", "p3", "p4"};
+    if (!o->col)
+        return 0;
+    return o->col[0] == 's' ? rank_of(r->severity, sev) : rank_of(r->priority, pri);
+}
+
+/* The sort's index in list_sorts, 0 for none; -1 when unknown. */
+static int sort_index(const char *sort)
+{
+    if (!sort || !*sort)
+        return 0;
+    for (size_t i = 0; i < NLIST_SORTS; i++)
+        if (strcmp(sort, list_sorts[i].name) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* Calls cb for each item of a comma list (empty items skipped); stops at a nonzero return. */
+static int each_item(const char *list, int (*cb)(void *, const char *, size_t), void *arg)
+{
+    const char *v = list;
+    int rc = 0;
+    while (v && *v && !rc) {
+        const char *e = strchr(v, ',');
+        size_t len = e ? (size_t)(e - v) : strlen(v);
+        if (len)
+            rc = cb(arg, v, len);
+        v += len + (e ? 1 : 0);
+    }
+    return rc;
+}
+
+/* Sets bit i of *arg for the SLA state named by v; -1 when there is none. */
+static int sla_bit(void *arg, const char *v, size_t len)
+{
+    unsigned *bits = arg;
+    for (size_t i = 0; i < NSLA_STATES; i++)
+        if (strlen(sla_states[i].name) == len && memcmp(v, sla_states[i].name, len) == 0) {
+            *bits |= 1u << i;
+            return 0;
+        }
+    return -1;
+}
+
+static int sla_bits(const char *list, unsigned *bits)
+{
+    *bits = 0;
+    return each_item(list, sla_bit, bits);
+}
+
+int store_filter_check(const struct store_filter *f, struct kerr *err)
+{
+    unsigned bits;
+    if (f->sla && sla_bits(f->sla, &bits) < 0)
+        return kerr_set(err, KERR_INVALID, "invalid_field", "sla",
+                        "sla is a comma list of ok, warning, breached, paused, none");
+    if (sort_index(f->sort) < 0)
+        return kerr_set(err, KERR_INVALID, "invalid_field", "sort",
+                        "sort is received_at, severity or priority, with - for descending");
+    return 0;
+}
+
+/* " AND (state OR state ...)" for the SLA states of the filter (checked before). */
+static void where_sla(struct strbuf *sql, const char *list)
+{
+    unsigned bits;
+    bool first = true;
+    if (!list || sla_bits(list, &bits) < 0 || !bits)
+        return;
+    strbuf_addstr(sql, " AND (");
+    for (size_t i = 0; i < NSLA_STATES; i++)
+        if (bits & (1u << i)) {
+            strbuf_addf(sql, "%s%s", first ? "" : " OR ", sla_states[i].sql);
+            first = false;
+        }
+    strbuf_addch(sql, ')');
+}
+
 /* The WHERE clause shared by the page query and the count query. */
 static void build_where(struct strbuf *sql, struct params *p, const struct store_filter *f,
                         const char *match)
@@ -568,6 +693,7 @@ static void build_where(struct strbuf *sql, struct params *p, const struct store
     where_eq(sql, p, "sentiment", f->sentiment);
     where_eq(sql, p, "assignee", f->assignee);
     where_eq(sql, p, "team", f->team);
+    where_sla(sql, f->sla);
     if (f->since) {
         strbuf_addstr(sql, " AND f.received_at>=?");
         param_int(p, f->since);
@@ -588,23 +714,82 @@ static void bind_params(sqlite3_stmt *st, const struct params *p)
     }
 }
 
-/* Cursors: "r<received_at>.<id>" for time order, "i<id>" for search order. */
-static int parse_cursor(const char *cur, bool search, int64_t *t, int64_t *id)
+/*
+ * Cursors: "r<received_at>.<id>" for the default order, "o<n>.<rank>.<received_at>.<id>" for
+ * list_sorts[n], "i<id>" for search order (a query without a sort). The key of the last row
+ * shown: the next page starts after it.
+ */
+struct cursor_key {
+    int64_t rank, t, id;
+};
+
+static int parse_int(const char **p, char stop, int64_t *out)
 {
     char *end;
+    *out = strtoll(*p, &end, 10);
+    if (end == *p || *end != stop)
+        return -1;
+    *p = end + (stop ? 1 : 0);
+    return 0;
+}
+
+static int parse_cursor(const char *cur, bool search, int sort, struct cursor_key *k)
+{
+    const char *p = cur + 1;
+    int64_t n;
+    if (search)
+        return cur[0] == 'i' && parse_int(&p, '\0', &k->id) == 0 && k->id > 0 ? 0 : -1;
+    if (sort == 0)
+        return cur[0] == 'r' && parse_int(&p, '.', &k->t) == 0 &&
+                       parse_int(&p, '\0', &k->id) == 0 && k->id > 0
+                   ? 0
+                   : -1;
+    if (cur[0] != 'o' || parse_int(&p, '.', &n) < 0 || n != sort ||
+        parse_int(&p, '.', &k->rank) < 0 || parse_int(&p, '.', &k->t) < 0 ||
+        parse_int(&p, '\0', &k->id) < 0 || k->id <= 0)
+        return -1;
+    return 0;
+}
+
+static void write_cursor(char *out, size_t n, bool search, int sort, const struct cursor_key *k)
+{
+    if (search)
+        snprintf(out, n, "i%" PRId64, k->id);
+    else if (sort == 0)
+        snprintf(out, n, "r%" PRId64 ".%" PRId64, k->t, k->id);
+    else
+        snprintf(out, n, "o%d.%" PRId64 ".%" PRId64 ".%" PRId64, sort, k->rank, k->t, k->id);
+}
+
+/* " AND <after the cursor> ORDER BY ..." for the sort (search: fts rowid order). */
+static void order_by(struct strbuf *sql, struct params *p, const struct store_filter *f,
+                     bool search, int sort, const struct cursor_key *k)
+{
+    const struct list_sort *o = &list_sorts[sort];
+    const char *dir = o->desc ? "DESC" : "ASC";
     if (search) {
-        if (cur[0] != 'i')
-            return -1;
-        *id = strtoll(cur + 1, &end, 10);
-        return *end || *id <= 0 ? -1 : 0;
+        if (k) {
+            strbuf_addf(sql, " AND %s.rowid<?", fts_table(f));
+            param_int(p, k->id);
+        }
+        strbuf_addf(sql, " ORDER BY %s.rowid DESC", fts_table(f));
+        return;
     }
-    if (cur[0] != 'r')
-        return -1;
-    *t = strtoll(cur + 1, &end, 10);
-    if (*end != '.')
-        return -1;
-    *id = strtoll(end + 1, &end, 10);
-    return *end || *id <= 0 ? -1 : 0;
+    if (k && o->col) {
+        strbuf_addf(sql, " AND (f.%s,f.received_at,f.id)%s(?,?,?)", o->col, o->desc ? "<" : ">");
+        param_int(p, k->rank);
+    } else if (k) {
+        strbuf_addf(sql, " AND (f.received_at,f.id)%s(?,?)", o->desc ? "<" : ">");
+    }
+    if (k) {
+        param_int(p, k->t);
+        param_int(p, k->id);
+    }
+    if (o->col)
+        strbuf_addf(sql, " ORDER BY f.%s %s,", o->col, dir);
+    else
+        strbuf_addstr(sql, " ORDER BY");
+    strbuf_addf(sql, " f.received_at %s, f.id %s", dir, dir);
 }
 
 static int count_total(struct conn *c, const struct store_filter *f, const char *match,
@@ -643,14 +828,17 @@ int store_feedback_list(struct store *s, const struct store_filter *f, store_rec
     struct params p = {0};
     struct conn *c = NULL;
     sqlite3_stmt *st = NULL;
-    int64_t ct = 0, cid = 0, last_t = 0, last_id = 0;
+    struct cursor_key ck = {0}, last = {0};
     int limit = f->limit > 0 && f->limit <= 1000 ? f->limit : 50;
-    bool search = false, more = false;
-    int rc = 0;
+    bool search = false, ordered = false, more = false, has_cursor = f->cursor && *f->cursor;
+    int sort, rc = 0;
 
     page->count = 0;
     page->next_cursor[0] = '\0';
     page->total = -1;
+    if ((rc = store_filter_check(f, err)) < 0)
+        goto out;
+    sort = sort_index(f->sort);
     if (f->q && *f->q) {
         if (f->q_words)
             word_match_expr(f->q, &match);
@@ -658,14 +846,16 @@ int store_feedback_list(struct store *s, const struct store_filter *f, store_rec
             fts_cjk_match_expr(f->q, strlen(f->q), &match);
         search = match.len > 0;
     }
+    /* a query lists newest recorded first unless a sort is asked for */
+    ordered = search && f->sort && *f->sort;
     if (search && f->q_words && !s->segdict) {
         rc = kerr_set(err, KERR_INVALID, "invalid_field", "match",
                       "word search needs the text analysis (setting nlp)");
         goto out;
     }
-    if (f->cursor && *f->cursor && parse_cursor(f->cursor, search, &ct, &cid) < 0) {
+    if (has_cursor && parse_cursor(f->cursor, search && !ordered, sort, &ck) < 0) {
         rc = kerr_set(err, KERR_INVALID, "invalid_cursor", "cursor",
-                      "cursor is not one this list gave out");
+                      "cursor is not one this list gave out (with this sort)");
         goto out;
     }
     if (!(c = store_reader(s, err))) {
@@ -678,20 +868,7 @@ int store_feedback_list(struct store *s, const struct store_filter *f, store_rec
     else
         strbuf_addstr(&sql, "feedback f");
     build_where(&sql, &p, f, search ? match.buf : NULL);
-    if (f->cursor && *f->cursor) {
-        if (search) {
-            strbuf_addf(&sql, " AND %s.rowid<?", fts_table(f));
-            param_int(&p, cid);
-        } else {
-            strbuf_addstr(&sql, " AND (f.received_at,f.id)<(?,?)");
-            param_int(&p, ct);
-            param_int(&p, cid);
-        }
-    }
-    if (search)
-        strbuf_addf(&sql, " ORDER BY %s.rowid DESC", fts_table(f));
-    else
-        strbuf_addstr(&sql, " ORDER BY f.received_at DESC, f.id DESC");
+    order_by(&sql, &p, f, search && !ordered, sort, has_cursor ? &ck : NULL);
     strbuf_addstr(&sql, " LIMIT ?");
     param_int(&p, limit + 1);
 
@@ -708,8 +885,7 @@ int store_feedback_list(struct store *s, const struct store_filter *f, store_rec
         }
         record_init(&r);
         feedback_row(st, 0, &r);
-        last_t = r.received_at;
-        last_id = r.id;
+        last = (struct cursor_key){sort_rank(&list_sorts[sort], &r), r.received_at, r.id};
         page->count++;
         int stop = cb(arg, &r);
         record_release(&r);
@@ -721,13 +897,8 @@ int store_feedback_list(struct store *s, const struct store_filter *f, store_rec
         goto out;
     }
     rc = 0;
-    if (more) {
-        if (search)
-            snprintf(page->next_cursor, sizeof(page->next_cursor), "i%" PRId64, last_id);
-        else
-            snprintf(page->next_cursor, sizeof(page->next_cursor), "r%" PRId64 ".%" PRId64, last_t,
-                     last_id);
-    }
+    if (more)
+        write_cursor(page->next_cursor, sizeof(page->next_cursor), search && !ordered, sort, &last);
     if (f->want_total)
         rc = count_total(c, f, search ? match.buf : NULL, &page->total, err);
 out:

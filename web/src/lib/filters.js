@@ -4,18 +4,23 @@
 //   filtersFromQuery(route.query) → filters      (tolerates junk: unknown values dropped)
 //   filtersToQuery(filters)       → route query  (empty filters left out, lists joined)
 //   apiParams(filters, {limit, cursor, total}) → URLSearchParams for GET /api/v1/feedback
-import { CHANNELS, STATUSES, SEVERITIES, SENTIMENTS } from './labels.js';
+//   sortFromTable / tableSort: an el-table sort-change ↔ the API's sort
+// The sort travels with the filters (URL, request, export) but does not count as a filter.
+import { CHANNELS, STATUSES, SEVERITIES, SENTIMENTS, SLA_STATES } from './labels.js';
 
-export const LIST_KEYS = ['channel', 'status'];
+// the API's sort values (GET /api/v1/feedback?sort=); '' is its default, newest received first
+export const SORTS = ['-received_at', 'received_at', '-severity', 'severity', '-priority', 'priority'];
+export const SORT_COLUMNS = ['received_at', 'severity', 'priority'];
+export const LIST_KEYS = ['channel', 'status', 'sla'];
 export const TEXT_KEYS = ['q', 'category', 'product', 'store', 'region', 'assignee', 'team'];
-export const ONE_OF = { severity: SEVERITIES, sentiment: SENTIMENTS };
-const ALLOWED = { channel: CHANNELS, status: STATUSES };
+export const ONE_OF = { severity: SEVERITIES, sentiment: SENTIMENTS, sort: SORTS.slice(1) };
+const ALLOWED = { channel: CHANNELS, status: STATUSES, sla: SLA_STATES };
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 export function emptyFilters() {
   return {
-    q: '', channel: [], status: [], category: '', severity: '', sentiment: '', product: '',
-    store: '', region: '', assignee: '', team: '', since: '', until: '',
+    q: '', channel: [], status: [], sla: [], category: '', severity: '', sentiment: '', product: '',
+    store: '', region: '', assignee: '', team: '', since: '', until: '', sort: '',
   };
 }
 
@@ -78,7 +83,21 @@ export function apiParams(f, { limit = 50, cursor = '', total = false, offset = 
 }
 
 export function activeCount(f) {
-  return Object.keys(filtersToQuery(f)).filter((k) => k !== 'q').length;
+  return Object.keys(filtersToQuery(f)).filter((k) => k !== 'q' && k !== 'sort').length;
+}
+
+/* el-table's sort-change {prop, order: 'ascending'|'descending'|null} → the API's sort ('' =
+ * the default order); columns the API cannot sort by give ''. */
+export function sortFromTable({ prop, order } = {}) {
+  if (!order || !SORT_COLUMNS.includes(prop)) return '';
+  const s = order === 'descending' ? `-${prop}` : prop;
+  return s === SORTS[0] ? '' : s;
+}
+
+/* The API's sort → el-table's default-sort {prop, order}. */
+export function tableSort(sort) {
+  const s = SORTS.includes(sort) ? sort : SORTS[0];
+  return { prop: s.replace(/^-/, ''), order: s.startsWith('-') ? 'descending' : 'ascending' };
 }
 
 /* The query of GET /api/v1/feedback/export for the same filters (every matching record). */

@@ -8,6 +8,8 @@ export const OPEN_STATUSES = STATUSES.filter((s) => !s.startsWith('closed'));
 export const SEVERITIES = ['low', 'medium', 'high', 'critical'];
 export const SENTIMENTS = ['negative', 'neutral', 'positive'];
 export const PRIORITIES = ['p1', 'p2', 'p3', 'p4'];
+// SLA states of the list filter (GET /api/v1/feedback?sla=), one per case from its SLA clock
+export const SLA_STATES = ['ok', 'warning', 'breached', 'paused', 'none'];
 
 const zh = {
   channel: { web: '网站', qr: '扫码表单', app: 'App', email: '邮件', hotline: '热线', sms: '短信',
@@ -19,6 +21,7 @@ const zh = {
   severity: { low: '低', medium: '中', high: '高', critical: '严重' },
   sentiment: { negative: '负面', neutral: '中性', positive: '正面' },
   priority: { p1: 'P1 紧急', p2: 'P2 高', p3: 'P3 中', p4: 'P4 低' },
+  sla: { ok: '正常', warning: '即将超时', breached: '已超时', paused: '已暂停（等待中）', none: '无 SLA' },
 };
 const en = {
   channel: { web: 'Web', qr: 'QR form', app: 'App', email: 'E-mail', hotline: 'Hotline', sms: 'SMS',
@@ -31,6 +34,7 @@ const en = {
   severity: { low: 'Low', medium: 'Medium', high: 'High', critical: 'Critical' },
   sentiment: { negative: 'Negative', neutral: 'Neutral', positive: 'Positive' },
   priority: { p1: 'P1 urgent', p2: 'P2 high', p3: 'P3 medium', p4: 'P4 low' },
+  sla: { ok: 'On track', warning: 'Due soon', breached: 'Breached', paused: 'Paused (waiting)', none: 'No SLA' },
 };
 
 export function label(locale, kind, value) {
