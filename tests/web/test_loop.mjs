@@ -347,6 +347,33 @@ test('reports page: generate now, the list, schedules; the HTML report opens wit
   assert.equal(await tab.locator('script').count(), 0);
   await shot(tab, 'report-html-desktop');
   await tab.close();
+  // run it now: a report of that schedule is written and listed
+  const [ran] = await Promise.all([
+    page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith(`/api/v1/reports/schedules/${sch.id}/run`)),
+    page.locator('[data-test=schedule-list] .el-table__row', { hasText: `周报 ${token}` }).locator('[data-test=sch-run]').click(),
+  ]);
+  assert.equal(ran.status(), 201, await ran.text());
+  const made = await ran.json();
+  assert.equal(made.schedule_id, sch.id);
+  await page.locator('[data-test=report-list] .el-table__row', { hasText: `#${sch.id}` }).first().waitFor();
+  // recipients: this server has no SMTP server, so an address is refused by the server, named
+  await page.locator('input[data-test=sch-name], [data-test=sch-name] input').first().fill(`邮件周报 ${token}`);
+  await page.locator('input[data-test=sch-emails], [data-test=sch-emails] input').first().fill('qa@example.com');
+  await page.locator('[data-test=sch-save]').click();
+  await page.locator('.el-message--error', { hasText: 'emails' }).waitFor();
+  assert.ok(!(await srv.api('GET', '/api/v1/reports/schedules')).json.items.some((s) => s.name === `邮件周报 ${token}`));
+  // a group robot (an alert receiver) gets the link: picked on the page, kept with the schedule
+  const hook = (await srv.api('POST', '/api/v1/alerts/receivers', { name: `群机器人${token}`, kind: 'webhook', url: 'http://127.0.0.1:9/hook' })).json;
+  await page.reload();
+  await page.locator('input[data-test=sch-name], [data-test=sch-name] input').first().fill(`群发周报 ${token}`);
+  await page.locator('[data-test=sch-receivers]').click();
+  await page.locator('.el-select-dropdown__item', { hasText: `群机器人${token}` }).click();
+  await page.keyboard.press('Escape');
+  await page.locator('[data-test=sch-save]').click();
+  const withHook = page.locator('[data-test=schedule-list] .el-table__row', { hasText: `群发周报 ${token}` });
+  await withHook.locator('[data-test=sch-recipients]', { hasText: `群机器人${token}` }).waitFor();
+  const saved = (await srv.api('GET', '/api/v1/reports/schedules')).json.items.find((s) => s.name === `群发周报 ${token}`);
+  assert.deepEqual(saved.receivers, [hook.id]);
   await noScriptRan(page, seen);
   await ctx.close();
 });

@@ -26,7 +26,7 @@ export default {
       title: '报表', generate: '立即生成', period: '周期', format: '格式', date: '所含日期', lastFull: '最近一个完整周期',
       now: '生成', made: '已生成报表 #{id}', list: '已生成的报表', empty: '还没有报表', range: '统计区间', size: '大小',
       by: '生成者', scheduled: '计划 #{id}', created: '生成时间', download: '下载', schedules: '定时计划', noSchedules: '没有定时计划',
-      name: '名称', cron: 'cron', enabled: '启用', lastDue: '上次执行', addSchedule: '保存计划', cronBad: 'cron 需要 5 个字段',
+      name: '名称', cron: 'cron', enabled: '启用', sendTo: '发送给', runNow: '立即执行', emails: '邮件', emailsHint: '多个地址用逗号分隔', receivers: '群机器人/Webhook', lastDue: '上次执行', addSchedule: '保存计划', cronBad: 'cron 需要 5 个字段',
       cronHelp: 'cron 五个字段：分 时 日 月 星期（北京时间），如 “0 8 * * 1” 为每周一 8:00。', p: { day: '日报', week: '周报', month: '月报' },
     },
     ops: {
@@ -68,7 +68,7 @@ export default {
       title: 'Reports', generate: 'Generate now', period: 'Period', format: 'Format', date: 'Day in period', lastFull: 'Last full period',
       now: 'Generate', made: 'Report #{id} written', list: 'Reports written', empty: 'No reports yet', range: 'Covers', size: 'Size',
       by: 'By', scheduled: 'schedule #{id}', created: 'Written', download: 'Download', schedules: 'Schedules', noSchedules: 'No schedules',
-      name: 'Name', cron: 'cron', enabled: 'Enabled', lastDue: 'Last run', addSchedule: 'Save schedule', cronBad: 'cron needs 5 fields',
+      name: 'Name', cron: 'cron', enabled: 'Enabled', sendTo: 'Send to', runNow: 'Run now', emails: 'E-mail', emailsHint: 'addresses, comma separated', receivers: 'Bots / webhooks', lastDue: 'Last run', addSchedule: 'Save schedule', cronBad: 'cron needs 5 fields',
       cronHelp: 'cron fields: minute hour day month weekday (Beijing time); "0 8 * * 1" is Mondays at 8:00.', p: { day: 'Daily', week: 'Weekly', month: 'Monthly' },
     },
     ops: {
