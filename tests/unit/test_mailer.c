@@ -121,7 +121,8 @@ static void subject_is_rfc2047_encoded(void **state)
                           "服务打分，感谢您的耐心与支持";
     struct notify_target t = {"email", "smtp://127.0.0.1:25", NULL,
                               "{\"from\":\"k@x.cn\",\"to\":[\"a@x.cn\"]}"};
-    struct notify_msg m = {"outbox", subject, NULL, "text", "<p>text</p>", NULL, NULL};
+    struct notify_msg m = {
+        .event = "outbox", .title = subject, .text = "text", .html = "<p>text</p>"};
     struct strbuf out = STRBUF_INIT, decoded = STRBUF_INIT;
     char err[128];
     int words = 0;
