@@ -151,6 +151,8 @@ struct case_stats {
     sqlite3_stmt *get_view, *get_case, *put_view, *upsert;
 };
 
+static void fresh_reset(struct case_stats *cs);
+
 static void cmap_init(struct cmap *m)
 {
     m->cap = 256;
@@ -281,6 +283,7 @@ void case_stats_free(struct case_stats *cs)
     free(cs->job.e);
     free(cs->batch.e);
     free(cs->dirty);
+    fresh_reset(cs);
     free(cs->fresh);
     free(cs);
 }
