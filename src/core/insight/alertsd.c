@@ -20,6 +20,7 @@
 #include <curl/curl.h>
 #include <sodium.h>
 
+#include "base/nap.h"
 #include "base/clock.h"
 #include "base/jsonw.h"
 #include "base/log.h"
@@ -359,20 +360,7 @@ struct alerts_daemon {
 /* Waits ms or until stopped; returns true when stopping. */
 static bool nap(struct alerts_daemon *d, int64_t ms)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += (time_t)(ms / 1000);
-    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
-    pthread_mutex_lock(&d->lock);
-    while (!d->stop && pthread_cond_timedwait(&d->cond, &d->lock, &ts) != ETIMEDOUT)
-        ;
-    bool stop = d->stop;
-    pthread_mutex_unlock(&d->lock);
-    return stop;
+    return nap_or_stop(&d->lock, &d->cond, &d->stop, ms);
 }
 
 static void *evaluator_main(void *arg)

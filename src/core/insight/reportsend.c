@@ -16,6 +16,7 @@
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 
+#include "base/nap.h"
 #include "base/clock.h"
 #include "base/json.h"
 #include "base/jsonw.h"
@@ -611,20 +612,7 @@ struct reportsend {
 
 static bool nap(struct reportsend *rs, int64_t ms)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += (time_t)(ms / 1000);
-    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
-    pthread_mutex_lock(&rs->lock);
-    while (!rs->stop && pthread_cond_timedwait(&rs->cond, &rs->lock, &ts) != ETIMEDOUT)
-        ;
-    bool stop = rs->stop;
-    pthread_mutex_unlock(&rs->lock);
-    return stop;
+    return nap_or_stop(&rs->lock, &rs->cond, &rs->stop, ms);
 }
 
 static void *main_loop(void *arg)

@@ -17,6 +17,7 @@
 #include <curl/curl.h>
 #include <sodium.h>
 
+#include "base/nap.h"
 #include "base/clock.h"
 #include "base/jsonw.h"
 #include "base/log.h"
@@ -511,20 +512,7 @@ struct mailer {
 /* Waits ms or until stopped; true when stopping. */
 static bool nap(struct mailer *m, int64_t ms)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += (time_t)(ms / 1000);
-    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
-    pthread_mutex_lock(&m->lock);
-    while (!m->stop && pthread_cond_timedwait(&m->cond, &m->lock, &ts) != ETIMEDOUT)
-        ;
-    bool stop = m->stop;
-    pthread_mutex_unlock(&m->lock);
-    return stop;
+    return nap_or_stop(&m->lock, &m->cond, &m->stop, ms);
 }
 
 static void *mailer_main(void *arg)
