@@ -7,7 +7,7 @@
 #   3. the search index built behind intake: records/s (kesu serve's indexer)
 #   4. list and full-text query latency on the 1,000,000-record store (wrk, 1 connection)
 #   5. durable single-record POST with 64 connections (wrk): req/s and p99
-#   6. the benchmarks of single modules (bench/<name>.sh, each writing bench/results-<name>.md),
+#   6. the benchmarks of single modules (the first, bench/ceiling.sh, what SQLite alone costs per record) (bench/<name>.sh, each writing bench/results-<name>.md),
 #      appended to bench/results.md
 #
 # BENCH_COUNT overrides the record count (default 1000000). Work files go to bench/work/.
@@ -167,7 +167,7 @@ KESU_MINIMAL=1 wrk -t2 -c64 -d20s -s bench/post.lua http://127.0.0.1:PORT
 \`\`\`
 MD
 # 6. module benchmarks, each with its peer side by side
-for b in clean seg classify xlsx mail sec loop instr nlp fts_seg stats alerts capa web_list; do
+for b in ceiling clean seg classify xlsx mail sec loop instr nlp fts_seg stats alerts capa web_list; do
     [ -x "bench/$b.sh" ] || continue
     note "bench/$b.sh"
     res=bench/results-$b.md
