@@ -7,8 +7,8 @@
 #   3. the search index built behind intake: records/s (kesu serve's indexer)
 #   4. list and full-text query latency on the 1,000,000-record store (wrk, 1 connection)
 #   5. durable single-record POST with 64 connections (wrk): req/s and p99
-#   6. the benchmarks of single modules (the first, bench/ceiling.sh, what SQLite alone costs per record) (bench/<name>.sh, each writing bench/results-<name>.md),
-#      appended to bench/results.md
+#   6. the benchmarks of single modules (bench/<name>.sh, each writing bench/results-<name>.md),
+#      appended to bench/results.md; the first, bench/ceiling.sh, is what SQLite alone costs per record
 #
 # BENCH_COUNT overrides the record count (default 1000000). Work files go to bench/work/.
 set -eu
