@@ -76,31 +76,6 @@ static bool rate_ok(const char *addr, int per_minute, int64_t now)
 
 /* ---- helpers ---- */
 
-static void html_escape(struct strbuf *sb, const char *s)
-{
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '<':
-            strbuf_addstr(sb, "&lt;");
-            break;
-        case '>':
-            strbuf_addstr(sb, "&gt;");
-            break;
-        case '&':
-            strbuf_addstr(sb, "&amp;");
-            break;
-        case '"':
-            strbuf_addstr(sb, "&quot;");
-            break;
-        case '\'':
-            strbuf_addstr(sb, "&#39;");
-            break;
-        default:
-            strbuf_addch(sb, *s);
-        }
-    }
-}
-
 /* "<ms>.<hex HMAC of form name and ms>": the render time, signed. */
 static void sign_token(const struct req *r, const char *form, int64_t ms, char out[96])
 {
@@ -212,11 +187,11 @@ int api_form_get(struct req *r)
     sign_token(r, f->name, clock_now_ms(), tok);
     strbuf_addf(&sb, page_head, f->title);
     strbuf_addstr(&sb, "<h1>");
-    html_escape(&sb, f->title);
+    strbuf_addhtml(&sb, f->title);
     strbuf_addstr(&sb, "</h1>");
     if (f->intro && *f->intro) {
         strbuf_addstr(&sb, "<p class=\"intro\">");
-        html_escape(&sb, f->intro);
+        strbuf_addhtml(&sb, f->intro);
         strbuf_addstr(&sb, "</p>");
     }
     strbuf_addstr(&sb, "<form method=\"post\" id=\"fb\">");
@@ -225,10 +200,10 @@ int api_form_get(struct req *r)
         if (!v || !*v || strlen(v) > RECORD_SHORT_MAX || utf8_invalid_at(v, strlen(v)) >= 0)
             continue;
         strbuf_addf(&sb, "<input type=\"hidden\" name=\"ctx_%s\" value=\"", f->context[i]);
-        html_escape(&sb, v);
+        strbuf_addhtml(&sb, v);
         strbuf_addstr(&sb, "\">");
         strbuf_addf(&ctx, "%s%s：", ctx.len ? "　" : "", context_label(f->context[i]));
-        html_escape(&ctx, v);
+        strbuf_addhtml(&ctx, v);
     }
     if (ctx.len)
         strbuf_addf(&sb, "<div class=\"ctx\">%s</div>", ctx.buf);
@@ -320,7 +295,7 @@ static int form_error(struct req *r, unsigned status, const char *code, const ch
         return reply_error(r, status, code, field, "%s", msg);
     strbuf_addf(&sb, page_head, "未能提交");
     strbuf_addstr(&sb, "<h1>未能提交</h1><div class=\"box\"><p>");
-    html_escape(&sb, msg);
+    strbuf_addhtml(&sb, msg);
     strbuf_addstr(&sb, "</p><p><a href=\"javascript:history.back()\">返回</a></p></div>"
                        "</main></body></html>");
     /* the JSON error shape stays available to scripts through Accept */

@@ -9,7 +9,7 @@
  *   POST /api/v1/feedback/{id}/surveys a hotline return visit entered by an agent
  *   PATCH /api/v1/followups/{id}       {"status":"done"|"open"}
  *
- * The page renders every text from the database through html_escape: a
+ * The page renders every text from the database through strbuf_addhtml: a
  * question label or anything else stored is never markup.
  */
 #include <inttypes.h>
@@ -32,31 +32,6 @@
 #define COMMENT_MAX   2000
 
 /* ---- small helpers (HTML) ------------------------------------------------------------ */
-
-static void esc(struct strbuf *sb, const char *s)
-{
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '<':
-            strbuf_addstr(sb, "&lt;");
-            break;
-        case '>':
-            strbuf_addstr(sb, "&gt;");
-            break;
-        case '&':
-            strbuf_addstr(sb, "&amp;");
-            break;
-        case '"':
-            strbuf_addstr(sb, "&quot;");
-            break;
-        case '\'':
-            strbuf_addstr(sb, "&#39;");
-            break;
-        default:
-            strbuf_addch(sb, *s);
-        }
-    }
-}
 
 static bool wants_json(struct req *r)
 {
@@ -94,9 +69,9 @@ static int reply_page(struct req *r, unsigned status, const char *title, const c
     int rc;
     strbuf_addstr(&sb, page_head);
     strbuf_addstr(&sb, "<div class=\"box\"><h1>");
-    esc(&sb, title);
+    strbuf_addhtml(&sb, title);
     strbuf_addstr(&sb, "</h1><p>");
-    esc(&sb, text);
+    strbuf_addhtml(&sb, text);
     strbuf_addstr(&sb, "</p></div></main></body></html>");
     rc = reply_text(r, status, "text/html; charset=utf-8", sb.buf, sb.len);
     page_headers(r);
@@ -201,24 +176,24 @@ int api_survey_page(struct req *r)
         if (!key || !kind)
             continue;
         strbuf_addstr(&sb, "<fieldset><legend>");
-        esc(&sb, qstr(q, "label_zh"));
+        strbuf_addhtml(&sb, qstr(q, "label_zh"));
         strbuf_addstr(&sb, req ? " *" : "");
         strbuf_addstr(&sb, "</legend>");
         if (strcmp(kind, "scale") == 0) {
             strbuf_addstr(&sb, "<div class=\"scale\">");
             for (int v = qint(q, "min"); v <= qint(q, "max"); v++) {
                 strbuf_addstr(&sb, "<label><input type=\"radio\" name=\"");
-                esc(&sb, key);
+                strbuf_addhtml(&sb, key);
                 strbuf_addf(&sb, "\" value=\"%d\"%s>%d</label>", v, req ? " required" : "", v);
             }
             strbuf_addstr(&sb, "</div><div class=\"ends\"><span>");
-            esc(&sb, qstr(q, "low_zh"));
+            strbuf_addhtml(&sb, qstr(q, "low_zh"));
             strbuf_addstr(&sb, "</span><span>");
-            esc(&sb, qstr(q, "high_zh"));
+            strbuf_addhtml(&sb, qstr(q, "high_zh"));
             strbuf_addstr(&sb, "</span></div>");
         } else {
             strbuf_addstr(&sb, "<textarea name=\"");
-            esc(&sb, key);
+            strbuf_addhtml(&sb, key);
             strbuf_addf(&sb, "\" maxlength=\"%d\"></textarea>", COMMENT_MAX);
         }
         strbuf_addstr(&sb, "</fieldset>");

@@ -31,6 +31,20 @@ static void strbuf_grows_and_caps(void **state)
     strbuf_release(&sb);
 }
 
+static void strbuf_escapes_html(void **state)
+{
+    (void)state;
+    struct strbuf sb = STRBUF_INIT;
+    assert_true(strbuf_addhtml(&sb, "<a href=\"x\">Tom & 'J'</a> 退款"));
+    assert_string_equal(sb.buf, "&lt;a href=&quot;x&quot;&gt;Tom &amp; &#39;J&#39;&lt;/a&gt; 退款");
+    strbuf_reset(&sb);
+    assert_true(strbuf_addhtml(&sb, NULL));
+    assert_true(strbuf_addhtmln(&sb, "a<b>c", 2));
+    assert_true(strbuf_addhtml(&sb, "plain"));
+    assert_string_equal(sb.buf, "a&lt;plain");
+    strbuf_release(&sb);
+}
+
 static void utf8_rejects_bad_sequences(void **state)
 {
     (void)state;
@@ -216,6 +230,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(strbuf_grows_and_caps),
+        cmocka_unit_test(strbuf_escapes_html),
         cmocka_unit_test(utf8_rejects_bad_sequences),
         cmocka_unit_test(jsonw_nests_and_escapes),
         cmocka_unit_test(json_escape_matches_reference),

@@ -104,6 +104,43 @@ bool strbuf_addch(struct strbuf *sb, char c)
     return true;
 }
 
+bool strbuf_addhtmln(struct strbuf *sb, const char *s, size_t len)
+{
+    bool ok = true;
+    size_t run = 0; /* bytes before i that need no escape, added in one go */
+    for (size_t i = 0; s && i < len; i++) {
+        const char *ref;
+        switch (s[i]) {
+        case '<':
+            ref = "&lt;";
+            break;
+        case '>':
+            ref = "&gt;";
+            break;
+        case '&':
+            ref = "&amp;";
+            break;
+        case '"':
+            ref = "&quot;";
+            break;
+        case '\'':
+            ref = "&#39;";
+            break;
+        default:
+            run++;
+            continue;
+        }
+        ok = ok && strbuf_add(sb, s + i - run, run) && strbuf_addstr(sb, ref);
+        run = 0;
+    }
+    return ok && (!run || strbuf_add(sb, s + len - run, run));
+}
+
+bool strbuf_addhtml(struct strbuf *sb, const char *s)
+{
+    return strbuf_addhtmln(sb, s, s ? strlen(s) : 0);
+}
+
 bool strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap)
 {
     va_list cp;

@@ -44,6 +44,10 @@ bool strbuf_add(struct strbuf *sb, const void *data, size_t len);
 bool strbuf_addstr(struct strbuf *sb, const char *s);
 bool strbuf_addch(struct strbuf *sb, char c);
 bool strbuf_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Append the string s (NULL: nothing), or len bytes of s, with < > & " ' as HTML character
+ * references: safe inside element text and quoted attribute values. */
+bool strbuf_addhtml(struct strbuf *sb, const char *s);
+bool strbuf_addhtmln(struct strbuf *sb, const char *s, size_t len);
 bool strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
 

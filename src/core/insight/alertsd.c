@@ -44,22 +44,6 @@ void alerts_opts_default(struct alerts_opts *o)
 
 /* ---- composing a message ---------------------------------------------------------------- */
 
-static void html_escape(struct strbuf *sb, const char *s)
-{
-    for (; s && *s; s++) {
-        if (*s == '<')
-            strbuf_addstr(sb, "&lt;");
-        else if (*s == '>')
-            strbuf_addstr(sb, "&gt;");
-        else if (*s == '&')
-            strbuf_addstr(sb, "&amp;");
-        else if (*s == '"')
-            strbuf_addstr(sb, "&quot;");
-        else
-            strbuf_addch(sb, *s);
-    }
-}
-
 /* What a message is made of, read from the store. */
 struct msg_parts {
     struct store *s;
@@ -139,15 +123,15 @@ static void compose(const struct alerts_opts *o, const struct msg_parts *m, int6
     strbuf_addf(&t->md, "### %s\n\n", t->title.buf);
     strbuf_addf(&t->text, "%s\n", t->title.buf);
     strbuf_addstr(&t->html, "<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body><h3>");
-    html_escape(&t->html, t->title.buf);
+    strbuf_addhtml(&t->html, t->title.buf);
     strbuf_addstr(&t->html, "</h3><ul>");
     for (int i = 0; i < 5; i++) {
         strbuf_addf(&t->md, "- %s：%s\n", labels[i], values[i]);
         strbuf_addf(&t->text, "%s：%s\n", labels[i], values[i]);
         strbuf_addstr(&t->html, "<li>");
-        html_escape(&t->html, labels[i]);
+        strbuf_addhtml(&t->html, labels[i]);
         strbuf_addstr(&t->html, "：");
-        html_escape(&t->html, values[i]);
+        strbuf_addhtml(&t->html, values[i]);
         strbuf_addstr(&t->html, "</li>");
     }
     strbuf_addstr(&t->html, "</ul>");
@@ -155,7 +139,7 @@ static void compose(const struct alerts_opts *o, const struct msg_parts *m, int6
         strbuf_addf(&t->md, "\n[查看预警](%s)\n", t->link.buf);
         strbuf_addf(&t->text, "查看：%s\n", t->link.buf);
         strbuf_addstr(&t->html, "<p><a href=\"");
-        html_escape(&t->html, t->link.buf);
+        strbuf_addhtml(&t->html, t->link.buf);
         strbuf_addstr(&t->html, "\">查看预警</a></p>");
     }
     strbuf_addstr(&t->html, "</body></html>");

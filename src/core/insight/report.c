@@ -407,31 +407,6 @@ static size_t trend_points(const struct report *r, char (*labels)[16], double *n
 
 /* ---- HTML ------------------------------------------------------------------------------ */
 
-static void esc(struct strbuf *sb, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '<':
-            strbuf_addstr(sb, "&lt;");
-            break;
-        case '>':
-            strbuf_addstr(sb, "&gt;");
-            break;
-        case '&':
-            strbuf_addstr(sb, "&amp;");
-            break;
-        case '"':
-            strbuf_addstr(sb, "&quot;");
-            break;
-        case '\'':
-            strbuf_addstr(sb, "&#39;");
-            break;
-        default:
-            strbuf_addch(sb, *s);
-        }
-    }
-}
-
 static void svg_trend(struct strbuf *sb, char (*labels)[16], const double *n, size_t np)
 {
     const double W = 720, Hh = 200, L = 40, B = 30, T = 10;
@@ -456,12 +431,12 @@ static void svg_trend(struct strbuf *sb, char (*labels)[16], const double *n, si
         double x = L + (np > 1 ? (W - L - 10) * (double)i / (double)(np - 1) : 0);
         double y = Hh - B - (Hh - B - T) * n[i] / max;
         strbuf_addf(sb, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"#c0392b\"><title>", x, y);
-        esc(sb, labels[i]);
+        strbuf_addhtml(sb, labels[i]);
         strbuf_addf(sb, ": %.0f</title></circle>", n[i]);
         if (np <= 16 || i % (np / 8 + 1) == 0) {
             strbuf_addf(sb, "<text x=\"%.1f\" y=\"%.0f\" font-size=\"9\" text-anchor=\"middle\">",
                         x, Hh - B + 14);
-            esc(sb, labels[i] + 5); /* MM-DD */
+            strbuf_addhtml(sb, labels[i] + 5); /* MM-DD */
             strbuf_addstr(sb, "</text>");
         }
     }
@@ -493,11 +468,11 @@ static void svg_pareto(struct strbuf *sb, const cJSON *items)
                     L + i * bw + 2, Hh - B - h, bw - 4, h,
                     cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(it, "vital")) ? "#2e86c1"
                                                                                 : "#aed6f1");
-        esc(sb, jstr(it, "key"));
+        strbuf_addhtml(sb, jstr(it, "key"));
         strbuf_addf(sb, ": %.0f</title></rect>", jnum(it, "n"));
         strbuf_addf(sb, "<text x=\"%.1f\" y=\"%.0f\" font-size=\"10\" text-anchor=\"middle\">",
                     L + i * bw + bw / 2, Hh - B + 14);
-        esc(sb, jstr(it, "key"));
+        strbuf_addhtml(sb, jstr(it, "key"));
         strbuf_addstr(sb, "</text>");
     }
     strbuf_addstr(sb, "<polyline fill=\"none\" stroke=\"#e67e22\" stroke-width=\"2\" points=\"");
@@ -517,7 +492,7 @@ static void html_na(struct strbuf *sb, double v, int kind)
 {
     char buf[32];
     fmt_value(buf, sizeof buf, kind, v);
-    esc(sb, buf);
+    strbuf_addhtml(sb, buf);
 }
 
 static void html_items(struct strbuf *sb, const struct ritems *l, const char *table, bool alerts)
@@ -532,7 +507,7 @@ static void html_items(struct strbuf *sb, const struct ritems *l, const char *ta
     }
     if (l->state == -2) {
         strbuf_addf(sb, "<p class=\"note\">Table %s could not be read: ", table);
-        esc(sb, l->msg);
+        strbuf_addhtml(sb, l->msg);
         strbuf_addstr(sb, "</p>");
         return;
     }
@@ -555,23 +530,23 @@ static void html_items(struct strbuf *sb, const struct ritems *l, const char *ta
         else
             strbuf_addf(sb, "%lld", (long long)it->id);
         strbuf_addstr(sb, "</td><td>");
-        esc(sb, it->title);
+        strbuf_addhtml(sb, it->title);
         strbuf_addstr(sb, "</td><td>");
-        esc(sb, it->state);
+        strbuf_addhtml(sb, it->state);
         if (alerts) {
             snprintf(buf, sizeof buf, "%.4g", it->value);
             strbuf_addstr(sb, "</td><td class=\"n\">");
-            esc(sb, isnan(it->value) ? "" : buf);
+            strbuf_addhtml(sb, isnan(it->value) ? "" : buf);
             snprintf(buf, sizeof buf, "%.4g", it->baseline);
             strbuf_addstr(sb, "</td><td class=\"n\">");
-            esc(sb, isnan(it->baseline) ? "" : buf);
+            strbuf_addhtml(sb, isnan(it->baseline) ? "" : buf);
         } else {
             strbuf_addstr(sb, "</td><td>");
-            esc(sb, it->owner);
+            strbuf_addhtml(sb, it->owner);
             strbuf_addstr(sb, "</td><td>");
             strbuf_addstr(sb, it->due ? clock_format(it->due, at) : "");
             strbuf_addstr(sb, "</td><td>");
-            esc(sb, it->verdict);
+            strbuf_addhtml(sb, it->verdict);
         }
         strbuf_addstr(sb, "</td></tr>");
     }
@@ -588,7 +563,7 @@ static void render_html(const struct report *r, struct strbuf *sb)
 
     strbuf_addstr(sb, "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
                       "<meta name=\"viewport\" content=\"width=device-width\"><title>");
-    esc(sb, title_zh(r->period));
+    strbuf_addhtml(sb, title_zh(r->period));
     strbuf_addf(sb, " %s – %s</title><style>", d0, d1);
     strbuf_addstr(sb, "body{font-family:sans-serif;margin:2em auto;max-width:60em;color:#222}"
                       "h1{font-size:1.5em}h2{font-size:1.15em;border-bottom:1px solid #ccc;"
@@ -599,7 +574,7 @@ static void render_html(const struct report *r, struct strbuf *sb)
                       "@media print{body{margin:0;max-width:none}section{break-inside:avoid}}"
                       "</style></head><body>\n");
     strbuf_addstr(sb, "<h1>");
-    esc(sb, title_zh(r->period));
+    strbuf_addhtml(sb, title_zh(r->period));
     strbuf_addf(sb, " <span class=\"period\">%s – %s</span></h1>\n", d0, d1);
     strbuf_addf(sb,
                 "<p class=\"note\">kesu · generated %s · previous period: the %" PRId64
@@ -611,16 +586,16 @@ static void render_html(const struct report *r, struct strbuf *sb)
                       "<th>变化 change</th></tr>\n");
     for (size_t i = 0; i < nh; i++) {
         strbuf_addstr(sb, "<tr><td>");
-        esc(sb, h[i].zh);
+        strbuf_addhtml(sb, h[i].zh);
         strbuf_addstr(sb, " <small>");
-        esc(sb, h[i].en);
+        strbuf_addhtml(sb, h[i].en);
         strbuf_addstr(sb, "</small></td><td class=\"n\">");
         html_na(sb, h[i].now, h[i].kind);
         strbuf_addstr(sb, "</td><td class=\"n\">");
         html_na(sb, h[i].before, h[i].kind);
         strbuf_addstr(sb, "</td><td class=\"n\">");
         fmt_change(buf, sizeof buf, h[i].kind, h[i].now, h[i].before);
-        esc(sb, buf);
+        strbuf_addhtml(sb, buf);
         strbuf_addstr(sb, "</td></tr>\n");
     }
     strbuf_addstr(sb, "</table></section>\n");
@@ -633,7 +608,7 @@ static void render_html(const struct report *r, struct strbuf *sb)
     strbuf_addstr(sb, "<table><tr><th>日期 day</th><th>投诉量 complaints</th></tr>");
     for (size_t i = 0; i < np; i++) {
         strbuf_addstr(sb, "<tr><td>");
-        esc(sb, labels[i]);
+        strbuf_addhtml(sb, labels[i]);
         strbuf_addf(sb, "</td><td class=\"n\">%.0f</td></tr>", n[i]);
     }
     strbuf_addstr(sb, "</table></section>\n");
@@ -651,7 +626,7 @@ static void render_html(const struct report *r, struct strbuf *sb)
     cJSON_ArrayForEach(it, items)
     {
         strbuf_addstr(sb, "<tr><td>");
-        esc(sb, jstr(it, "key"));
+        strbuf_addhtml(sb, jstr(it, "key"));
         strbuf_addf(sb,
                     "</td><td class=\"n\">%.0f</td><td class=\"n\">%.1f%%</td><td "
                     "class=\"n\">%.1f%%</td></tr>",
@@ -667,7 +642,7 @@ static void render_html(const struct report *r, struct strbuf *sb)
         strbuf_addstr(sb, "<table><tr><th>关键词 keyword</th><th>次数 records</th></tr>");
         for (size_t i = 0; i < r->nkw && i < TOP_KEYWORDS; i++) {
             strbuf_addstr(sb, "<tr><td>");
-            esc(sb, r->kws[i].word);
+            strbuf_addhtml(sb, r->kws[i].word);
             strbuf_addf(sb, "</td><td class=\"n\">%" PRId64 "</td></tr>", r->kws[i].n);
         }
         strbuf_addstr(sb, "</table>");
@@ -692,11 +667,11 @@ static void render_html(const struct report *r, struct strbuf *sb)
             const struct breach *b = &r->br[i];
             strbuf_addf(sb, "<tr><td class=\"n\">%" PRId64 "</td><td>%s</td><td>", b->id,
                         clock_format(b->received_at, now));
-            esc(sb, b->status);
+            strbuf_addhtml(sb, b->status);
             strbuf_addstr(sb, "</td><td>");
-            esc(sb, b->assignee);
+            strbuf_addhtml(sb, b->assignee);
             strbuf_addstr(sb, "</td><td>");
-            esc(sb, b->team);
+            strbuf_addhtml(sb, b->team);
             strbuf_addf(sb, "</td><td>%s%s%s</td></tr>", b->bits & 1 ? "受理 " : "",
                         b->bits & 2 ? "响应 " : "", b->bits & 4 ? "解决" : "");
         }
@@ -717,9 +692,9 @@ static void render_html(const struct report *r, struct strbuf *sb)
     cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(r->staff, "agents"))
     {
         strbuf_addf(sb, "<tr><td class=\"n\">%.0f</td><td>", jnum(it, "rank"));
-        esc(sb, jstr(it, "name"));
+        strbuf_addhtml(sb, jstr(it, "name"));
         strbuf_addstr(sb, "</td><td>");
-        esc(sb, jstr(it, "team"));
+        strbuf_addhtml(sb, jstr(it, "team"));
         strbuf_addf(sb, "</td><td class=\"n\">%.0f</td><td class=\"n\">%.0f</td><td class=\"n\">",
                     jnum(it, "cases"), jnum(it, "closed"));
         html_na(sb, jnum(it, "handling_hours"), 3);

@@ -257,22 +257,6 @@ static const char *jstr(const cJSON *o, const char *k, const char *def)
     return cJSON_IsString(v) ? v->valuestring : def;
 }
 
-static void html_escape(struct strbuf *sb, const char *s)
-{
-    for (; s && *s; s++) {
-        if (*s == '<')
-            strbuf_addstr(sb, "&lt;");
-        else if (*s == '>')
-            strbuf_addstr(sb, "&gt;");
-        else if (*s == '&')
-            strbuf_addstr(sb, "&amp;");
-        else if (*s == '"')
-            strbuf_addstr(sb, "&quot;");
-        else
-            strbuf_addch(sb, *s);
-    }
-}
-
 /* The message's forms, owned. */
 struct msg {
     struct strbuf title, name, md, text, html, json, link;
@@ -295,9 +279,9 @@ static void line(struct msg *m, const char *label, const char *value)
     strbuf_addf(&m->md, "- %s：%s\n", label, value);
     strbuf_addf(&m->text, "%s：%s\n", label, value);
     strbuf_addstr(&m->html, "<li>");
-    html_escape(&m->html, label);
+    strbuf_addhtml(&m->html, label);
     strbuf_addstr(&m->html, "：");
-    html_escape(&m->html, value);
+    strbuf_addhtml(&m->html, value);
     strbuf_addstr(&m->html, "</li>");
 }
 
@@ -350,7 +334,7 @@ static void compose(const struct reportsend_opts *o, const struct rep *r, bool a
     strbuf_addf(&m->md, "### %s\n\n", m->title.buf);
     strbuf_addf(&m->text, "%s\n\n", m->title.buf);
     strbuf_addstr(&m->html, "<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body><h3>");
-    html_escape(&m->html, m->title.buf);
+    strbuf_addhtml(&m->html, m->title.buf);
     strbuf_addstr(&m->html, "</h3><ul>");
     line(m, "周期", period);
     cJSON_ArrayForEach(h, cJSON_GetObjectItemCaseSensitive(r->summary, "headlines"))
@@ -369,14 +353,14 @@ static void compose(const struct reportsend_opts *o, const struct rep *r, bool a
     if (attached) {
         strbuf_addf(&m->text, "\n报表文件见附件：%s\n", m->name.buf);
         strbuf_addstr(&m->html, "<p>报表文件见附件：");
-        html_escape(&m->html, m->name.buf);
+        strbuf_addhtml(&m->html, m->name.buf);
         strbuf_addstr(&m->html, "</p>");
     }
     if (m->link.len) {
         strbuf_addf(&m->md, "\n[下载报告](%s)\n", m->link.buf);
         strbuf_addf(&m->text, "%s下载：%s\n", attached ? "" : "\n", m->link.buf);
         strbuf_addstr(&m->html, "<p><a href=\"");
-        html_escape(&m->html, m->link.buf);
+        strbuf_addhtml(&m->html, m->link.buf);
         strbuf_addstr(&m->html, "\">下载报告</a></p>");
     }
     strbuf_addstr(&m->html, "</body></html>");

@@ -160,28 +160,6 @@ void mailer_scrub(char *text, const char *secret)
     }
 }
 
-static void html_escape(struct strbuf *sb, const char *s, size_t len)
-{
-    for (size_t i = 0; i < len; i++) {
-        switch (s[i]) {
-        case '<':
-            strbuf_addstr(sb, "&lt;");
-            break;
-        case '>':
-            strbuf_addstr(sb, "&gt;");
-            break;
-        case '&':
-            strbuf_addstr(sb, "&amp;");
-            break;
-        case '"':
-            strbuf_addstr(sb, "&quot;");
-            break;
-        default:
-            strbuf_add(sb, s + i, 1);
-        }
-    }
-}
-
 void mailer_compose(const char *body, const char *link, struct strbuf *text, struct strbuf *html)
 {
     const char *p = body ? body : "";
@@ -197,12 +175,12 @@ void mailer_compose(const char *body, const char *link, struct strbuf *text, str
         size_t len = nl ? (size_t)(nl - p) : strlen(p);
         if (has_link && len == strlen(link) && memcmp(p, link, len) == 0) {
             strbuf_addstr(html, "<a href=\"");
-            html_escape(html, link, len);
+            strbuf_addhtmln(html, link, len);
             strbuf_addstr(html, "\">");
-            html_escape(html, link, len);
+            strbuf_addhtmln(html, link, len);
             strbuf_addstr(html, "</a>");
         } else {
-            html_escape(html, p, len);
+            strbuf_addhtmln(html, p, len);
         }
         if (nl && nl[1])
             strbuf_addstr(html, "<br>");
