@@ -549,6 +549,16 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
         goto out;
     }
     {
+        /* the stats cube: lazily on the first stats query, at start, or never */
+        const char *cube = cli_setting(cli, "stats_cube", "lazy");
+        int mode = store_cube_mode_parse(cube);
+        if (mode < 0) {
+            cli_fail(2, "serve", "setting stats_cube is lazy, start or off (got \"%s\")", cube);
+            goto out;
+        }
+        store_cube_configure(s, (enum store_cube_mode)mode);
+    }
+    {
         /* retention and archive on a schedule (DATA/retention.conf `every`); the API reads and
          * changes the settings through it (GET/PUT /api/v1/retention) */
         char def[4200];

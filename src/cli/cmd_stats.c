@@ -25,14 +25,16 @@ static void usage(FILE *out)
         "       kesu stats pareto [--by DIM] [PERIOD] [--json]\n"
         "       kesu stats crosstab --rows DIM --cols DIM [PERIOD] [--json]\n"
         "       kesu stats satisfaction|sla|handling|heatmap|staff [PERIOD] [--exact] [--json]\n"
-        "       kesu stats rebuild\n\n"
+        "       kesu stats rebuild\n"
+        "       kesu stats cube\n\n"
         "PERIOD: --from TIME --to TIME (RFC 3339 or YYYY-MM-DD; a date `to` includes that\n"
         "day; default the last 30 days). DIM: channel, category_l1, category_l2,\n"
         "category_l3, product, store, region, severity, customer_segment, sentiment, team,\n"
         "assignee. Definitions: docs/metrics.md. sla, handling and staff read the case\n"
         "rollups for whole days; --exact scans the records instead (exact median and p90).\n"
         "`rebuild` recomputes the daily and case rollups from the records (after an\n"
-        "upgrade, or to check them).\n");
+        "upgrade, or to check them). `cube` loads the stats cube as `kesu serve` does\n"
+        "(setting stats_cube) and prints its records, bytes and load time.\n");
 }
 
 static const cJSON *get(const cJSON *o, const char *k)
@@ -200,6 +202,26 @@ static int rebuild(struct cli *cli)
     return 0;
 }
 
+/* Loads the stats cube once and says what it holds (bench/stats.sh reads the line). */
+static int cube(struct cli *cli)
+{
+    struct store *s;
+    struct store_cube_info ci;
+    struct kerr e;
+    if (cli_open_store(cli, &s) < 0)
+        return 1;
+    kerr_clear(&e);
+    int rc = store_cube_load(s, &e);
+    store_cube_info(s, &ci);
+    store_close(s);
+    if (rc < 0)
+        return cli_fail(1, "stats", "cube: %s", e.message);
+    printf("stats cube: %lld records, %lld bytes (%.1f per record), loaded in %.1f s\n",
+           (long long)ci.records, (long long)ci.bytes,
+           ci.records ? (double)ci.bytes / (double)ci.records : 0.0, (double)ci.load_ms / 1e3);
+    return 0;
+}
+
 int cmd_stats(struct cli *cli, int argc, char **argv)
 {
     static const struct option longopts[] = {{"by", required_argument, NULL, 'b'},
@@ -237,6 +259,8 @@ int cmd_stats(struct cli *cli, int argc, char **argv)
     sub = argv[1];
     if (strcmp(sub, "rebuild") == 0)
         return rebuild(cli);
+    if (strcmp(sub, "cube") == 0)
+        return cube(cli);
     for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
         if (strcmp(sub, subs[i].name) == 0)
             which = (int)i;

@@ -234,10 +234,24 @@ static int sum_cb(void *arg, const struct store_stats_cell *c)
     return 0;
 }
 
-static int total_of(struct store *s, int64_t day0, int64_t day1, struct sums *out, struct kerr *err)
+/*
+ * Rollup rows of a dimension or "all" from the stats cube when it is loaded (the same
+ * counts; one row per day and value when per_day, else per value), else from SQLite;
+ * q->exact always reads SQLite.
+ */
+static int rollup_read(struct store *s, const struct stats_query *q, const char *dim, int64_t day0,
+                       int64_t day1, bool per_day, store_stats_cb cb, void *arg, struct kerr *err)
+{
+    if (!q->exact && store_cube_rollup(s, dim, day0, day1, per_day, cb, arg) == 0)
+        return 0;
+    return store_stats_rollup(s, dim, day0, day1, cb, arg, err);
+}
+
+static int total_of(struct store *s, const struct stats_query *q, int64_t day0, int64_t day1,
+                    struct sums *out, struct kerr *err)
 {
     memset(out, 0, sizeof(*out));
-    return store_stats_rollup(s, "all", day0, day1, sum_cb, out, err);
+    return rollup_read(s, q, "all", day0, day1, false, sum_cb, out, err);
 }
 
 static int check_dim(const char *dim, const char *field, struct kerr *err)
@@ -349,12 +363,12 @@ int stats_volume_json(struct store *s, const struct stats_query *q, struct strbu
             }
         }
     }
-    if ((rc = store_stats_rollup(s, q->by, q->day0, q->day1, volume_cb, &v, err)) < 0)
+    if ((rc = rollup_read(s, q, q->by, q->day0, q->day1, true, volume_cb, &v, err)) < 0)
         goto out;
     int64_t len = q->day1 - q->day0 + 1;
-    if ((rc = total_of(s, q->day0, q->day1, &cur, err)) < 0 ||
-        (rc = total_of(s, q->day0 - len, q->day0 - 1, &prev, err)) < 0 ||
-        (rc = total_of(s, stats_day_year_before(q->day0), stats_day_year_before(q->day1), &yoy,
+    if ((rc = total_of(s, q, q->day0, q->day1, &cur, err)) < 0 ||
+        (rc = total_of(s, q, q->day0 - len, q->day0 - 1, &prev, err)) < 0 ||
+        (rc = total_of(s, q, stats_day_year_before(q->day0), stats_day_year_before(q->day1), &yoy,
                        err)) < 0)
         goto out;
 
@@ -466,7 +480,7 @@ int stats_pareto_json(struct store *s, const struct stats_query *q, struct strbu
 
     if ((rc = check_dim(by, "by", err)) < 0)
         return rc;
-    if ((rc = store_stats_rollup(s, by, q->day0, q->day1, keysum_cb, &ks, err)) < 0)
+    if ((rc = rollup_read(s, q, by, q->day0, q->day1, false, keysum_cb, &ks, err)) < 0)
         goto out;
     items = xcalloc(ks.keys.n + 1, sizeof(*items));
     for (size_t i = 0; i < ks.keys.n; i++) {
@@ -545,7 +559,7 @@ int stats_crosstab_json(struct store *s, const struct stats_query *q, struct str
     const char *rows = q->rows ? q->rows : "customer_segment";
     const char *cols = q->cols ? q->cols : "category_l1";
     struct xtab x = {0};
-    const char *pair;
+    const char *pair, *source;
     struct jsonw w;
     char label[16];
     int rc;
@@ -556,9 +570,25 @@ int stats_crosstab_json(struct store *s, const struct stats_query *q, struct str
         return kerr_set(err, KERR_INVALID, "invalid_field", "cols",
                         "rows and cols must be two different dimensions");
     pair = store_stats_pair(rows, cols, &x.swapped);
-    if (pair)
+    source = pair ? "rollup" : "scan";
+    rc = 1;
+    /* the cube counts whole local days, as the rollups do; the scan takes any period */
+    if (!q->exact &&
+        (pair || (q->t0 == clock_day_start(q->day0) && q->t1 == clock_day_start(q->day1 + 1)))) {
+        char a[64] = "", *b = a;
+        if (pair) { /* in the rollup's order of the pair ("a|b"), which its rows follow */
+            snprintf(a, sizeof a, "%s", pair);
+            b = strchr(a, '|');
+            *b++ = 0;
+        }
+        rc = store_cube_crosstab(s, pair ? a : rows, pair ? b : cols, q->day0, q->day1,
+                                 pair != NULL, xtab_cb, &x);
+        if (rc == 0)
+            source = "cube";
+    }
+    if (rc == 1 && pair)
         rc = store_stats_rollup(s, pair, q->day0, q->day1, xtab_cb, &x, err);
-    else
+    else if (rc == 1)
         rc = store_stats_crosstab_scan(s, rows, cols, q->t0, q->t1, xtab_cb, &x, err);
     if (rc < 0)
         goto out;
@@ -568,7 +598,7 @@ int stats_crosstab_json(struct store *s, const struct stats_query *q, struct str
     jsonw_kstr(&w, "cols", cols);
     jsonw_kstr(&w, "from", clock_day_str(q->day0, label));
     jsonw_kstr(&w, "to", clock_day_str(q->day1, label));
-    jsonw_kstr(&w, "source", pair ? "rollup" : "scan");
+    jsonw_kstr(&w, "source", source);
     jsonw_kint(&w, "total", x.total);
     jsonw_key(&w, "row_totals");
     jsonw_arr(&w);

@@ -543,6 +543,45 @@ int store_stats_rollup(struct store *s, const char *dim, int64_t day0, int64_t d
 /* Counts of two arbitrary dimensions over records received in [t0, t1), by scanning. */
 int store_stats_crosstab_scan(struct store *s, const char *a, const char *b, int64_t t0, int64_t t1,
                               store_stats_cb cb, void *arg, struct kerr *err);
+/*
+ * The stats cube (cube.c): every record's stats dimensions in memory, coded,
+ * for the cross-tab of any two dimensions and fast volumes. The server loads
+ * it lazily on the first stats query (mode lazy), at start (start) or never
+ * (off, the default of a store until store_cube_configure); the writer keeps
+ * it current after each commit. Until it is loaded the calls below return 1
+ * and the caller reads the rollups or scans; they never block on the load.
+ */
+enum store_cube_mode { STORE_CUBE_OFF, STORE_CUBE_LAZY, STORE_CUBE_START };
+/* "lazy", "start" or "off" as a mode; -1 for anything else. */
+int store_cube_mode_parse(const char *v);
+/* Sets the mode; start begins the load now on a thread of its own. */
+void store_cube_configure(struct store *s, enum store_cube_mode mode);
+/* Loads the cube in the calling thread (tests, benchmarks); 0 or an error. */
+int store_cube_load(struct store *s, struct kerr *err);
+/* Whether the cube answers now; in mode lazy the first call starts the load. */
+bool store_cube_ready(struct store *s);
+/*
+ * Like store_stats_rollup for a dimension or "all" over local days [day0, day1]:
+ * cb gets one cell per day and value (per_day) in no particular order of values,
+ * or one per value with day = day0. 0, or 1 when the cube cannot answer.
+ */
+int store_cube_rollup(struct store *s, const char *dim, int64_t day0, int64_t day1, bool per_day,
+                      store_stats_cb cb, void *arg);
+/*
+ * Counts of two different dimensions over the records of local days [day0, day1],
+ * one cell per pair of values (key of a, key2 of b). day_order: in the order
+ * store_stats_rollup gives a pre-aggregated pair's rows (by first day, then key),
+ * day = that first day; else in the order of store_stats_crosstab_scan (by key).
+ * 0, or 1 when the cube cannot answer (not loaded, or too many pairs of values).
+ */
+int store_cube_crosstab(struct store *s, const char *a, const char *b, int64_t day0, int64_t day1,
+                        bool day_order, store_stats_cb cb, void *arg);
+struct store_cube_info {
+    const char *state;      /* off, idle, loading, ready, failed */
+    int64_t records, bytes; /* live records; bytes of codes and the id index */
+    int64_t load_ms;
+};
+void store_cube_info(struct store *s, struct store_cube_info *out);
 /* Recomputes every rollup from the records (kesu stats rebuild); *records scanned. */
 int store_stats_rebuild(struct store *s, int64_t *records, struct kerr *err);
 

@@ -16,6 +16,7 @@
 #include "base/embedded.h"
 #include "base/log.h"
 #include "base/strbuf.h"
+#include "store/cube.h"
 #include "base/xmalloc.h"
 #include "store/fts_cjk.h"
 #include "store/fts_seg.h"
@@ -396,6 +397,8 @@ int store_open(const char *dir, struct store **out, struct kerr *err)
     s->ru_job = rollup_new();
     s->ru_batch = rollup_new();
     s->cs = case_stats_new();
+    s->cube = cube_new(s);
+    rollup_set_cube(s->ru_job, s->cube);
 
     if ((rc = conn_open(s, &s->wconn, CONN_WRITER, err)) < 0 || (rc = migrate(s, err)) < 0 ||
         (rc = wal_sync(s, err)) < 0 || (rc = search_open(s, err)) < 0) {
@@ -461,6 +464,10 @@ void store_close(struct store *s)
         pthread_join(s->indexer, NULL);
     if (s->bg & STORE_BG_CHECKPOINT)
         pthread_join(s->checkpointer, NULL);
+    /* the writer is gone; a running load is joined before the connections close */
+    rollup_set_cube(s->ru_job, NULL);
+    cube_free(s->cube);
+    s->cube = NULL;
     for (int i = 0; i < s->nidle; i++)
         conn_close(s->idle[i]);
     loop_cache_free(s->loop); /* its statements live on the writer's connection */

@@ -116,6 +116,8 @@ struct store {
     struct rollup *ru_job, *ru_batch;
     /* case rollups (case_stats.c), under wlock */
     struct case_stats *cs;
+    /* the stats cube (cube.c); the writer's notes under wlock */
+    struct cube *cube;
 
     /* the closed loop's writer-side caches (loop.c), under wlock */
     struct loop_cache *loop;
@@ -198,6 +200,8 @@ struct rollup;
 struct rollup *rollup_new(void);
 void rollup_reset(struct rollup *ru);
 void rollup_free(struct rollup *ru);
+/* The cube a map's records are also noted to (cube_note), or NULL. */
+void rollup_set_cube(struct rollup *ru, struct cube *cb);
 void rollup_merge(struct rollup *into, const struct rollup *from);
 void rollup_add_record(struct rollup *ru, const struct record *r, int sign);
 /* Whether a change of this field changes what a record counts in the rollups. */

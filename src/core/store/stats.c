@@ -18,6 +18,7 @@
 #include "base/clock.h"
 #include "base/strbuf.h"
 #include "base/xmalloc.h"
+#include "store/cube.h"
 #include "store/sqlite_int.h"
 #include "base/banned.h"
 
@@ -90,6 +91,7 @@ struct rentry {
 struct rollup {
     struct rentry *e;
     size_t cap, used;
+    struct cube *cube; /* also told each record (cube_note), or NULL */
 };
 
 struct rollup *rollup_new(void)
@@ -109,6 +111,11 @@ void rollup_reset(struct rollup *ru)
         ru->e[i].key = NULL;
     }
     ru->used = 0;
+}
+
+void rollup_set_cube(struct rollup *ru, struct cube *cb)
+{
+    ru->cube = cb;
 }
 
 void rollup_free(struct rollup *ru)
@@ -227,6 +234,8 @@ void rollup_add_record(struct rollup *ru, const struct record *r, int sign)
     if (!ru)
         return;
     add_view(ru, &rv, sign);
+    if (ru->cube)
+        cube_note(ru->cube, r->id, r->received_at, rv.v, sign);
 }
 
 bool rollup_field(const char *name)

@@ -24,6 +24,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "store/cube.h"
 #include "store/sqlite_int.h"
 #include "base/banned.h"
 
@@ -201,6 +202,7 @@ static int run_batch(struct store *s, struct store_job *jobs)
             j->rc = case_stats_job_end(c, &j->err);
         if (j->rc == 0)
             rollup_merge(s->ru_batch, s->ru_job);
+        cube_job_end(s->cube, j->rc == 0);
         if (j->rc < 0) {
             conn_step(c, ST_ROLLBACK_TO, NULL);
             dedup_forget(s); /* it may hold records just rolled back */
@@ -216,12 +218,14 @@ static int run_batch(struct store *s, struct store_job *jobs)
         conn_step(c, ST_ROLLBACK, NULL);
         rollup_reset(s->ru_batch);
         case_stats_batch_reset(s->cs);
+        cube_batch_end(s->cube, false);
         dedup_forget(s);
         s->audit_loaded = false;
         loop_cache_forget(s);
         goto fail_all;
     }
     atomic_fetch_add(&s->commits, 1);
+    cube_batch_end(s->cube, true); /* the committed changes, to the stats cube */
     for (struct store_job *j = jobs; j; j = j->next) {
         if (j->rc < 0)
             continue;
