@@ -47,17 +47,39 @@ rows=$(sqlite3 "$DATA/kesu.db" "SELECT count(*) FROM stats_daily")
 case_rows=$(sqlite3 "$DATA/kesu.db" "SELECT count(*) FROM stats_cases")
 
 KEY=$($KESU --data "$DATA" apikey create bench 2>/dev/null | tail -n 1)
-rm -f "$WORK/port"
-$KESU --data "$DATA" serve --listen 127.0.0.1:0 --port-file "$WORK/port" > "$WORK/serve.log" 2>&1 &
-SRV=$!
-trap 'kill $SRV 2>/dev/null || true' EXIT
-for _ in $(seq 1 600); do [ -s "$WORK/port" ] && break; sleep 0.1; done
-PORT=$(cat "$WORK/port")
+SRV=
+trap '[ -n "$SRV" ] && kill $SRV 2>/dev/null || true' EXIT
+serve() { # serve MODE: kesu serve on the store with stats_cube=MODE; sets SRV and PORT
+    rm -f "$WORK/port"
+    KESU_STATS_CUBE=$1 $KESU --data "$DATA" serve --listen 127.0.0.1:0 --port-file "$WORK/port" \
+        > "$WORK/serve-$1.log" 2>&1 &
+    SRV=$!
+    for _ in $(seq 1 600); do [ -s "$WORK/port" ] && break; sleep 0.1; done
+    PORT=$(cat "$WORK/port")
+}
+rss_mb() { awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$SRV/status"; }
+stop() { kill $SRV; wait $SRV 2>/dev/null || true; SRV=; }
+
+# 1. SQLite: the rollups and scans (stats_cube = off)
+serve off
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-note "querying"
+note "querying (SQLite)"
 /usr/bin/python3 bench/stats_query.py "$PORT" "$KEY" 50 > "$WORK/query.md"
-kill $SRV; wait $SRV 2>/dev/null || true
+rss_off=$(rss_mb)
+stop
+
+# 2. the stats cube (stats_cube = start): loaded at start, then the same kind of queries
+serve start
+for _ in $(seq 1 3000); do grep -q "stats cube: .* loaded in" "$WORK/serve-start.log" && break; sleep 0.2; done
+cube_load=$(sed -n 's/.*stats cube: [0-9]* records loaded in \([0-9]*\) ms.*/\1/p' "$WORK/serve-start.log" | head -n 1)
+rss_loaded=$(rss_mb)
+note "querying (cube)"
+/usr/bin/python3 bench/stats_query.py "$PORT" "$KEY" 50 cube > "$WORK/query-cube.md"
+rss_cube=$(rss_mb)
+stop
 trap - EXIT
+# what the cube holds (its own load, the same code as the server's)
+cube_line=$($KESU --data "$DATA" stats cube 2>/dev/null)
 
 note "monthly report"
 t0=$(now)
@@ -84,6 +106,13 @@ $(( N * 30 / 365 )) records) with their SLA rows and surveys; the others read ro
 answered in the period).
 
 $(cat "$WORK/query.md")
+
+The same store through the stats cube (\`kesu serve\` with \`stats_cube = start\`; every reply
+equal to SQLite's, which tests/unit/test_cube.c checks byte for byte). Load at start: one read
+of the feedback table, $(awk "BEGIN {printf \"%.1f\", ${cube_load:-0} / 1000}") s; $cube_line. Server RSS: $rss_off MB without the
+cube (after the queries above), $rss_loaded MB with it just loaded, $rss_cube MB after the queries.
+
+$(cat "$WORK/query-cube.md")
 
 Monthly report (the last complete month, about $(( N * 30 / 365 )) records): HTML $html_s s,
 xlsx $xlsx_s s (\`kesu report --period month\`, CLI, the same store).

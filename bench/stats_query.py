@@ -1,5 +1,7 @@
-"""bench/stats_query.py PORT KEY [ROUNDS]: p50/p99 of each stats endpoint over loopback (one
-keep-alive connection, after 2 warm-up requests). Prints a Markdown table."""
+"""bench/stats_query.py PORT KEY [ROUNDS] [sql|cube]: p50/p99 of each stats endpoint over loopback
+(one keep-alive connection, after 2 warm-up requests). Prints a Markdown table. sql (default):
+the endpoints as SQLite answers them (the server runs with stats_cube = off); cube: the ones the
+stats cube answers (stats_cube = start, loaded)."""
 import http.client
 import sys
 import time
@@ -23,6 +25,19 @@ ENDPOINTS = [
     ("staff (rollup), a year", "/api/v1/stats/staff?from=Y"),
     ("handling (scan, exact=true), 30 days", "/api/v1/stats/handling?exact=true"),
 ]
+CUBE_ENDPOINTS = [
+    ("crosstab assignee x severity, 30 days", "/api/v1/stats/crosstab?rows=assignee&cols=severity"),
+    ("crosstab assignee x severity, a year", "/api/v1/stats/crosstab?rows=assignee&cols=severity&from=Y"),
+    ("crosstab segment x category_l1, 30 days", "/api/v1/stats/crosstab?rows=customer_segment&cols=category_l1"),
+    ("crosstab segment x category_l1, a year", "/api/v1/stats/crosstab?rows=customer_segment&cols=category_l1&from=Y"),
+    ("crosstab store x category_l3 (200 x 80), a year", "/api/v1/stats/crosstab?rows=store&cols=category_l3&from=Y"),
+    ("volume, by channel, 30 days by day", "/api/v1/stats/volume?by=channel&bucket=day"),
+    ("volume, by category_l1, a year by month", "/api/v1/stats/volume?by=category_l1&bucket=month&from=Y"),
+    ("volume, by store (200 values), a year by week", "/api/v1/stats/volume?by=store&bucket=week&from=Y"),
+    ("pareto, category_l3, a year", "/api/v1/stats/pareto?by=category_l3&from=Y"),
+]
+if len(sys.argv) > 4 and sys.argv[4] == "cube":
+    ENDPOINTS = CUBE_ENDPOINTS
 year_ago = time.strftime("%Y-%m-%d", time.localtime(time.time() - 364 * 86400))
 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
 hdr = {"Authorization": "Bearer " + key}
@@ -41,6 +56,9 @@ for name, path in ENDPOINTS:
         dt = (time.perf_counter() - t0) * 1000
         if r.status != 200:
             sys.exit("%s -> %d %s" % (path, r.status, body[:200]))
+        if len(sys.argv) > 4 and sys.argv[4] == "cube" and b'"source":"' in body \
+                and b'"source":"cube"' not in body:
+            sys.exit("%s: not answered by the cube: %s" % (path, body[:200]))
         if i >= 2:
             times.append(dt)
     times.sort()

@@ -5,6 +5,7 @@ import datetime
 import json
 import os
 import sqlite3
+import time
 import unittest
 
 from kesu_server import ServerTestCase, run_cli, describe_proc
@@ -191,7 +192,9 @@ class StatsTest(ServerTestCase):
         self.assertEqual([i["vital"] for i in p["items"]], [True, True, False, False])
 
     def test_crosstab_lift_from_rollup_and_scan(self):
-        x = self.stats("crosstab", "rows=customer_segment&cols=category_l1")
+        # exact=true: SQLite (the stats cube, loaded after the first stats query, answers the
+        # same otherwise: test_cube_answers_as_sqlite)
+        x = self.stats("crosstab", "rows=customer_segment&cols=category_l1&exact=true")
         self.assertEqual(x["source"], "rollup")
         self.assertEqual(x["total"], 10)
         cells = {(c["row"], c["col"]): c for c in x["cells"]}
@@ -205,7 +208,7 @@ class StatsTest(ServerTestCase):
         y = self.stats("crosstab", "rows=category_l1&cols=customer_segment")
         self.assertEqual({(c["row"], c["col"]): c["n"] for c in y["cells"]},
                          {(k[1], k[0]): c["n"] for k, c in cells.items()})
-        z = self.stats("crosstab", "rows=assignee&cols=customer_segment")
+        z = self.stats("crosstab", "rows=assignee&cols=customer_segment&exact=true")
         self.assertEqual(z["source"], "scan")
         zc = {(c["row"], c["col"]): c["n"] for c in z["cells"]}
         self.assertEqual(zc[("agent", "vip")], 2)
@@ -739,6 +742,80 @@ class CaseRollupTest(ServerTestCase):
             self.assertLessEqual(abs(roll[k] - exact[k]),
                                  max(0.0443 * exact[k], 1 / 60) + 1e-5 * exact[k] + 1e-9,
                                  (k, roll, exact))
+
+
+class CubeTest(ServerTestCase):
+    """The stats cube (stats_cube = lazy, the default) through the real server: loaded after the
+    first stats query, it answers cross-tabs of any pair, volumes and Pareto exactly as SQLite
+    does (exact=true), also after intake and PATCH."""
+    PERIOD = "from=2026-10-01&to=2026-10-31"
+
+    @classmethod
+    def setUpClass(cls):
+        srv = cls.start_class_server()
+        chans, segs = ["web", "app", "hotline", "email"], ["vip", "regular", "new"]
+        texts = ["快递五天没到，物流信息不更新", "收到的杯子有裂缝漏水", "客服电话一直打不通没人接",
+                 "运费比下单时显示的多", "电池用两天就鼓包了", "门店店员态度很差"]
+        cls.ids = []
+        for i in range(40):
+            r = srv.post(API, {"channel": chans[i % 4], "customer_segment": segs[i % 3],
+                               "text": "%s（第%d单 %d）" % (texts[i % 6], i, i * 7919),
+                               "store": "S%d" % (i % 5), "region": "R%d" % (i % 3),
+                               "received_at": "2026-10-%02dT%02d:15:00+08:00" % (1 + i % 28, i % 24),
+                               "external_id": "cube-%d" % i})
+            assert r.status == 201, r.describe()
+            cls.ids.append(r.json["id"])
+
+    def stats(self, what, query=""):
+        r = self.srv.get("/api/v1/stats/%s?%s%s" % (what, self.PERIOD, "&" + query if query else ""))
+        self.assertStatus(r, 200)
+        return r.json
+
+    def same(self, what, query):
+        a, b = self.stats(what, query), self.stats(what, query + "&exact=true")
+        if what == "crosstab":
+            self.assertEqual(a.pop("source"), "cube", query)
+            b.pop("source")
+        self.assertEqual(a, b, query)
+
+    PAIRS = [("assignee", "severity"), ("customer_segment", "category_l1"),
+             ("category_l1", "customer_segment"), ("channel", "category_l1"),
+             ("team", "store"), ("sentiment", "channel"), ("region", "category_l3")]
+
+    def compare_all(self):
+        for rows, cols in self.PAIRS:
+            self.same("crosstab", "rows=%s&cols=%s" % (rows, cols))
+        for by in ("channel", "assignee", "category_l1", "store"):
+            self.same("pareto", "by=" + by)
+            for bucket in ("day", "week", "month"):
+                self.same("volume", "by=%s&bucket=%s" % (by, bucket))
+
+    def test_cube_answers_as_sqlite_after_intake_and_patch(self):
+        for _ in range(400):
+            if self.stats("crosstab", "rows=assignee&cols=severity")["source"] == "cube":
+                break
+            time.sleep(0.05)
+        self.assertEqual(self.stats("crosstab", "rows=assignee&cols=severity")["source"], "cube")
+        self.compare_all()
+        # a new record and PATCHes are in the next answer
+        r = self.srv.post(API, {"channel": "app", "text": "立方体测试：屏幕碎了要求换新",
+                                "received_at": "2026-10-07T12:00:00+08:00",
+                                "external_id": "cube-new"})
+        self.assertStatus(r, 201)
+        self.assertStatus(self.srv.patch(API + "/%d" % r.json["id"],
+                                         {"severity": "critical", "assignee": "cube-agent"}), 200)
+        for i in self.ids[::7]:
+            self.assertStatus(self.srv.patch(API + "/%d" % i, {"category_l1": "价格",
+                                                               "team": "cube-team"}), 200)
+        x = self.stats("crosstab", "rows=assignee&cols=severity")
+        self.assertIn(("cube-agent", "critical", 1),
+                      [(c["row"], c["col"], c["n"]) for c in x["cells"]])
+        self.compare_all()
+        # a period not on whole local days: the scan, as before
+        r = self.srv.get("/api/v1/stats/crosstab?rows=assignee&cols=severity"
+                         "&from=2026-10-05T12:00:00%2B08:00&to=2026-10-11")
+        self.assertStatus(r, 200)
+        self.assertEqual(r.json["source"], "scan")
 
 
 if __name__ == "__main__":

@@ -1,11 +1,12 @@
 /*
  * stats.h: the metrics (docs/metrics.md), as the JSON the API serves and the
  * CLI and reports read. Volumes, Pareto, cross-tabs and the heatmap read the
- * daily rollups; handling, SLA and staff read the case rollups for whole
- * local days, and scan the cases received in the period otherwise or when
- * q->exact (each reply's "source" says which); satisfaction reads the
- * surveys answered in the period.
- * The formulas are separate pure functions, tested on hand-computed data.
+ * daily rollups, or (but the heatmap) the stats cube when it is loaded and
+ * !q->exact, which gives the same answers and a cross-tab of any pair of
+ * dimensions without a scan (store_cube_rollup, store_cube_crosstab); handling, SLA and staff read
+ * the case rollups for whole local days, and scan the cases received in the period otherwise or
+ * when q->exact (each reply's "source" says which); satisfaction reads the surveys answered in the
+ * period. The formulas are separate pure functions, tested on hand-computed data.
  */
 #ifndef KESU_INSIGHT_STATS_H
 #define KESU_INSIGHT_STATS_H
@@ -26,7 +27,7 @@ struct stats_query {
     int64_t day0, day1;      /* the same as local days, inclusive */
     const char *only_user;   /* staff: only this username's row (NULL: everyone) */
     int limit;               /* most series / items (0: default) */
-    bool exact;              /* handling, sla, staff: scan the records, not the rollups */
+    bool exact; /* handling, sla, staff: scan the records, not the rollups; others: no cube */
 };
 
 /*

@@ -269,11 +269,13 @@ static struct cloc *loc_of(struct cube *cb, int64_t id, bool grow)
     if (id <= 0 || id > INT32_MAX * 4LL)
         return NULL;
     if ((size_t)id >= cb->nloc) {
-        size_t nn = cb->nloc ? cb->nloc + cb->nloc / 2 : 1024;
+        /* an eighth more at a time: at 10M records the slack stays small (and a large
+         * realloc is a remap, not a copy) */
+        size_t nn = cb->nloc + cb->nloc / 8 + 1024;
         if (!grow)
             return NULL;
-        while (nn <= (size_t)id)
-            nn += nn / 2;
+        if (nn <= (size_t)id)
+            nn = (size_t)id + 1024;
         cb->loc = xrealloc(cb->loc, nn * sizeof(*cb->loc));
         memset(cb->loc + cb->nloc, 0, (nn - cb->nloc) * sizeof(*cb->loc));
         cb->nloc = nn;
@@ -445,7 +447,7 @@ static int load(struct cube *cb, struct kerr *err)
         rc = db_error(c->db, err, "cube: max id");
         goto out;
     }
-    loc_of(cb, sqlite3_column_int64(st, 0) + 1, true);
+    loc_of(cb, sqlite3_column_int64(st, 0), true); /* the id index at its size */
     sqlite3_finalize(st);
     if (sqlite3_prepare_v2(c->db,
                            "SELECT id,received_at,channel,category_l1,category_l2,category_l3,"
