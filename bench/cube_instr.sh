@@ -5,7 +5,7 @@
 # CUBE_INSTR_SECONDS, default 20) twice, with stats_cube = start and = off:
 #   - the cube's own functions on the writer thread (cube_note: encode the record's values,
 #     cube_job_end / cube_batch_end: keep the notes, apply them after the commit), inclusive,
-#     per record;
+#     per record;  CUBE_INSTR_REUSE=1 annotates the last run's profiles again;
 #   - the writer thread in all (writer_main), per record, in both runs.
 # Writes bench/results-cube.md (the query figures of the cube are in bench/results-stats.md).
 set -eu
@@ -15,11 +15,11 @@ WORK=bench/work/cube_instr
 OUT=bench/results-cube.md
 KESU=build/kesu
 command -v valgrind >/dev/null || { echo "bench/cube_instr.sh: valgrind is not installed" >&2; exit 1; }
-rm -rf "$WORK"; mkdir -p "$WORK"
+mkdir -p "$WORK"
 make -s -j2 all
 
 incl() { # incl FILE FUNCTION-PATTERN: inclusive instructions of a function (0 if absent)
-    v=$(callgrind_annotate --inclusive=yes "$1" 2>/dev/null | awk -v f="$2" '$0 ~ f {gsub(",", "", $1); print $1; exit}')
+    v=$(callgrind_annotate --inclusive=yes --threshold=100 "$1" 2>/dev/null | awk -v f="$2" '$0 ~ f {gsub(",", "", $1); print $1; exit}')
     echo "${v:-0}"
 }
 per() { if [ "$2" -gt 0 ]; then echo "$1 / $2" | bc; else echo "—"; fi; }
@@ -41,8 +41,15 @@ run() { # run MODE: serve under callgrind with stats_cube=MODE, POST for SECS se
     sqlite3 "$d/kesu.db" "select count(*) from feedback"
 }
 
-R_on=$(run start)
-R_off=$(run off)
+if [ -n "${CUBE_INSTR_REUSE:-}" ] && [ -s "$WORK/start.cg" ] && [ -s "$WORK/off.cg" ]; then
+    # annotate the profiles of the last run again
+    R_on=$(sqlite3 "$WORK/start/kesu.db" "select count(*) from feedback")
+    R_off=$(sqlite3 "$WORK/off/kesu.db" "select count(*) from feedback")
+else
+    rm -rf "$WORK"; mkdir -p "$WORK"
+    R_on=$(run start)
+    R_off=$(run off)
+fi
 cg=$WORK/start.cg
 note=$(incl "$cg" 'cube.c:cube_note \[')
 jobend=$(incl "$cg" 'cube.c:cube_job_end \[')
@@ -55,12 +62,12 @@ w_off=$(incl "$WORK/off.cg" 'writer.c:writer_main \[')
 cat > "$OUT" <<MD
 # The stats cube: writer cost
 
-Measured by (\`bench/cube_instr.sh\`, $(date -u +%Y-%m-%d), valgrind callgrind, \`kesu serve\` taking
+Measured by \`bench/cube_instr.sh\` ($(date -u +%Y-%m-%d), valgrind callgrind, \`kesu serve\` taking
 POST /api/v1/feedback from wrk for ${SECS} s: $R_on records with stats_cube = start, $R_off with off):
 
 | on the writer thread, per record | instructions |
 |---|---|
-| cube_note (the record's 12 values to codes, one note) | $(per "$note" "$R_on") |
+| cube_note (a record's 12 values to codes, one note; intake notes a record, then routing takes it away and notes it again: 3 notes, 2 encodings) | $(per "$note" "$R_on") |
 | cube_job_end + cube_batch_end (keep the notes; after the commit, apply them) | $(per "$(echo "$jobend + $batchend" | bc)" "$R_on") |
 | of which applying (drain: the codes into the day's columns) | $(per "$drain" "$R_on") |
 | the cube in all | $(per "$cube_all" "$R_on") |

@@ -176,14 +176,15 @@ static void compare_all(struct store *s, int64_t last_day, bool want_cube)
     }
 }
 
-static void cube_equals_sqlite(void **state)
+/* The records over days days: 200 (a few a day), or 3 (hundreds a day: the cube counts a
+ * day's cells apart and merges them, for the rollup's order of a pair). */
+static void equals_sqlite(int days)
 {
-    (void)state;
     char dir[] = "/tmp/kesu-test-cube-XXXXXX";
     struct store *s;
     struct kerr e;
     struct gen g = {calloc(NREC, sizeof(struct record)), 0};
-    struct demo_opts o = {.seed = 7, .count = NREC, .days = DAYS};
+    struct demo_opts o = {.seed = 7, .count = NREC, .days = days};
     kerr_clear(&e);
     assert_non_null(mkdtemp(dir));
     assert_int_equal(clock_set_zone("Asia/Shanghai"), 0);
@@ -237,6 +238,18 @@ static void cube_equals_sqlite(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+static void cube_equals_sqlite(void **state)
+{
+    (void)state;
+    equals_sqlite(DAYS);
+}
+
+static void cube_equals_sqlite_dense(void **state)
+{
+    (void)state;
+    equals_sqlite(3);
+}
+
 /* Loaded while the writer runs: the changes of batches committed during the load are
  * applied after it, so the cube still matches. Lazy mode: the first query starts the load
  * and is answered by SQLite meanwhile. */
@@ -280,6 +293,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(cube_equals_sqlite),
+        cmocka_unit_test(cube_equals_sqlite_dense),
         cmocka_unit_test(cube_lazy_while_writing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

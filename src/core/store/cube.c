@@ -56,6 +56,8 @@
 #define CHUNK     256
 /* cells of a cross-tab (rows x cols codes) counted in one array; larger pairs take SQL */
 #define MAX_CELLS (1u << 22)
+/* dimensions with at most this many values also keep per-day counts of each value */
+#define HIST_MAX 4096
 
 enum { ST_IDLE, ST_LOADING, ST_READY, ST_FAILED };
 
@@ -69,6 +71,7 @@ struct cdict {
 struct cday {
     uint32_t n, cap, live; /* rows (dead ones too), allocated, live */
     void *col[NDIMS];      /* uint8_t or uint16_t codes */
+    uint32_t *hist[NDIMS]; /* live rows per code (hcap[dim] entries), or NULL */
 };
 
 struct cloc {
@@ -103,6 +106,8 @@ struct cube {
     struct cdict dict[NDIMS];
     /* below: under rw (written with it held exclusively, or by the loader while LOADING) */
     uint8_t wide[NDIMS];
+    uint32_t hcap[NDIMS]; /* entries of each day's hist[dim]; 0 when the dim keeps none */
+    bool hist_off[NDIMS]; /* too many values: volumes of the dim count the column */
     struct cday *days;
     int32_t dmin, ndays;
     struct cloc *loc;
@@ -221,6 +226,47 @@ static void widen(struct cube *cb, int dim)
     cb->wide[dim] = 1;
 }
 
+static uint16_t code_at(const struct cube *cb, const struct cday *d, int dim, uint32_t row)
+{
+    return cb->wide[dim] ? ((const uint16_t *)d->col[dim])[row]
+                         : ((const uint8_t *)d->col[dim])[row];
+}
+
+/* Room in every day's counts of dim for code (or no counts for dim any more). */
+static void hist_reserve(struct cube *cb, int dim, uint32_t code)
+{
+    uint32_t nc = cb->hcap[dim] ? cb->hcap[dim] : 16;
+    while (nc <= code)
+        nc *= 2;
+    for (int32_t i = 0; i < cb->ndays; i++) {
+        struct cday *d = &cb->days[i];
+        if (nc > HIST_MAX) {
+            free(d->hist[dim]);
+            d->hist[dim] = NULL;
+        } else if (d->hist[dim]) {
+            d->hist[dim] = xrealloc(d->hist[dim], nc * sizeof(uint32_t));
+            memset(d->hist[dim] + cb->hcap[dim], 0, (nc - cb->hcap[dim]) * sizeof(uint32_t));
+        }
+    }
+    cb->hist_off[dim] = nc > HIST_MAX;
+    cb->hcap[dim] = cb->hist_off[dim] ? 0 : nc;
+}
+
+/* Adds sign to the day's counts of the row's codes. */
+static void row_hist(struct cube *cb, struct cday *d, uint32_t row, int sign)
+{
+    for (int i = 0; i < NDIMS; i++) {
+        uint16_t c = code_at(cb, d, i, row);
+        if (!cb->hist_off[i] && c >= cb->hcap[i])
+            hist_reserve(cb, i, c);
+        if (cb->hist_off[i])
+            continue;
+        if (!d->hist[i])
+            d->hist[i] = xcalloc(cb->hcap[i], sizeof(uint32_t));
+        d->hist[i][c] += (uint32_t)sign;
+    }
+}
+
 static void set_codes(struct cube *cb, struct cday *d, uint32_t row, const uint16_t *code)
 {
     for (int i = 0; i < NDIMS; i++) {
@@ -287,6 +333,7 @@ static void kill_row(struct cube *cb, struct cloc *l)
 {
     static const uint16_t dead[NDIMS];
     struct cday *d = &cb->days[l->day - cb->dmin];
+    row_hist(cb, d, l->idx1 - 1, -1);
     set_codes(cb, d, l->idx1 - 1, dead);
     d->live--;
     cb->live--;
@@ -301,7 +348,10 @@ static void put(struct cube *cb, int64_t id, int32_t day, const uint16_t *code)
     if (!l)
         return;
     if (l->idx1 && l->day == day) {
-        set_codes(cb, &cb->days[day - cb->dmin], l->idx1 - 1, code);
+        d = &cb->days[day - cb->dmin];
+        row_hist(cb, d, l->idx1 - 1, -1);
+        set_codes(cb, d, l->idx1 - 1, code);
+        row_hist(cb, d, l->idx1 - 1, 1);
         return;
     }
     if (l->idx1)
@@ -310,6 +360,7 @@ static void put(struct cube *cb, int64_t id, int32_t day, const uint16_t *code)
     if (d->n == d->cap)
         day_reserve(cb, d, d->cap ? d->cap * 2 : 64);
     set_codes(cb, d, d->n, code);
+    row_hist(cb, d, d->n, 1);
     l->day = day;
     l->idx1 = ++d->n;
     d->live++;
@@ -547,8 +598,10 @@ void cube_free(struct cube *cb)
     if (cb->loader_running)
         pthread_join(cb->loader, NULL);
     for (int32_t i = 0; i < cb->ndays; i++)
-        for (int k = 0; k < NDIMS; k++)
+        for (int k = 0; k < NDIMS; k++) {
             free(cb->days[i].col[k]);
+            free(cb->days[i].hist[k]);
+        }
     free(cb->days);
     free(cb->loc);
     for (int i = 0; i < NDIMS; i++)
@@ -604,7 +657,8 @@ void store_cube_info(struct store *s, struct store_cube_info *out)
         (int64_t)(cb->nloc * sizeof(struct cloc) + (size_t)cb->ndays * sizeof(struct cday));
     for (int32_t i = 0; i < cb->ndays; i++)
         for (int k = 0; k < NDIMS; k++)
-            out->bytes += (int64_t)cb->days[i].cap * (cb->wide[k] ? 2 : 1);
+            out->bytes += (int64_t)cb->days[i].cap * (cb->wide[k] ? 2 : 1) +
+                          (cb->days[i].hist[k] ? (int64_t)cb->hcap[k] * 4 : 0);
     pthread_rwlock_unlock(&cb->rw);
 }
 
@@ -650,8 +704,17 @@ static bool clip(const struct cube *cb, int64_t day0, int64_t day1, int32_t *i0,
     return true;
 }
 
-static void count1(const struct cube *cb, const struct cday *d, int dim, int64_t *cnt)
+/* Adds the day's count of each code of dim to cnt (ncode entries). */
+static void count1(const struct cube *cb, const struct cday *d, int dim, int64_t *cnt,
+                   uint32_t ncode)
 {
+    if (!cb->hist_off[dim]) { /* the day's counts, kept as rows change */
+        uint32_t n = ncode < cb->hcap[dim] ? ncode : cb->hcap[dim];
+        if (d->hist[dim])
+            for (uint32_t k = 1; k < n; k++)
+                cnt[k] += d->hist[dim][k];
+        return;
+    }
     if (cb->wide[dim]) {
         const uint16_t *p = d->col[dim];
         for (uint32_t r = 0; r < d->n; r++)
@@ -687,7 +750,7 @@ int store_cube_rollup(struct store *s, const char *dim, int64_t day0, int64_t da
                 stop = cb_fn(arg, &c);
             continue;
         }
-        count1(cb, d, di, cnt);
+        count1(cb, d, di, cnt, ncode);
         if (!per_day)
             continue;
         for (uint32_t k = 1; k < ncode && !stop; k++)
@@ -715,12 +778,26 @@ out:
     return 0;
 }
 
-/* Counts of cells (code a * nb + code b) over one day; first[cell] = the first day counted. */
+/*
+ * Counts of cells (code a * nb + code b) over one day; first[cell] = the first day counted.
+ * With first and a day of many rows for its cells, the day is counted into dc (zeroed) and
+ * merged, which keeps the test for a first count out of the loop over rows.
+ */
 #define COUNT2(TA, TB)                                                                             \
     do {                                                                                           \
         const TA *pa = d->col[ia];                                                                 \
         const TB *pb = d->col[ib];                                                                 \
-        if (first) {                                                                               \
+        if (first && dc) {                                                                         \
+            for (uint32_t r = 0; r < d->n; r++)                                                    \
+                dc[(size_t)pa[r] * nb + pb[r]]++;                                                  \
+            for (size_t k = 0; k < ncells; k++)                                                    \
+                if (dc[k]) {                                                                       \
+                    if (!cnt[k])                                                                   \
+                        first[k] = day;                                                            \
+                    cnt[k] += dc[k];                                                               \
+                    dc[k] = 0;                                                                     \
+                }                                                                                  \
+        } else if (first) {                                                                        \
             for (uint32_t r = 0; r < d->n; r++) {                                                  \
                 size_t k = (size_t)pa[r] * nb + pb[r];                                             \
                 if (!cnt[k]++)                                                                     \
@@ -733,8 +810,10 @@ out:
     } while (0)
 
 static void count2(const struct cube *cb, const struct cday *d, int32_t day, int ia, int ib,
-                   size_t nb, int64_t *cnt, int32_t *first)
+                   size_t nb, size_t ncells, int64_t *cnt, int32_t *first, uint32_t *dc)
 {
+    if (ncells * 4 > d->n)
+        dc = NULL;
     if (!cb->wide[ia] && !cb->wide[ib])
         COUNT2(uint8_t, uint8_t);
     else if (!cb->wide[ia])
@@ -809,6 +888,7 @@ int store_cube_crosstab(struct store *s, const char *a, const char *b, int64_t d
     int ia = dim_index(a), ib = dim_index(b);
     int64_t *cnt = NULL;
     int32_t *first = NULL, i0, i1;
+    uint32_t *dc = NULL;
     struct xcell *cells = NULL;
     size_t na, nb, ncells = 0;
     if (ia < 0 || ib < 0 || ia == ib || !enter(cb))
@@ -822,10 +902,12 @@ int store_cube_crosstab(struct store *s, const char *a, const char *b, int64_t d
     if (!clip(cb, day0, day1, &i0, &i1))
         goto out;
     cnt = xcalloc(na * nb, sizeof(*cnt));
-    if (day_order)
+    if (day_order) {
         first = xcalloc(na * nb, sizeof(*first));
+        dc = xcalloc(na * nb, sizeof(*dc));
+    }
     for (int32_t i = i0; i <= i1; i++)
-        count2(cb, &cb->days[i], cb->dmin + i, ia, ib, nb, cnt, first);
+        count2(cb, &cb->days[i], cb->dmin + i, ia, ib, nb, na * nb, cnt, first, dc);
     for (size_t k = 0; k < na * nb; k++)
         if (cnt[k] && k / nb != DEAD && k % nb != DEAD)
             ncells++;
@@ -846,6 +928,7 @@ out:
     pthread_rwlock_unlock(&cb->rw);
     free(cnt);
     free(first);
+    free(dc);
     free(cells);
     return 0;
 }
