@@ -270,9 +270,12 @@ class AuthTest(ServerTestCase):
         self.assertEqual(me["apikey"]["permissions"], ["feedback:read"])
         key, _ = self.srv.create_key_args("audit-bot", "--scope", "role:auditor")
         self.assertError(self.srv.get("/api/v1/feedback", auth=key), 403, "forbidden")
-        key, _ = self.srv.create_key_args("short", "--expires", "0.00002")  # 1.7 s
+        # 0.00006 days = 5.2 s: room for the CLI and the first request on a loaded machine
+        # (sanitizer builds), then wait until the key is past its expiry
+        key, _ = self.srv.create_key_args("short", "--expires", "0.00006")
+        t0 = time.monotonic()  # the key was made before this
         self.assertStatus(self.srv.get("/api/v1/feedback?limit=1", auth=key), 200)
-        time.sleep(2)
+        time.sleep(max(0.0, t0 + 5.4 - time.monotonic()))
         self.assertError(self.srv.get("/api/v1/feedback?limit=1", auth=key), 401,
                          "unauthorized")
         p = run_cli(self.srv.data, "apikey", "create", "typo", "--scope", "feedback:reed")
