@@ -39,6 +39,12 @@ await page.locator(ROW).first().waitFor();
 await page.locator('[data-test=total]').waitFor();
 
 const rowsShown = () => page.locator(ROW).count();
+// checked at every animation frame in the page (locator.waitFor polls from outside, in steps
+// of up to 100 ms and more, which would round the times up)
+const onScreen = (sel) => page.waitForFunction((s) => {
+  const e = document.querySelector(s);
+  return e && e.getClientRects().length > 0;
+}, sel, { polling: 'raf' });
 // the rows' request (the count's is limit=1&total=true; before, the rows' request counted too)
 const isList = (x) => x.url().includes('/api/v1/feedback?') && !/[?&]limit=1(&|$)/.test(x.url());
 const stats = (xs) => {
@@ -83,10 +89,10 @@ for (const p of PATHS) {
     const m0 = await metrics();
     const resp = page.waitForResponse(isList);
     const t0 = Date.now();
-    await page.goto(`${base}/inbox${p.query ? '?' + p.query : ''}`);
-    await page.locator(ROW).first().waitFor();
+    await page.goto(`${base}/inbox${p.query ? '?' + p.query : ''}`, { waitUntil: 'commit' });
+    await onScreen(ROW);
     rowsT.push(Date.now() - t0);
-    await page.locator('[data-test=total]').waitFor();
+    await onScreen('[data-test=total]');
     totalT.push(Date.now() - t0);
     const tm = (await resp).request().timing();
     api.push(tm.responseEnd - tm.requestStart);
@@ -119,7 +125,7 @@ for (const p of PATHS) {
     await page.waitForFunction(({ sel, f }) => {
       const r = document.querySelector(sel);
       return r && r.innerText !== f;
-    }, { sel: ROW, f: first });
+    }, { sel: ROW, f: first }, { polling: 'raf' });
     times.push(Date.now() - t0);
     const tm = (await resp).request().timing();
     api.push(tm.responseEnd - tm.requestStart);
