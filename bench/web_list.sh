@@ -84,7 +84,7 @@ with open(out, 'w') as f:
     f.write('# Web UI: the complaint list on %s records\n\n' % format(count, ','))
     f.write('`bench/web_list.sh` (BENCH_COUNT=%d): `kesu demo --count %d`, `kesu import` (%.0f s), `kesu serve` '
             '(the search index caught up first), then Debian\'s chromium (headless, Playwright) signed in as an '
-            'analyst (every case) opens the inbox. Times from navigation (or the click) to the first row on screen '
+            'analyst (every case) opens the inbox. Times from navigation start (by the page\'s clock, checked at every animation frame; the next page: from the click) to the first row on screen '
             'and to the total on screen (the UI asks for the count after the rows), median of %d runs (min–max). '
             'Machine: %s, %d cores, shared with other builds: the figures are noisy.\n\n'
             % (count, count, import_s, r['runs'], cpu or platform.machine(), os.cpu_count()))
