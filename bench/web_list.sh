@@ -80,6 +80,15 @@ try:
 except Exception:
     pass
 ms = lambda x: '—' if x is None else '%.0f' % x
+# notes written by hand below this line in the results file are kept
+MARK = '<!-- notes below: kept by bench/web_list.sh -->'
+kept = ''
+try:
+    old = open(out).read()
+    if MARK in old:
+        kept = old[old.index(MARK):]
+except OSError:
+    pass
 with open(out, 'w') as f:
     f.write('# Web UI: the complaint list on %s records\n\n' % format(count, ','))
     f.write('`bench/web_list.sh` (BENCH_COUNT=%d): `kesu demo --count %d`, `kesu import` (%.0f s), `kesu serve` '
@@ -111,5 +120,7 @@ with open(out, 'w') as f:
             'core count, the browser\'s share of the CPU, not kesu, sets the "on screen" times.\n' % (os.cpu_count(), load_start, load_end))
     f.write('\nThe list is paged by the server (cursor pages of 20 by default, up to 100), filters and search run in '
             'SQLite (indexes on the filter columns, the FTS5 index for text); the browser never holds more than one page.\n')
+    if kept:
+        f.write('\n' + kept)
 print(open(out).read())
 PY
