@@ -65,7 +65,7 @@ const zh = {
     assignee: '处理人', team: '团队', reason: '原因', note: '备注', into: '保留的案件', category: '分类',
     done: '完成：成功 {ok} 条，失败 {failed} 条', exportXlsx: '导出 Excel', exportAll: '导出全部 CSV',
     anyCategory: '全部分类', sla: 'SLA 状态', sort: '排序', priority: '优先级', clearSelection: '取消选择',
-    pick: '选择投诉 #{id}',
+    pick: '选择投诉 #{id}', pickAll: '选择本页全部',
     sorts: {
       '-received_at': '按受理时间（最新在前）', received_at: '按受理时间（最早在前）',
       '-severity': '按严重度（最高在前）', severity: '按严重度（最低在前）',
@@ -156,7 +156,7 @@ const en = {
     assignee: 'Assignee', team: 'Team', reason: 'Reason', note: 'Note', into: 'Case kept', category: 'Category',
     done: 'Done: {ok} succeeded, {failed} failed', exportXlsx: 'Export Excel', exportAll: 'Export all as CSV',
     anyCategory: 'Any category', sla: 'SLA state', sort: 'Sort', priority: 'Priority', clearSelection: 'Clear selection',
-    pick: 'Select complaint #{id}',
+    pick: 'Select complaint #{id}', pickAll: 'Select all on this page',
     sorts: {
       '-received_at': 'Received, newest first', received_at: 'Received, oldest first',
       '-severity': 'Severity, highest first', severity: 'Severity, lowest first',

@@ -21,6 +21,11 @@ const routes = [
 export const router = createRouter({ history: createWebHistory(), routes });
 
 router.beforeEach(async (to) => {
+  // the page's code starts loading while the session is checked, not after
+  for (const r of to.matched) {
+    const c = r.components && r.components.default;
+    if (typeof c === 'function' && !('displayName' in c) && !('props' in c)) c().catch(() => {});
+  }
   await restore();
   if (to.meta.public) return true;
   if (!auth.user) return { name: 'login', query: to.fullPath !== '/' ? { next: to.fullPath } : {} };

@@ -22,6 +22,17 @@
 
 #define INDEX_BATCH 2000
 
+static int64_t scalar(struct conn *c, enum stmt_id id)
+{
+    sqlite3_stmt *st = conn_stmt(c, id);
+    int64_t v = -1;
+    if (st && sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    if (st)
+        sqlite3_reset(st);
+    return v;
+}
+
 int search_open(struct store *s, struct kerr *err)
 {
     struct conn *c;
@@ -36,19 +47,16 @@ int search_open(struct store *s, struct kerr *err)
                    "INSERT INTO s.fts(fts, rank) VALUES('automerge', 8);"
                    "INSERT INTO s.fts(fts, rank) VALUES('hashsize', 33554432);",
                    err);
+    /* the lag is right from the start, not 0 until the indexer's first pass: records
+     * imported by another process (kesu import) are still to be indexed */
+    if (rc == 0) {
+        int64_t to = scalar(c, ST_SEARCH_STATE), maxid = scalar(c, ST_MAX_ID);
+        if (to >= 0)
+            atomic_store(&s->indexed_to, to);
+        store_note_max_id(s, maxid);
+    }
     conn_close(c);
     return rc;
-}
-
-static int64_t scalar(struct conn *c, enum stmt_id id)
-{
-    sqlite3_stmt *st = conn_stmt(c, id);
-    int64_t v = -1;
-    if (st && sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    if (st)
-        sqlite3_reset(st);
-    return v;
 }
 
 long search_step(struct store *s, struct conn *c, int max_rows, struct kerr *err)
