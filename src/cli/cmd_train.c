@@ -44,6 +44,8 @@ static void usage(FILE *out)
         "                      X the plain one's share (0-1, e.g. 0.5; implies --nb-scale)\n"
         "  --bounds            start and end marks around each text for character n-grams\n"
         "  --balanced          weigh classes inversely to their frequency\n"
+        "  --class-power P     balanced class weights raised to P (implies --balanced):\n"
+        "                      below 1 between plain and balanced, above 1 beyond\n"
         "  --weight-bits 8|16  weight precision in the file, default 16\n"
         "  --no-calibrate      skip fitting the score scale on a held-out 10%%\n"
         "  --tol X             solver stopping tolerance, default 0.1 (svm, cs), 0.01 (lr)\n"
@@ -54,6 +56,9 @@ static void usage(FILE *out)
         "                      --also texts get fold -1), for comparing other tools\n"
         "  --also FILE         extra training texts for --cv: in every training fold,\n"
         "                      never tested (and in the model)\n"
+        "  --own-mix S         with --also: the --input texts get the share S (0-1) of\n"
+        "                      the total training weight, the --also texts 1 - S\n"
+        "                      (default: every text weighs the same)\n"
         "  --keep-duplicates   keep repeated identical texts (dropped by default, so\n"
         "                      that cross-validation does not test on training texts)\n"
         "--input may be given up to 16 times (same columns); the files are joined.\n"
@@ -122,6 +127,8 @@ static int parse_args(int argc, char **argv, struct train_args *a)
         {"bounds", no_argument, NULL, 'E'},
         {"tol", required_argument, NULL, 'e'},
         {"cv-folds", required_argument, NULL, 'f'},
+        {"class-power", required_argument, NULL, 'P'},
+        {"own-mix", required_argument, NULL, 'O'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -159,6 +166,17 @@ static int parse_args(int argc, char **argv, struct train_args *a)
             break;
         case 'E':
             a->fx.cfg.bounds = 1;
+            break;
+        case 'P':
+            a->o.class_power = strtod(optarg, &end);
+            a->o.balanced = true;
+            if (!(a->o.class_power > 0 && a->o.class_power <= 4))
+                return cli_fail(2, "train", "--class-power must be in (0, 4]");
+            break;
+        case 'O':
+            a->o.own_mix = strtod(optarg, &end);
+            if (!(a->o.own_mix > 0 && a->o.own_mix < 1))
+                return cli_fail(2, "train", "--own-mix must be between 0 and 1");
             break;
         case 'D':
             a->keep_dups = true;
@@ -244,6 +262,8 @@ static int parse_args(int argc, char **argv, struct train_args *a)
     }
     if (a->o.C < 0 || a->cv < 0 || a->cv == 1)
         return cli_fail(2, "train", "--C must be positive and --cv at least 2");
+    if (a->o.own_mix > 0 && !a->nalso)
+        return cli_fail(2, "train", "--own-mix weighs --input against --also texts: give --also");
     return -1;
 }
 
@@ -404,6 +424,7 @@ int cmd_train(struct cli *cli, int argc, char **argv)
         }
     if (a.nalso && !a.keep_dups) /* the --input texts come first and are unique: all stay */
         dups += labeled_dedup(&d);
+    a.o.n_own = ncv;
     fprintf(stderr, "train: %zu texts, %d labels (%ld rows skipped, %zu duplicate texts dropped)\n",
             d.n, d.nlabels, d.skipped, dups);
     rc = 0;

@@ -291,6 +291,13 @@ static int check_opts(const struct linear_train_opts *in, struct linear_train_op
         o->nb_alpha = 0.1;
     if (!(o->nb_mix >= 0 && o->nb_mix < 1))
         return kerr_set(err, KERR_INVALID, "bad_nb_mix", "nb_mix", "nb_mix must be in [0, 1)");
+    if (o->class_power == 0)
+        o->class_power = 1;
+    if (!(o->class_power > 0 && o->class_power <= 4))
+        return kerr_set(err, KERR_INVALID, "bad_class_power", "class_power",
+                        "class_power must be in (0, 4]");
+    if (!(o->own_mix >= 0 && o->own_mix < 1))
+        return kerr_set(err, KERR_INVALID, "bad_own_mix", "own_mix", "own_mix must be in [0, 1)");
     if (!o->weight_bits)
         o->weight_bits = 16;
     if (o->weight_bits != 8 && o->weight_bits != 16)
@@ -333,6 +340,22 @@ static double fit_scale(const double *dec, const int *y, size_t n, int K)
     return exp((lo + hi) / 2);
 }
 
+/*
+ * Per-text C multipliers for opts.own_mix = s: the n_own own texts share s of
+ * the total weight n, the n - n_own others 1 - s (NULL: all 1, also when one
+ * group is empty).
+ */
+static double *own_weights(const struct linear_train_opts *o, size_t n)
+{
+    if (o->own_mix <= 0 || o->n_own == 0 || o->n_own >= n)
+        return NULL;
+    double *sw = xmalloc(n * sizeof *sw), s = o->own_mix;
+    double wo = s * (double)n / (double)o->n_own, we = (1 - s) * (double)n / (double)(n - o->n_own);
+    for (size_t i = 0; i < n; i++)
+        sw[i] = i < o->n_own ? wo : we;
+    return sw;
+}
+
 static int train_core(const struct feat_extractor *fx, const char *const *labels, int nclass,
                       const char *const *texts, const size_t *lens, const int *y, size_t n,
                       const struct linear_train_opts *o, struct linear_model **out,
@@ -354,7 +377,8 @@ static int train_core(const struct feat_extractor *fx, const char *const *labels
     }
     for (int c = 0; c < nclass; c++) {
         present += cw[c] > 0;
-        cw[c] = o->balanced && cw[c] > 0 ? (double)n / ((double)nclass * cw[c]) : 1.0;
+        cw[c] = o->balanced && cw[c] > 0 ? pow((double)n / ((double)nclass * cw[c]), o->class_power)
+                                         : 1.0;
     }
     if (present < 2) {
         free(cw);
@@ -368,7 +392,8 @@ static int train_core(const struct feat_extractor *fx, const char *const *labels
     linear_dequant_idf(m->idfq, fx->cfg.bits, m->idf_lo, m->idf_hi, m->idf);
     finish_rows(&x, m->idf, fx->cfg.bits, &bucket_of);
 
-    struct problem p = {.x = &x, .y = y, .nclass = nclass, .o = o, .cw = cw, .nw = m->nw};
+    double *sw = own_weights(o, n);
+    struct problem p = {.x = &x, .y = y, .nclass = nclass, .o = o, .cw = cw, .sw = sw, .nw = m->nw};
     p.W = xcalloc((size_t)m->nw * (x.ncols + 1), sizeof *p.W);
     if (o->kind == LINEAR_NB)
         linear_train_nb(&p);
@@ -380,6 +405,7 @@ static int train_core(const struct feat_extractor *fx, const char *const *labels
     free(p.W);
     free(bucket_of);
     free(cw);
+    free(sw);
     csr_release(&x);
     *out = m;
     return 0;
@@ -403,16 +429,19 @@ int linear_train(const struct feat_extractor *fx, const char *const *labels, int
         size_t *hold = xmalloc(n * sizeof *hold);
         uint64_t rng = 0xca11b;
         struct linear_model *tmp;
+        struct linear_train_opts o90 = o;
+        o90.n_own = 0;
         for (size_t i = 0; i < n; i++) {
             if (linear_rng_next(&rng) % 10 == 0) {
                 hold[nh++] = i;
                 continue;
             }
+            o90.n_own += i < o.n_own; /* the kept texts stay in order: own ones first */
             tt[nt] = texts[i];
             tl[nt] = lens[i];
             ty[nt++] = y[i];
         }
-        rc = train_core(fx, labels, nclass, tt, tl, ty, nt, &o, &tmp, err);
+        rc = train_core(fx, labels, nclass, tt, tl, ty, nt, &o90, &tmp, err);
         if (rc == 0) {
             double *dec = xmalloc(nh * (size_t)nclass * sizeof *dec);
             struct linear_ctx c = {0};
@@ -478,6 +507,7 @@ int linear_cv(const struct feat_extractor *fx, const char *const *labels, int nc
                 tl[nt] = lens[perm[s]];
                 ty[nt++] = y[perm[s]];
             }
+        o.n_own = nt;
         for (size_t s = n; s < n + n_extra; s++) {
             tt[nt] = texts[s];
             tl[nt] = lens[s];

@@ -17,6 +17,12 @@
  *   opts.nb_mix = m as well, each problem is solved a second time on the
  *   plain features and the weights are averaged, (1 - m) NB-SVM + m SVM: one
  *   linear model that is the average of two.
+ *   With opts.balanced, each class's C is multiplied by n / (nclass * n_c),
+ *   raised to opts.class_power (between plain and balanced below 1, beyond
+ *   balanced above). With opts.own_mix = s, the first opts.n_own texts (a
+ *   data set's own) share s of the total C weight and the others (extra
+ *   texts from neighbouring data sets) share 1 - s, each text of a group
+ *   alike; the mean weight stays 1.
  *   - LINEAR_CS: Crammer-Singer multi-class linear SVM (one problem over all
  *     classes, dual coordinate descent with shrinking, liblinear solver 4);
  *     single-threaded.
@@ -76,6 +82,10 @@ struct linear_train_opts {
     bool nb_scale;         /* SVM/LR on NB log-count-ratio scaled features (NB-SVM) */
     double nb_mix;         /* with nb_scale: share of a plain SVM/LR averaged in, [0, 1) */
     bool calibrate;        /* fit the score scale on a held-out 10% (default via linear_train) */
+    double class_power;    /* with balanced: class C weight (n / (nclass * n_c))^p; 0 = 1 */
+    double own_mix;        /* (0, 1): the first n_own texts get this share of the total C
+                              weight, the others (extra texts) the rest; 0 = every text alike */
+    size_t n_own;          /* with own_mix: how many texts, first, are the data set's own */
 };
 
 struct linear_model;
@@ -107,7 +117,8 @@ int linear_train(const struct feat_extractor *fx, const char *const *labels, int
 /*
  * K-fold cross-validation (deterministic folds from seed) over the first n
  * texts; the n_extra texts after them are added to every training fold and
- * never tested. Adds every held-out prediction to
+ * never tested (with opts.own_mix, the fold's own texts are the n_own of
+ * each training set). Adds every held-out prediction to
  * confusion[true * nclass + predicted] (nclass^2 longs, caller zeroes).
  */
 int linear_cv(const struct feat_extractor *fx, const char *const *labels, int nclass,
