@@ -46,6 +46,9 @@ static void usage(FILE *out)
         "  --balanced          weigh classes inversely to their frequency\n"
         "  --class-power P     balanced class weights raised to P (implies --balanced):\n"
         "                      below 1 between plain and balanced, above 1 beyond\n"
+        "  --tune-bias K       per-class bias offsets that maximise macro-F1, chosen on\n"
+        "                      out-of-fold decisions of K inner folds of the training\n"
+        "                      texts (the --input ones; K + 1 trainings, e.g. 3)\n"
         "  --weight-bits 8|16  weight precision in the file, default 16\n"
         "  --no-calibrate      skip fitting the score scale on a held-out 10%%\n"
         "  --tol X             solver stopping tolerance, default 0.1 (svm, cs), 0.01 (lr)\n"
@@ -56,8 +59,9 @@ static void usage(FILE *out)
         "                      --also texts get fold -1), for comparing other tools\n"
         "  --also FILE         extra training texts for --cv: in every training fold,\n"
         "                      never tested (and in the model)\n"
-        "  --own-mix S         with --also: the --input texts get the share S (0-1) of\n"
-        "                      the total training weight, the --also texts 1 - S\n"
+        "  --own-mix S         with --also: the --input texts keep their weight and the\n"
+        "                      --also texts are weighed (each alike) so that the --input\n"
+        "                      ones hold the share S (0-1) of the total training weight\n"
         "                      (default: every text weighs the same)\n"
         "  --keep-duplicates   keep repeated identical texts (dropped by default, so\n"
         "                      that cross-validation does not test on training texts)\n"
@@ -129,6 +133,7 @@ static int parse_args(int argc, char **argv, struct train_args *a)
         {"cv-folds", required_argument, NULL, 'f'},
         {"class-power", required_argument, NULL, 'P'},
         {"own-mix", required_argument, NULL, 'O'},
+        {"tune-bias", required_argument, NULL, 'u'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -172,6 +177,11 @@ static int parse_args(int argc, char **argv, struct train_args *a)
             a->o.balanced = true;
             if (!(a->o.class_power > 0 && a->o.class_power <= 4))
                 return cli_fail(2, "train", "--class-power must be in (0, 4]");
+            break;
+        case 'u':
+            a->o.tune_bias = (int)strtol(optarg, &end, 10);
+            if (a->o.tune_bias < 2 || a->o.tune_bias > 20)
+                return cli_fail(2, "train", "--tune-bias wants 2 to 20 inner folds");
             break;
         case 'O':
             a->o.own_mix = strtod(optarg, &end);

@@ -453,6 +453,44 @@ static void test_own_mix(void **state)
     labeled_release(&d);
 }
 
+/* tune_bias: offsets that undo a class's shifted decision values; training with inner folds. */
+static void test_tune_bias(void **state)
+{
+    /* Class 2's decisions sit 0.3 too low: its texts lose to class 0 unless offset. */
+    double dec[6 * 3] = {
+        1.0, 0.0, 0.5,  0.9, 0.1, 0.0, 0.0, 1.0, 0.2, /* two of class 0, one of class 1 */
+        0.5, 0.0, 0.45, 0.6, 0.1, 0.5, 0.0, 0.8, 0.7, /* three of class 2 */
+    };
+    int y[6] = {0, 0, 1, 2, 2, 2};
+    double off[3];
+    struct labeled d;
+    struct linear_train_opts o = {.C = 1, .tune_bias = 3};
+    struct linear_model *m, *plain, *bad;
+    struct kerr e;
+    (void)state;
+    linear_tune_offsets(dec, y, 6, 3, off);
+    for (int i = 0; i < 6; i++) { /* every row now right */
+        int best = 0;
+        for (int k = 1; k < 3; k++)
+            if (dec[i * 3 + k] + off[k] > dec[i * 3 + best] + off[best])
+                best = k;
+        assert_int_equal(best, y[i]);
+    }
+    assert_true(off[2] - off[0] > 0.1 && off[2] - off[1] > 0.1);
+    load_toy(&d);
+    assert_int_equal(train_n(&d, 36, &o, &m, &e), 0);
+    o.tune_bias = 0;
+    assert_int_equal(train_n(&d, 36, &o, &plain, &e), 0);
+    /* Same weights, only the biases may differ: the gap is the same for every text. */
+    assert_true(max_gap(&d, m, plain) <= 0.6 + 1e-6);
+    o.tune_bias = 1;
+    assert_int_equal(train_n(&d, 36, &o, &bad, &e), KERR_INVALID);
+    assert_non_null(strstr(e.message, "tune_bias"));
+    linear_free(m);
+    linear_free(plain);
+    labeled_release(&d);
+}
+
 struct shared_run {
     const struct linear_model *m;
     const struct labeled *d;
@@ -659,14 +697,23 @@ static void test_golden(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_hash_stable), cmocka_unit_test(test_char_ngrams_utf8),
-        cmocka_unit_test(test_word_ngrams), cmocka_unit_test(test_tokenizer_callback),
-        cmocka_unit_test(test_bounds),      cmocka_unit_test(test_bounds_roundtrip),
-        cmocka_unit_test(test_nb_mix),      cmocka_unit_test(test_class_power),
-        cmocka_unit_test(test_own_mix),     cmocka_unit_test(test_train_separable),
-        cmocka_unit_test(test_roundtrip),   cmocka_unit_test(test_corrupt_rejected),
-        cmocka_unit_test(test_bad_options), cmocka_unit_test(test_labeled_jsonl),
-        cmocka_unit_test(test_cv),          cmocka_unit_test(test_shared_model_threads),
+        cmocka_unit_test(test_hash_stable),
+        cmocka_unit_test(test_char_ngrams_utf8),
+        cmocka_unit_test(test_word_ngrams),
+        cmocka_unit_test(test_tokenizer_callback),
+        cmocka_unit_test(test_bounds),
+        cmocka_unit_test(test_bounds_roundtrip),
+        cmocka_unit_test(test_nb_mix),
+        cmocka_unit_test(test_class_power),
+        cmocka_unit_test(test_own_mix),
+        cmocka_unit_test(test_tune_bias),
+        cmocka_unit_test(test_train_separable),
+        cmocka_unit_test(test_roundtrip),
+        cmocka_unit_test(test_corrupt_rejected),
+        cmocka_unit_test(test_bad_options),
+        cmocka_unit_test(test_labeled_jsonl),
+        cmocka_unit_test(test_cv),
+        cmocka_unit_test(test_shared_model_threads),
         cmocka_unit_test(test_golden),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
