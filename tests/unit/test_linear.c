@@ -17,6 +17,8 @@
 #include "text/features.h"
 #include "text/labeled.h"
 #include "text/linear.h"
+#include "text/seg.h"
+#include "text/segdict.h"
 
 #define FIXTURES "tests/fixtures/linear/"
 
@@ -651,12 +653,27 @@ static void test_cv(void **state)
     labeled_release(&d);
 }
 
+/* The jieba dictionary for models trained on segmenter words (built once, on first need). */
+static struct segdict *golden_dict(struct segdict **dict)
+{
+    if (!*dict) {
+        struct segdict_src src = SEGDICT_SRC_DEFAULT;
+        struct strbuf img = STRBUF_INIT;
+        struct kerr e;
+        if (segdict_build(&src, &img, &e) < 0 || !(*dict = segdict_from_image(&img, &e)))
+            fail_msg("cannot build the jieba dictionary: %s", e.message);
+        strbuf_release(&img);
+    }
+    return *dict;
+}
+
 /* golden.tsv: model name, expected label, text; committed models only. */
 static void test_golden(void **state)
 {
     FILE *f = fopen(FIXTURES "golden.tsv", "r");
     char line[2048];
     int checked = 0;
+    struct segdict *dict = NULL;
     (void)state;
     assert_non_null(f);
     while (fgets(line, sizeof line, f)) {
@@ -682,6 +699,8 @@ static void test_golden(void **state)
             }
             fail_msg("%s: %s", path, e.message);
         }
+        if (linear_config(m)->use_tok)
+            linear_set_tokenizer(m, seg_feat_tok, golden_dict(&dict));
         linear_predict(m, &c, text, strlen(text), &top, 1);
         if (strcmp(linear_label(m, top.label), label) != 0)
             fail_msg("%s: \"%s\" gave %s, expected %s", name, text, linear_label(m, top.label),
@@ -691,6 +710,8 @@ static void test_golden(void **state)
         linear_free(m);
     }
     fclose(f);
+    if (dict)
+        segdict_close(dict);
     printf("golden: %d classifications checked\n", checked);
 }
 
