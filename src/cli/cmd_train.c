@@ -42,6 +42,8 @@ static void usage(FILE *out)
         "                      ratio per one-vs-rest problem (often better for sentiment)\n"
         "  --nb-mix X          NB-SVM averaged with a plain SVM on the same features,\n"
         "                      X the plain one's share (0-1, e.g. 0.5; implies --nb-scale)\n"
+        "  --nb-alpha X        smoothing of the naive Bayes counts (--model nb and the\n"
+        "                      NB-SVM ratios), default 0.1\n"
         "  --bounds            start and end marks around each text for character n-grams\n"
         "  --balanced          weigh classes inversely to their frequency\n"
         "  --class-power P     balanced class weights raised to P (implies --balanced):\n"
@@ -134,6 +136,7 @@ static int parse_args(int argc, char **argv, struct train_args *a)
         {"class-power", required_argument, NULL, 'P'},
         {"own-mix", required_argument, NULL, 'O'},
         {"tune-bias", required_argument, NULL, 'u'},
+        {"nb-alpha", required_argument, NULL, 'a'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -177,6 +180,11 @@ static int parse_args(int argc, char **argv, struct train_args *a)
             a->o.balanced = true;
             if (!(a->o.class_power > 0 && a->o.class_power <= 4))
                 return cli_fail(2, "train", "--class-power must be in (0, 4]");
+            break;
+        case 'a':
+            a->o.nb_alpha = strtod(optarg, &end);
+            if (!(a->o.nb_alpha > 0))
+                return cli_fail(2, "train", "--nb-alpha must be positive");
             break;
         case 'u':
             a->o.tune_bias = (int)strtol(optarg, &end, 10);

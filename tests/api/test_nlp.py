@@ -201,7 +201,7 @@ class TaxonomyAndKeywordsTest(ServerTestCase):
         self.assertEqual(json.loads(p.stdout)["label"], "neg")
         base = ["train", "--input", own, "--text-col", "text", "--label-col", "label", "--cv", "3"]
         for bad in (["--own-mix", "0.5"], ["--also", extra, "--own-mix", "1"],
-                    ["--class-power", "9"], ["--tune-bias", "1"]):
+                    ["--class-power", "9"], ["--tune-bias", "1"], ["--nb-alpha", "0"]):
             p = run_cli(tmp, *(base + bad))
             self.assertEqual(p.returncode, 2, describe_proc(p))
 
