@@ -30,8 +30,11 @@ run waimai-also char 1-3 0.5 --input "$R/waimai_10k.train.csv" \
     --also "$R/online_shopping_10_cats.train.csv" --also "$R/chnsenticorp_htl.train.csv" $SZH
 run waimai-seg char 1-3 0.5 --input "$R/waimai_10k.train.csv" --text-col review \
     --label-col label $BIN --bits 22 --C 0.5 --balanced --bounds --seg-words 1-2
+run waimai-own char 1-3 0.5 --input "$R/waimai_10k.train.csv" \
+    --also "$R/online_shopping_10_cats.train.csv" --also "$R/chnsenticorp_htl.train.csv" --text-col review \
+    --label-col label $BIN --bits 22 --C 0.5 --balanced --bounds --seg-words 1-2 --nb-mix 0.3 --own-mix 0.5
 run product char 1-3 0.5,1 --input "$R/online_shopping_10_cats.train.csv" --text-col review \
-    --label-col cat --bits 22 --balanced --bounds --nb-mix 0.5
+    --label-col cat --bits 22 --class-power 0.75 --bounds --nb-mix 0.5 --seg-words 1-2 --C 0.35
 run airline word 1-2 0.5,1 --input "$E/airline_tweets.train.csv" --text-col text \
     --label-col airline_sentiment --word-ngrams 1-2
 /usr/bin/python3 bench/cv_peer.py "$W/airline.csv" char 1-3 0.5

@@ -42,8 +42,15 @@ static void usage(FILE *out)
         "                      ratio per one-vs-rest problem (often better for sentiment)\n"
         "  --nb-mix X          NB-SVM averaged with a plain SVM on the same features,\n"
         "                      X the plain one's share (0-1, e.g. 0.5; implies --nb-scale)\n"
+        "  --nb-alpha X        smoothing of the naive Bayes counts (--model nb and the\n"
+        "                      NB-SVM ratios), default 0.1\n"
         "  --bounds            start and end marks around each text for character n-grams\n"
         "  --balanced          weigh classes inversely to their frequency\n"
+        "  --class-power P     balanced class weights raised to P (implies --balanced):\n"
+        "                      below 1 between plain and balanced, above 1 beyond\n"
+        "  --tune-bias K       per-class bias offsets that maximise macro-F1, chosen on\n"
+        "                      out-of-fold decisions of K inner folds of the training\n"
+        "                      texts (the --input ones; K + 1 trainings, e.g. 3)\n"
         "  --weight-bits 8|16  weight precision in the file, default 16\n"
         "  --no-calibrate      skip fitting the score scale on a held-out 10%%\n"
         "  --tol X             solver stopping tolerance, default 0.1 (svm, cs), 0.01 (lr)\n"
@@ -54,6 +61,10 @@ static void usage(FILE *out)
         "                      --also texts get fold -1), for comparing other tools\n"
         "  --also FILE         extra training texts for --cv: in every training fold,\n"
         "                      never tested (and in the model)\n"
+        "  --own-mix S         with --also: the --input texts keep their weight and the\n"
+        "                      --also texts are weighed (each alike) so that the --input\n"
+        "                      ones hold the share S (0-1) of the total training weight\n"
+        "                      (default: every text weighs the same)\n"
         "  --keep-duplicates   keep repeated identical texts (dropped by default, so\n"
         "                      that cross-validation does not test on training texts)\n"
         "--input may be given up to 16 times (same columns); the files are joined.\n"
@@ -122,6 +133,10 @@ static int parse_args(int argc, char **argv, struct train_args *a)
         {"bounds", no_argument, NULL, 'E'},
         {"tol", required_argument, NULL, 'e'},
         {"cv-folds", required_argument, NULL, 'f'},
+        {"class-power", required_argument, NULL, 'P'},
+        {"own-mix", required_argument, NULL, 'O'},
+        {"tune-bias", required_argument, NULL, 'u'},
+        {"nb-alpha", required_argument, NULL, 'a'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -159,6 +174,27 @@ static int parse_args(int argc, char **argv, struct train_args *a)
             break;
         case 'E':
             a->fx.cfg.bounds = 1;
+            break;
+        case 'P':
+            a->o.class_power = strtod(optarg, &end);
+            a->o.balanced = true;
+            if (!(a->o.class_power > 0 && a->o.class_power <= 4))
+                return cli_fail(2, "train", "--class-power must be in (0, 4]");
+            break;
+        case 'a':
+            a->o.nb_alpha = strtod(optarg, &end);
+            if (!(a->o.nb_alpha > 0))
+                return cli_fail(2, "train", "--nb-alpha must be positive");
+            break;
+        case 'u':
+            a->o.tune_bias = (int)strtol(optarg, &end, 10);
+            if (a->o.tune_bias < 2 || a->o.tune_bias > 20)
+                return cli_fail(2, "train", "--tune-bias wants 2 to 20 inner folds");
+            break;
+        case 'O':
+            a->o.own_mix = strtod(optarg, &end);
+            if (!(a->o.own_mix > 0 && a->o.own_mix < 1))
+                return cli_fail(2, "train", "--own-mix must be between 0 and 1");
             break;
         case 'D':
             a->keep_dups = true;
@@ -244,6 +280,8 @@ static int parse_args(int argc, char **argv, struct train_args *a)
     }
     if (a->o.C < 0 || a->cv < 0 || a->cv == 1)
         return cli_fail(2, "train", "--C must be positive and --cv at least 2");
+    if (a->o.own_mix > 0 && !a->nalso)
+        return cli_fail(2, "train", "--own-mix weighs --input against --also texts: give --also");
     return -1;
 }
 
@@ -404,6 +442,7 @@ int cmd_train(struct cli *cli, int argc, char **argv)
         }
     if (a.nalso && !a.keep_dups) /* the --input texts come first and are unique: all stay */
         dups += labeled_dedup(&d);
+    a.o.n_own = ncv;
     fprintf(stderr, "train: %zu texts, %d labels (%ld rows skipped, %zu duplicate texts dropped)\n",
             d.n, d.nlabels, d.skipped, dups);
     rc = 0;

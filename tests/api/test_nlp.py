@@ -5,6 +5,8 @@ reclassify` recomputes history but keeps what a person set."""
 import copy
 import json
 import os
+import shutil
+import tempfile
 import time
 import unittest
 import urllib.parse
@@ -168,6 +170,40 @@ class TaxonomyAndKeywordsTest(ServerTestCase):
         doc2["categories"] = [{"name": "其他"}]
         r = srv.request("PUT", "/api/v1/taxonomy", doc2)
         self.assertError(r, 400, "invalid_field", "model")
+
+    def test_train_weighting_options(self):
+        # --class-power, --tune-bias and --own-mix (with --also) train and cross-validate
+        tmp = tempfile.mkdtemp(prefix="kesu-train-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        own = os.path.join(tmp, "own.csv")
+        extra = os.path.join(tmp, "extra.csv")
+        with open(own, "w", encoding="utf-8") as f:
+            f.write("text,label\n")
+            for i in range(24):
+                f.write("送餐太慢了，饭都凉了%d,neg\n" % i)
+                f.write("很好吃，送得也快%d,pos\n" % i)
+            for i in range(6):
+                f.write("骑手态度好，味道一般%d,mid\n" % i)
+        with open(extra, "w", encoding="utf-8") as f:
+            f.write("text,label\n")
+            for i in range(40):
+                f.write("物流太慢，包装破了%d,neg\n" % i)
+                f.write("质量不错，很满意%d,pos\n" % i)
+        model = os.path.join(tmp, "w.kmod")
+        p = run_cli(tmp, "train", "--input", own, "--also", extra, "--text-col", "text",
+                    "--label-col", "label", "--class-power", "0.75", "--tune-bias", "2",
+                    "--own-mix", "0.6", "--cv", "3", "--out", model)
+        self.assertEqual(p.returncode, 0, describe_proc(p))
+        self.assertIn("cv: 3-fold over 54 texts", p.stdout, describe_proc(p))
+        self.assertTrue(os.path.getsize(model) > 0)
+        p = run_cli(tmp, "classify", "--model", model, input="送餐太慢了，饭都凉了\n")
+        self.assertEqual(p.returncode, 0, describe_proc(p))
+        self.assertEqual(json.loads(p.stdout)["label"], "neg")
+        base = ["train", "--input", own, "--text-col", "text", "--label-col", "label", "--cv", "3"]
+        for bad in (["--own-mix", "0.5"], ["--also", extra, "--own-mix", "1"],
+                    ["--class-power", "9"], ["--tune-bias", "1"], ["--nb-alpha", "0"]):
+            p = run_cli(tmp, *(base + bad))
+            self.assertEqual(p.returncode, 2, describe_proc(p))
 
     def test_keywords_top_and_emerging(self):
         srv = self.server()

@@ -17,6 +17,8 @@
 #include "text/features.h"
 #include "text/labeled.h"
 #include "text/linear.h"
+#include "text/seg.h"
+#include "text/segdict.h"
 
 #define FIXTURES "tests/fixtures/linear/"
 
@@ -354,6 +356,143 @@ static void test_nb_mix(void **state)
     labeled_release(&d);
 }
 
+/* Trains on the first n toy texts; 0 or KERR_INVALID. */
+static int train_n(const struct labeled *d, size_t n, const struct linear_train_opts *o,
+                   struct linear_model **m, struct kerr *e)
+{
+    struct feat_extractor fx = {0};
+    feat_config_default(&fx.cfg);
+    fx.cfg.bits = 16;
+    return linear_train(&fx, (const char *const *)d->labels, d->nlabels,
+                        (const char *const *)d->text, d->len, d->y, n, o, m, e);
+}
+
+/* Largest difference of decision values between two models over the toy texts. */
+static double max_gap(const struct labeled *d, const struct linear_model *a,
+                      const struct linear_model *b)
+{
+    struct linear_ctx c = {0};
+    double gap = 0;
+    for (size_t i = 0; i < d->n; i++) {
+        double x[3], y[3];
+        linear_decision(a, &c, d->text[i], d->len[i], x);
+        linear_decision(b, &c, d->text[i], d->len[i], y);
+        for (int k = 0; k < 3; k++)
+            gap = fmax(gap, fabs(x[k] - y[k]));
+    }
+    linear_ctx_release(&c);
+    return gap;
+}
+
+/* class_power: balanced weights raised to a power; 1 is --balanced, near 0 is unweighted. */
+static void test_class_power(void **state)
+{
+    struct labeled d;
+    struct linear_train_opts o = {.C = 1};
+    struct linear_model *plain, *bal, *p1, *p0, *p2, *bad;
+    struct kerr e;
+    (void)state;
+    load_toy(&d);
+    /* The first 30 texts: 12, 12 and 6 of the three classes. */
+    assert_int_equal(train_n(&d, 30, &o, &plain, &e), 0);
+    o.balanced = true;
+    assert_int_equal(train_n(&d, 30, &o, &bal, &e), 0);
+    o.class_power = 1;
+    assert_int_equal(train_n(&d, 30, &o, &p1, &e), 0);
+    o.class_power = 1e-6;
+    assert_int_equal(train_n(&d, 30, &o, &p0, &e), 0);
+    o.class_power = 2;
+    assert_int_equal(train_n(&d, 30, &o, &p2, &e), 0);
+    assert_true(max_gap(&d, bal, p1) == 0);      /* power 1 is the default */
+    assert_true(max_gap(&d, plain, p0) < 1e-3);  /* power ~0: unweighted */
+    assert_true(max_gap(&d, plain, bal) > 0.01); /* the weights matter here */
+    assert_true(max_gap(&d, bal, p2) > 0.01);    /* and beyond balanced too */
+    o.class_power = 5;
+    assert_int_equal(train_n(&d, 30, &o, &bad, &e), KERR_INVALID);
+    assert_non_null(strstr(e.message, "class_power"));
+    linear_free(plain);
+    linear_free(bal);
+    linear_free(p1);
+    linear_free(p0);
+    linear_free(p2);
+    labeled_release(&d);
+}
+
+/* own_mix: the first n_own texts share own_mix of the weight; their natural share is plain. */
+static void test_own_mix(void **state)
+{
+    struct labeled d;
+    struct feat_extractor fx = {0};
+    struct linear_train_opts o = {.C = 1, .nb_mix = 0.5, .nb_scale = true};
+    struct linear_model *plain, *same, *heavy, *bad;
+    struct kerr e;
+    long cm[9] = {0};
+    struct linear_metrics mt;
+    (void)state;
+    load_toy(&d);
+    assert_int_equal(train_n(&d, 36, &o, &plain, &e), 0);
+    o.n_own = 24;
+    o.own_mix = 24.0 / 36.0; /* every text weighs 1, as without own_mix */
+    assert_int_equal(train_n(&d, 36, &o, &same, &e), 0);
+    o.own_mix = 0.95;
+    assert_int_equal(train_n(&d, 36, &o, &heavy, &e), 0);
+    assert_true(max_gap(&d, plain, same) < 1e-3);
+    assert_true(max_gap(&d, plain, heavy) > 0.01);
+    o.own_mix = 1;
+    assert_int_equal(train_n(&d, 36, &o, &bad, &e), KERR_INVALID);
+    assert_non_null(strstr(e.message, "own_mix"));
+    /* Cross-validation over 24 texts with the last 12 as extra texts, weighed down. */
+    o.own_mix = 0.8;
+    feat_config_default(&fx.cfg);
+    assert_int_equal(linear_cv(&fx, (const char *const *)d.labels, d.nlabels,
+                               (const char *const *)d.text, d.len, d.y, 24, 12, &o, 3, 7, cm, &e),
+                     0);
+    linear_metrics(cm, 3, &mt, NULL, NULL, NULL);
+    assert_int_equal(mt.total, 24);
+    linear_free(plain);
+    linear_free(same);
+    linear_free(heavy);
+    labeled_release(&d);
+}
+
+/* tune_bias: offsets that undo a class's shifted decision values; training with inner folds. */
+static void test_tune_bias(void **state)
+{
+    /* Class 2's decisions sit 0.3 too low: its texts lose to class 0 unless offset. */
+    double dec[6 * 3] = {
+        1.0, 0.0, 0.5,  0.9, 0.1, 0.0, 0.0, 1.0, 0.2, /* two of class 0, one of class 1 */
+        0.5, 0.0, 0.45, 0.6, 0.1, 0.5, 0.0, 0.8, 0.7, /* three of class 2 */
+    };
+    int y[6] = {0, 0, 1, 2, 2, 2};
+    double off[3];
+    struct labeled d;
+    struct linear_train_opts o = {.C = 1, .tune_bias = 3};
+    struct linear_model *m, *plain, *bad;
+    struct kerr e;
+    (void)state;
+    linear_tune_offsets(dec, y, 6, 3, off);
+    for (int i = 0; i < 6; i++) { /* every row now right */
+        int best = 0;
+        for (int k = 1; k < 3; k++)
+            if (dec[i * 3 + k] + off[k] > dec[i * 3 + best] + off[best])
+                best = k;
+        assert_int_equal(best, y[i]);
+    }
+    assert_true(off[2] - off[0] > 0.1 && off[2] - off[1] > 0.1);
+    load_toy(&d);
+    assert_int_equal(train_n(&d, 36, &o, &m, &e), 0);
+    o.tune_bias = 0;
+    assert_int_equal(train_n(&d, 36, &o, &plain, &e), 0);
+    /* Same weights, only the biases may differ: the gap is the same for every text. */
+    assert_true(max_gap(&d, m, plain) <= 0.6 + 1e-6);
+    o.tune_bias = 1;
+    assert_int_equal(train_n(&d, 36, &o, &bad, &e), KERR_INVALID);
+    assert_non_null(strstr(e.message, "tune_bias"));
+    linear_free(m);
+    linear_free(plain);
+    labeled_release(&d);
+}
+
 struct shared_run {
     const struct linear_model *m;
     const struct labeled *d;
@@ -514,12 +653,27 @@ static void test_cv(void **state)
     labeled_release(&d);
 }
 
+/* The jieba dictionary for models trained on segmenter words (built once, on first need). */
+static struct segdict *golden_dict(struct segdict **dict)
+{
+    if (!*dict) {
+        struct segdict_src src = SEGDICT_SRC_DEFAULT;
+        struct strbuf img = STRBUF_INIT;
+        struct kerr e;
+        if (segdict_build(&src, &img, &e) < 0 || !(*dict = segdict_from_image(&img, &e)))
+            fail_msg("cannot build the jieba dictionary: %s", e.message);
+        strbuf_release(&img);
+    }
+    return *dict;
+}
+
 /* golden.tsv: model name, expected label, text; committed models only. */
 static void test_golden(void **state)
 {
     FILE *f = fopen(FIXTURES "golden.tsv", "r");
     char line[2048];
     int checked = 0;
+    struct segdict *dict = NULL;
     (void)state;
     assert_non_null(f);
     while (fgets(line, sizeof line, f)) {
@@ -545,6 +699,8 @@ static void test_golden(void **state)
             }
             fail_msg("%s: %s", path, e.message);
         }
+        if (linear_config(m)->use_tok)
+            linear_set_tokenizer(m, seg_feat_tok, golden_dict(&dict));
         linear_predict(m, &c, text, strlen(text), &top, 1);
         if (strcmp(linear_label(m, top.label), label) != 0)
             fail_msg("%s: \"%s\" gave %s, expected %s", name, text, linear_label(m, top.label),
@@ -554,19 +710,31 @@ static void test_golden(void **state)
         linear_free(m);
     }
     fclose(f);
+    if (dict)
+        segdict_close(dict);
     printf("golden: %d classifications checked\n", checked);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_hash_stable), cmocka_unit_test(test_char_ngrams_utf8),
-        cmocka_unit_test(test_word_ngrams), cmocka_unit_test(test_tokenizer_callback),
-        cmocka_unit_test(test_bounds),      cmocka_unit_test(test_bounds_roundtrip),
-        cmocka_unit_test(test_nb_mix),      cmocka_unit_test(test_train_separable),
-        cmocka_unit_test(test_roundtrip),   cmocka_unit_test(test_corrupt_rejected),
-        cmocka_unit_test(test_bad_options), cmocka_unit_test(test_labeled_jsonl),
-        cmocka_unit_test(test_cv),          cmocka_unit_test(test_shared_model_threads),
+        cmocka_unit_test(test_hash_stable),
+        cmocka_unit_test(test_char_ngrams_utf8),
+        cmocka_unit_test(test_word_ngrams),
+        cmocka_unit_test(test_tokenizer_callback),
+        cmocka_unit_test(test_bounds),
+        cmocka_unit_test(test_bounds_roundtrip),
+        cmocka_unit_test(test_nb_mix),
+        cmocka_unit_test(test_class_power),
+        cmocka_unit_test(test_own_mix),
+        cmocka_unit_test(test_tune_bias),
+        cmocka_unit_test(test_train_separable),
+        cmocka_unit_test(test_roundtrip),
+        cmocka_unit_test(test_corrupt_rejected),
+        cmocka_unit_test(test_bad_options),
+        cmocka_unit_test(test_labeled_jsonl),
+        cmocka_unit_test(test_cv),
+        cmocka_unit_test(test_shared_model_threads),
         cmocka_unit_test(test_golden),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -291,6 +291,18 @@ static int check_opts(const struct linear_train_opts *in, struct linear_train_op
         o->nb_alpha = 0.1;
     if (!(o->nb_mix >= 0 && o->nb_mix < 1))
         return kerr_set(err, KERR_INVALID, "bad_nb_mix", "nb_mix", "nb_mix must be in [0, 1)");
+    if (o->class_power == 0)
+        o->class_power = 1;
+    if (!(o->class_power > 0 && o->class_power <= 4))
+        return kerr_set(err, KERR_INVALID, "bad_class_power", "class_power",
+                        "class_power must be in (0, 4]");
+    if (!(o->own_mix >= 0 && o->own_mix < 1))
+        return kerr_set(err, KERR_INVALID, "bad_own_mix", "own_mix", "own_mix must be in [0, 1)");
+    if (o->tune_bias < 0 || o->tune_bias == 1 || o->tune_bias > 20)
+        return kerr_set(err, KERR_INVALID, "bad_tune_bias", "tune_bias",
+                        "tune_bias wants 2 to 20 inner folds (0 = off)");
+    if (o->tune_bias && o->kind == LINEAR_NB)
+        o->tune_bias = 0; /* NB's scores are probabilities: left as they are */
     if (!o->weight_bits)
         o->weight_bits = 16;
     if (o->weight_bits != 8 && o->weight_bits != 16)
@@ -333,6 +345,23 @@ static double fit_scale(const double *dec, const int *y, size_t n, int K)
     return exp((lo + hi) / 2);
 }
 
+/*
+ * Per-text C multipliers for opts.own_mix = s: the n_own own texts keep 1 (C
+ * means what it means without extra texts), the n - n_own others get the
+ * same weight each so that the own texts hold the share s of the total
+ * (NULL: all 1, also when one group is empty).
+ */
+static double *own_weights(const struct linear_train_opts *o, size_t n)
+{
+    if (o->own_mix <= 0 || o->n_own == 0 || o->n_own >= n)
+        return NULL;
+    double *sw = xmalloc(n * sizeof *sw), s = o->own_mix;
+    double we = (1 - s) / s * (double)o->n_own / (double)(n - o->n_own);
+    for (size_t i = 0; i < n; i++)
+        sw[i] = i < o->n_own ? 1.0 : we;
+    return sw;
+}
+
 static int train_core(const struct feat_extractor *fx, const char *const *labels, int nclass,
                       const char *const *texts, const size_t *lens, const int *y, size_t n,
                       const struct linear_train_opts *o, struct linear_model **out,
@@ -354,7 +383,8 @@ static int train_core(const struct feat_extractor *fx, const char *const *labels
     }
     for (int c = 0; c < nclass; c++) {
         present += cw[c] > 0;
-        cw[c] = o->balanced && cw[c] > 0 ? (double)n / ((double)nclass * cw[c]) : 1.0;
+        cw[c] = o->balanced && cw[c] > 0 ? pow((double)n / ((double)nclass * cw[c]), o->class_power)
+                                         : 1.0;
     }
     if (present < 2) {
         free(cw);
@@ -368,7 +398,8 @@ static int train_core(const struct feat_extractor *fx, const char *const *labels
     linear_dequant_idf(m->idfq, fx->cfg.bits, m->idf_lo, m->idf_hi, m->idf);
     finish_rows(&x, m->idf, fx->cfg.bits, &bucket_of);
 
-    struct problem p = {.x = &x, .y = y, .nclass = nclass, .o = o, .cw = cw, .nw = m->nw};
+    double *sw = own_weights(o, n);
+    struct problem p = {.x = &x, .y = y, .nclass = nclass, .o = o, .cw = cw, .sw = sw, .nw = m->nw};
     p.W = xcalloc((size_t)m->nw * (x.ncols + 1), sizeof *p.W);
     if (o->kind == LINEAR_NB)
         linear_train_nb(&p);
@@ -380,9 +411,145 @@ static int train_core(const struct feat_extractor *fx, const char *const *labels
     free(p.W);
     free(bucket_of);
     free(cw);
+    free(sw);
     csr_release(&x);
     *out = m;
     return 0;
+}
+
+/* Macro-F1 over K classes from per-class tp, fp, fn (classes with no text and no prediction
+ * skipped). */
+static double macro_f1_of(const long *tp, const long *fp, const long *fn, int K)
+{
+    double s = 0;
+    int classes = 0;
+    for (int c = 0; c < K; c++) {
+        if (tp[c] + fn[c] + fp[c] == 0)
+            continue;
+        s += 2.0 * (double)tp[c] / (double)(2 * tp[c] + fp[c] + fn[c]);
+        classes++;
+    }
+    return classes ? s / classes : 0;
+}
+
+/*
+ * Per-class offsets off[K] (added to the decision values) that maximise the
+ * macro-F1 of the n rows of dec (n x K) against y: coordinate ascent over a
+ * grid of [-0.6, 0.6] in steps of 0.02, three passes; ties keep the offset
+ * nearest 0.
+ */
+void linear_tune_offsets(const double *dec, const int *y, size_t n, int K, double *off)
+{
+    long *tp = xcalloc((size_t)K * 3, sizeof *tp), *fp = tp + K, *fn = fp + K;
+    double *other = xmalloc((n + 1) * sizeof *other);
+    int *oarg = xmalloc((n + 1) * sizeof *oarg);
+    for (int c = 0; c < K; c++)
+        off[c] = 0;
+    for (int pass = 0; pass < 3; pass++) {
+        bool moved = false;
+        for (int c = 0; c < K; c++) {
+            /* Each text's best other class with the current offsets. */
+            for (size_t i = 0; i < n; i++) {
+                const double *d = dec + i * (size_t)K;
+                other[i] = -INFINITY;
+                oarg[i] = -1;
+                for (int k = 0; k < K; k++)
+                    if (k != c && d[k] + off[k] > other[i]) {
+                        other[i] = d[k] + off[k];
+                        oarg[i] = k;
+                    }
+            }
+            double best = -1, best_b = off[c];
+            for (int g = -30; g <= 30; g++) {
+                double b = 0.02 * g;
+                memset(tp, 0, (size_t)K * 3 * sizeof *tp);
+                for (size_t i = 0; i < n; i++) {
+                    int p = dec[i * (size_t)K + (size_t)c] + b > other[i] ? c : oarg[i];
+                    if (p == y[i])
+                        tp[p]++;
+                    else {
+                        fp[p]++;
+                        fn[y[i]]++;
+                    }
+                }
+                double f = macro_f1_of(tp, fp, fn, K);
+                if (f > best + 1e-12 || (f > best - 1e-12 && fabs(b) < fabs(best_b))) {
+                    best = f;
+                    best_b = b;
+                }
+            }
+            moved |= best_b != off[c];
+            off[c] = best_b;
+        }
+        if (!moved)
+            break;
+    }
+    free(tp);
+    free(other);
+    free(oarg);
+}
+
+/* train_core, then with o->tune_bias the bias offsets from inner folds (see linear.h). */
+static int train_tuned(const struct feat_extractor *fx, const char *const *labels, int nclass,
+                       const char *const *texts, const size_t *lens, const int *y, size_t n,
+                       const struct linear_train_opts *o, struct linear_model **out,
+                       struct kerr *err)
+{
+    int k = o->tune_bias, rc;
+    if (k < 2 || (size_t)k > n)
+        return train_core(fx, labels, nclass, texts, lens, y, n, o, out, err);
+    struct linear_train_opts io = *o;
+    int *fold = xmalloc((n + 1) * sizeof *fold), *ty = xmalloc((n + 1) * sizeof *ty);
+    const char **tt = xmalloc((n + 1) * sizeof *tt);
+    size_t *tl = xmalloc((n + 1) * sizeof *tl);
+    double *dec = xmalloc((n * (size_t)nclass + 1) * sizeof *dec);
+    double *off = xcalloc((size_t)nclass, sizeof *off);
+    int *dy = xmalloc((n + 1) * sizeof *dy);
+    size_t nd = 0;
+    linear_cv_folds(n, k, 0xb1a5, fold);
+    rc = 0;
+    for (int f = 0; f < k && rc == 0; f++) {
+        size_t nt = 0;
+        struct linear_model *m;
+        struct linear_ctx c = {0};
+        io.n_own = 0;
+        for (size_t i = 0; i < n; i++)
+            if (fold[i] != f) { /* in order: the own texts stay first */
+                io.n_own += i < o->n_own;
+                tt[nt] = texts[i];
+                tl[nt] = lens[i];
+                ty[nt++] = y[i];
+            }
+        if (nt == 0 || (rc = train_core(fx, labels, nclass, tt, tl, ty, nt, &io, &m, err)) < 0)
+            break;
+        for (size_t i = 0; i < n; i++)
+            if (fold[i] == f && (o->n_own == 0 || i < o->n_own)) { /* tuned on own texts */
+                linear_decision(m, &c, texts[i], lens[i], dec + nd * (size_t)nclass);
+                dy[nd++] = y[i];
+            }
+        linear_ctx_release(&c);
+        linear_free(m);
+    }
+    if (rc == 0) {
+        linear_tune_offsets(dec, dy, nd, nclass, off);
+        rc = train_core(fx, labels, nclass, texts, lens, y, n, o, out, err);
+    }
+    if (rc == 0) {
+        struct linear_model *m = *out;
+        if (m->nw == 1)
+            m->bias[0] += (float)((off[1] - off[0]) / 2);
+        else
+            for (int c = 0; c < nclass; c++)
+                m->bias[c] += (float)off[c];
+    }
+    free(fold);
+    free(ty);
+    free(tt);
+    free(tl);
+    free(dec);
+    free(off);
+    free(dy);
+    return rc;
 }
 
 int linear_train(const struct feat_extractor *fx, const char *const *labels, int nclass,
@@ -403,16 +570,19 @@ int linear_train(const struct feat_extractor *fx, const char *const *labels, int
         size_t *hold = xmalloc(n * sizeof *hold);
         uint64_t rng = 0xca11b;
         struct linear_model *tmp;
+        struct linear_train_opts o90 = o;
+        o90.n_own = 0;
         for (size_t i = 0; i < n; i++) {
             if (linear_rng_next(&rng) % 10 == 0) {
                 hold[nh++] = i;
                 continue;
             }
+            o90.n_own += i < o.n_own; /* the kept texts stay in order: own ones first */
             tt[nt] = texts[i];
             tl[nt] = lens[i];
             ty[nt++] = y[i];
         }
-        rc = train_core(fx, labels, nclass, tt, tl, ty, nt, &o, &tmp, err);
+        rc = train_core(fx, labels, nclass, tt, tl, ty, nt, &o90, &tmp, err);
         if (rc == 0) {
             double *dec = xmalloc(nh * (size_t)nclass * sizeof *dec);
             struct linear_ctx c = {0};
@@ -424,7 +594,7 @@ int linear_train(const struct feat_extractor *fx, const char *const *labels, int
             linear_ctx_release(&c);
             free(dec);
             linear_free(tmp);
-            rc = train_core(fx, labels, nclass, texts, lens, y, n, &o, out, err);
+            rc = train_tuned(fx, labels, nclass, texts, lens, y, n, &o, out, err);
             if (rc == 0)
                 (*out)->scale = (float)s;
         }
@@ -434,7 +604,7 @@ int linear_train(const struct feat_extractor *fx, const char *const *labels, int
         free(hold);
         return rc;
     }
-    return train_core(fx, labels, nclass, texts, lens, y, n, &o, out, err);
+    return train_tuned(fx, labels, nclass, texts, lens, y, n, &o, out, err);
 }
 
 void linear_cv_folds(size_t n, int k, uint64_t seed, int *fold)
@@ -478,6 +648,7 @@ int linear_cv(const struct feat_extractor *fx, const char *const *labels, int nc
                 tl[nt] = lens[perm[s]];
                 ty[nt++] = y[perm[s]];
             }
+        o.n_own = nt;
         for (size_t s = n; s < n + n_extra; s++) {
             tt[nt] = texts[s];
             tl[nt] = lens[s];

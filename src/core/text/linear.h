@@ -17,6 +17,19 @@
  *   opts.nb_mix = m as well, each problem is solved a second time on the
  *   plain features and the weights are averaged, (1 - m) NB-SVM + m SVM: one
  *   linear model that is the average of two.
+ *   With opts.balanced, each class's C is multiplied by n / (nclass * n_c),
+ *   raised to opts.class_power (between plain and balanced below 1, beyond
+ *   balanced above). With opts.own_mix = s, the first opts.n_own texts (a
+ *   data set's own) share s of the total C weight and the others (extra
+ *   texts from neighbouring data sets) share 1 - s: the own texts keep
+ *   weight 1 and each other text gets (1 - s) / s * n_own / (n - n_own).
+ *   With opts.tune_bias = k, the training texts are first split into k inner
+ *   folds; the k models trained on k - 1 of them give every training text an
+ *   out-of-fold decision value per class, and one offset per class (in
+ *   [-0.6, 0.6], coordinate ascent) is chosen to maximise the macro-F1 of
+ *   those decisions (of the own texts only, with n_own); the model trained on all the texts gets
+ * the offsets added to its biases. Costs k + 1 trainings; the file format is the same. (With
+ * calibrate, the score scale is fitted on the untuned 90% model.)
  *   - LINEAR_CS: Crammer-Singer multi-class linear SVM (one problem over all
  *     classes, dual coordinate descent with shrinking, liblinear solver 4);
  *     single-threaded.
@@ -76,6 +89,12 @@ struct linear_train_opts {
     bool nb_scale;         /* SVM/LR on NB log-count-ratio scaled features (NB-SVM) */
     double nb_mix;         /* with nb_scale: share of a plain SVM/LR averaged in, [0, 1) */
     bool calibrate;        /* fit the score scale on a held-out 10% (default via linear_train) */
+    double class_power;    /* with balanced: class C weight (n / (nclass * n_c))^p; 0 = 1 */
+    double own_mix;        /* (0, 1): the first n_own texts get this share of the total C
+                              weight, the others (extra texts) the rest; 0 = every text alike */
+    size_t n_own;          /* with own_mix: how many texts, first, are the data set's own */
+    int tune_bias;         /* >= 2: per-class bias offsets for macro-F1 from this many inner
+                              folds of the training texts (SVM/LR/CS); 0 = none */
 };
 
 struct linear_model;
@@ -107,13 +126,20 @@ int linear_train(const struct feat_extractor *fx, const char *const *labels, int
 /*
  * K-fold cross-validation (deterministic folds from seed) over the first n
  * texts; the n_extra texts after them are added to every training fold and
- * never tested. Adds every held-out prediction to
+ * never tested (with opts.own_mix, the fold's own texts are the n_own of
+ * each training set). Adds every held-out prediction to
  * confusion[true * nclass + predicted] (nclass^2 longs, caller zeroes).
  */
 int linear_cv(const struct feat_extractor *fx, const char *const *labels, int nclass,
               const char *const *texts, const size_t *lens, const int *y, size_t n, size_t n_extra,
               const struct linear_train_opts *opts, int k, uint64_t seed, long *confusion,
               struct kerr *err);
+
+/*
+ * The per-class offsets opts.tune_bias uses: off[0..K) added to the decision
+ * values dec (n rows of K) maximise the macro-F1 against y[0..n).
+ */
+void linear_tune_offsets(const double *dec, const int *y, size_t n, int K, double *off);
 
 /* The fold (0 to k-1) linear_cv() tests each of the n texts in, into fold[0..n). */
 void linear_cv_folds(size_t n, int k, uint64_t seed, int *fold);

@@ -45,6 +45,7 @@ struct problem {
     int nclass;
     const struct linear_train_opts *o;
     const double *cw; /* per class C multiplier */
+    const double *sw; /* per text C multiplier, NULL = 1 */
     double *W;        /* nw rows of ncols + 1 (bias last) */
     int nw;
     pthread_mutex_t mu;

@@ -159,15 +159,17 @@ static void solve_lr(const struct csr *x, const signed char *yy, const double *C
  * norms). Since the decision is sum x_k r_k w_k, the trained w is multiplied by
  * r afterwards and the model stays an ordinary linear one.
  */
-static double *nb_ratios(const struct csr *x, const signed char *yy, double a, struct csr *xs)
+static double *nb_ratios(const struct csr *x, const signed char *yy, const double *sw, double a,
+                         struct csr *xs)
 {
     size_t nnz = x->start[x->n];
     double *pc = xcalloc(x->ncols + 1, sizeof *pc), *qc = xcalloc(x->ncols + 1, sizeof *qc);
     double ps = 0, qs = 0;
     for (size_t i = 0; i < x->n; i++)
         for (size_t k = x->start[i]; k < x->start[i + 1]; k++) {
-            (yy[i] > 0 ? pc : qc)[x->col[k]] += x->val[k];
-            *(yy[i] > 0 ? &ps : &qs) += x->val[k];
+            double v = x->val[k] * (sw ? sw[i] : 1.0); /* mass weighed like the text's C */
+            (yy[i] > 0 ? pc : qc)[x->col[k]] += v;
+            *(yy[i] > 0 ? &ps : &qs) += v;
         }
     ps += a * (double)x->ncols;
     qs += a * (double)x->ncols;
@@ -198,10 +200,10 @@ static void train_one(struct problem *p, int j)
     for (size_t i = 0; i < x->n; i++) {
         yy[i] = p->y[i] == pos ? 1 : -1;
         /* As liblinear: positives get their class weight; negatives too when two classes. */
-        Ci[i] = C * (yy[i] > 0 || p->nw == 1 ? p->cw[p->y[i]] : 1.0);
+        Ci[i] = C * (yy[i] > 0 || p->nw == 1 ? p->cw[p->y[i]] : 1.0) * (p->sw ? p->sw[i] : 1.0);
     }
     struct csr xs = *x;
-    double *r = p->o->nb_scale ? nb_ratios(x, yy, p->o->nb_alpha, &xs) : NULL;
+    double *r = p->o->nb_scale ? nb_ratios(x, yy, p->sw, p->o->nb_alpha, &xs) : NULL;
     if (p->o->kind == LINEAR_LR)
         solve_lr(&xs, yy, Ci, p->o->eps, p->o->max_iter, w, 0x5eed + (uint64_t)j);
     else
@@ -430,7 +432,7 @@ void linear_train_cs(struct problem *p)
     size_t nc = x->ncols + 1, K = (size_t)p->nclass;
     double *w = xcalloc(nc * K, sizeof *w), *Ci = xmalloc((x->n + 1) * sizeof *Ci);
     for (size_t i = 0; i < x->n; i++)
-        Ci[i] = p->o->C * p->cw[p->y[i]];
+        Ci[i] = p->o->C * p->cw[p->y[i]] * (p->sw ? p->sw[i] : 1.0);
     solve_cs(x, p->y, (int)K, Ci, p->o->eps, p->o->max_iter, w);
     for (size_t j = 0; j < nc; j++) {
         if (p->nw == 1) {
@@ -453,10 +455,11 @@ void linear_train_nb(struct problem *p)
     double *fc = xcalloc((size_t)K * nc, sizeof *fc), *tot = xcalloc((size_t)K, sizeof *tot);
     double *prior = xcalloc((size_t)K, sizeof *prior), a = p->o->nb_alpha;
     for (size_t i = 0; i < x->n; i++) {
-        prior[p->y[i]] += 1;
+        double sw = p->sw ? p->sw[i] : 1.0;
+        prior[p->y[i]] += sw;
         for (size_t k = x->start[i]; k < x->start[i + 1]; k++) {
-            fc[(size_t)p->y[i] * nc + x->col[k]] += x->val[k];
-            tot[p->y[i]] += x->val[k];
+            fc[(size_t)p->y[i] * nc + x->col[k]] += x->val[k] * sw;
+            tot[p->y[i]] += x->val[k] * sw;
         }
     }
     for (int c = 0; c < K; c++) {
