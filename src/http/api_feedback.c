@@ -531,11 +531,11 @@ int api_feedback_list(struct req *r)
     struct strbuf sb = STRBUF_INIT;
     struct jsonw w;
     struct kerr e;
-    int rc;
-
     struct list_page lp = {&w, NULL, 0, 0};
     const char *with_sla = req_query(r, "with_sla");
+    int rc;
 
+    /* true/false like the other switches (exact=); the clocks are read after the page */
     if (with_sla && strcmp(with_sla, "true") && strcmp(with_sla, "false") &&
         strcmp(with_sla, "1") && strcmp(with_sla, "0"))
         return reply_error(r, 400, "invalid_field", "with_sla", "with_sla is true or false");
