@@ -10,6 +10,12 @@ int api_metrics(struct req *r);
 int api_openapi(struct req *r);
 
 struct cJSON;
+struct jsonw;
+struct store_case_sla;
+
+/* A case's SLA clock in JSON, the object of GET /api/v1/feedback/{id}/sla (api_loop.c); the
+ * list's with_sla=true writes the same. */
+void api_write_sla(struct jsonw *w, const struct store_case_sla *s);
 
 /* What an intake request keeps while its job waits for the commit (api_feedback.c). */
 struct intake {

@@ -4,6 +4,7 @@
  * (JSON, UTF-8, fields) by the same record functions the importers use;
  * writes go to the group commit and the reply is sent after the commit.
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #include "intake/jsonrec.h"
 #include "intake/channels.h"
 #include "intake/pipeline.h"
+#include "store/loop.h"
 #include "base/banned.h"
 
 static void intake_free(void *p)
@@ -377,10 +379,70 @@ int api_feedback_get(struct req *r)
     return reply_json(r, 200, &sb);
 }
 
+/* The list's page as it is written: the writer and, for with_sla=true, the page's ids. */
+struct list_page {
+    struct jsonw *w;
+    int64_t *ids;
+    size_t n, cap;
+};
+
 static int write_list_item(void *arg, const struct record *rec)
 {
-    record_to_json(rec, arg);
+    struct list_page *lp = arg;
+    record_to_json(rec, lp->w);
+    if (lp->ids) {
+        if (lp->n == lp->cap) {
+            lp->cap *= 2;
+            lp->ids = xrealloc(lp->ids, lp->cap * sizeof *lp->ids);
+        }
+        lp->ids[lp->n++] = rec->id;
+    }
     return 0;
+}
+
+/* The page's clocks, in page order once the query has found them. */
+struct page_sla {
+    const int64_t *ids;
+    size_t n;
+    struct store_case_sla *sla;
+    bool *found;
+};
+
+static int keep_sla(void *arg, int64_t id, const struct store_case_sla *sla)
+{
+    struct page_sla *ps = arg;
+    for (size_t i = 0; i < ps->n; i++)
+        if (ps->ids[i] == id) {
+            ps->sla[i] = *sla;
+            ps->found[i] = true;
+        }
+    return 0;
+}
+
+/* "sla": {"<id>": {clock} or null, ...} for the ids of the page, from one query. */
+static int write_page_sla(struct req *r, struct jsonw *w, const int64_t *ids, size_t n,
+                          struct kerr *e)
+{
+    struct page_sla ps = {ids, n, xcalloc(n ? n : 1, sizeof *ps.sla),
+                          xcalloc(n ? n : 1, sizeof *ps.found)};
+    int rc = store_case_sla_many(r->store, ids, n, keep_sla, &ps, e);
+    if (rc == 0) {
+        jsonw_key(w, "sla");
+        jsonw_obj(w);
+        for (size_t i = 0; i < n; i++) {
+            char key[24];
+            snprintf(key, sizeof key, "%" PRId64, ids[i]);
+            jsonw_key(w, key);
+            if (ps.found[i])
+                api_write_sla(w, &ps.sla[i]);
+            else
+                jsonw_null(w);
+        }
+        jsonw_end(w);
+    }
+    free(ps.sla);
+    free(ps.found);
+    return rc;
 }
 
 /* Reads a time query parameter; returns -1 after replying 400. */
@@ -469,22 +531,36 @@ int api_feedback_list(struct req *r)
     struct strbuf sb = STRBUF_INIT;
     struct jsonw w;
     struct kerr e;
+    struct list_page lp = {&w, NULL, 0, 0};
+    const char *with_sla = req_query(r, "with_sla");
     int rc;
 
+    /* true/false like the other switches (exact=); the clocks are read after the page */
+    if (with_sla && strcmp(with_sla, "true") && strcmp(with_sla, "false") &&
+        strcmp(with_sla, "1") && strcmp(with_sla, "0"))
+        return reply_error(r, 400, "invalid_field", "with_sla", "with_sla is true or false");
     if (feedback_filter_from_query(r, &f) < 0)
         return REQ_DONE;
+    if (with_sla && (strcmp(with_sla, "true") == 0 || strcmp(with_sla, "1") == 0)) {
+        lp.cap = 64;
+        lp.ids = xmalloc(lp.cap * sizeof *lp.ids);
+    }
 
     jsonw_init(&w, &sb);
     jsonw_obj(&w);
     jsonw_key(&w, "items");
     jsonw_arr(&w);
     kerr_clear(&e);
-    rc = store_feedback_list(r->store, &f, write_list_item, &w, &page, &e);
+    /* the clocks of the page's records only: the ids the list (with the caller's scope) gave */
+    rc = store_feedback_list(r->store, &f, write_list_item, &lp, &page, &e);
+    jsonw_end(&w);
+    if (rc == 0 && lp.ids)
+        rc = write_page_sla(r, &w, lp.ids, lp.n, &e);
+    free(lp.ids);
     if (rc < 0) {
         strbuf_release(&sb);
         return reply_kerr(r, rc, &e);
     }
-    jsonw_end(&w);
     jsonw_kint(&w, "count", (int64_t)page.count);
     jsonw_kstr(&w, "next_cursor", page.next_cursor[0] ? page.next_cursor : NULL);
     if (page.total >= 0)

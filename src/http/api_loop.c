@@ -497,7 +497,7 @@ static int write_tag(void *arg, int64_t id, const char *tag)
     return 0;
 }
 
-static void write_sla(struct jsonw *w, const struct store_case_sla *s)
+void api_write_sla(struct jsonw *w, const struct store_case_sla *s)
 {
     static const char *const keys[3] = {"acknowledgement", "response", "resolution"};
     char ts[CLOCK_FMT_MAX];
@@ -543,7 +543,7 @@ int api_case_sla_get(struct req *r)
     if ((rc = store_case_sla(r->store, id, &s, &e)) < 0)
         return reply_kerr(r, rc, &e);
     jsonw_init(&w, &sb);
-    write_sla(&w, &s);
+    api_write_sla(&w, &s);
     return reply_json(r, 200, &sb);
 }
 
@@ -594,7 +594,7 @@ int api_case_get(struct req *r)
     jsonw_end(&w);
     jsonw_key(&w, "sla");
     if (rc == 0 && store_case_sla(r->store, id, &s, &e) == 0)
-        write_sla(&w, &s);
+        api_write_sla(&w, &s);
     else
         jsonw_null(&w);
     jsonw_end(&w);

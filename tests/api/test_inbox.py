@@ -96,6 +96,68 @@ class SlaStateFilterTest(ServerTestCase):
                                  "sla")
         self.assertError(self.srv.get(FB + "/export?sla=late"), 400, "invalid_field", "sla")
 
+    # ---- with_sla=true: the page's clocks beside its items ----------------------------
+
+    def test_with_sla_gives_each_record_its_clock(self):
+        """One map id → clock for the records of the page, each the object of …/{id}/sla."""
+        back = {v: k for k, v in self.ids.items()}
+        seen = set()
+        cursor = None
+        while True:
+            q = FB + "?limit=4&with_sla=true&channel=web"
+            if cursor:
+                q += "&cursor=" + quote(cursor)
+            r = self.srv.get(q)
+            self.assertStatus(r, 200)
+            page_ids = [it["id"] for it in r.json["items"]]
+            # exactly the page's records: no more, no fewer
+            self.assertEqual(sorted(r.json["sla"]), sorted(str(i) for i in page_ids))
+            for i in page_ids:
+                clock = r.json["sla"][str(i)]
+                seen.add(i)
+                one = self.srv.get(FB + "/%d/sla" % i)
+                title = back.get(i)
+                row = dict((t, c) for t, c, _ in self.CASES).get(title)
+                if title is not None and row is None:
+                    self.assertIsNone(clock, title)
+                    self.assertError(one, 404, "not_found", "id")
+                    continue
+                self.assertStatus(one, 200)
+                self.assertEqual(clock, one.json, title)  # the same writer, the same shape
+                if title is not None:
+                    self.assertEqual(clock["paused"], row["paused"], title)
+                    t = clock["targets"]
+                    for k, bit in (("acknowledgement", 1), ("response", 2), ("resolution", 4)):
+                        self.assertEqual(t[k]["breached"], bool(row["breached"] & bit), title)
+                        self.assertEqual(t[k]["warned"], bool(row["warned"] & bit), title)
+                        self.assertEqual(t[k]["met"], bool(row["met"] & bit), title)
+            cursor = r.json.get("next_cursor")
+            if not cursor:
+                break
+        self.assertTrue(set(self.ids.values()) <= seen)
+
+    def test_with_sla_only_when_asked(self):
+        for q in ("", "&with_sla=false", "&with_sla=0"):
+            with self.subTest(q=q):
+                r = self.srv.get(FB + "?limit=5" + q)
+                self.assertStatus(r, 200)
+                self.assertNotIn("sla", r.json)
+                self.assertTrue(r.json["items"])
+        r = self.srv.get(FB + "?limit=5&with_sla=1&sla=breached")
+        self.assertStatus(r, 200)
+        self.assertEqual(sorted(r.json["sla"]), sorted(str(x["id"]) for x in r.json["items"]))
+        self.assertTrue(all(c["targets"] for c in r.json["sla"].values()))
+        # an empty page has an empty map
+        r = self.srv.get(FB + "?with_sla=true&channel=email")
+        self.assertStatus(r, 200)
+        self.assertEqual((r.json["items"], r.json["sla"]), ([], {}))
+
+    def test_with_sla_bad_value_names_the_field(self):
+        for bad in ("maybe", "TRUE", "yes", "", "1,0"):
+            with self.subTest(with_sla=bad):
+                self.assertError(self.srv.get(FB + "?with_sla=" + quote(bad)), 400,
+                                 "invalid_field", "with_sla")
+
 
 SEV_RANK = {"critical": 4, "high": 3, "medium": 2, "low": 1}
 PRI_RANK = {"p1": 4, "p2": 3, "p3": 2, "p4": 1}

@@ -217,6 +217,17 @@ class SecurityTest(ServerTestCase):
             r = self.listed(s, q)
             self.assertEqual((r.json["items"], r.json["total"]), ([], 0), q)
 
+    def test_with_sla_keeps_to_the_scope(self):
+        """The list's SLA clocks (with_sla=true) are those of the listed records only."""
+        for role in ("agent", "supervisor"):
+            r = self.listed(self.sessions[role], "&with_sla=true")
+            ids = sorted(str(it["id"]) for it in r.json["items"])
+            self.assertEqual(sorted(r.json["sla"]), ids, role)
+            self.assertTrue(any(r.json["sla"].values()), "the demo cases are under a policy")
+        r = self.listed(self.sessions["agent"], "&with_sla=true")
+        for name in ("B", "D", "E"):
+            self.assertNotIn(str(self.ids[name]), r.json["sla"], name)
+
     def test_supervisor_sees_their_teams(self):
         # the demo supervisor runs every demo team; a case with no team is nobody's
         r = self.listed(self.sessions["supervisor"])

@@ -7,6 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { startKesu, launchChromium, shot, watchPage, PHONE, DESKTOP, sleep } from './lib.mjs';
+import { listBadges } from '../../web/src/lib/sla.js';
 
 const PASSWORD = 'kesu-demo';
 const token = 'adm' + Math.random().toString(36).slice(2, 8).replace(/\d/g, 'x');
@@ -457,6 +458,27 @@ test('inbox: SLA-state filter and server-side sort by column, both in the URL', 
   await page.waitForURL((u) => u.searchParams.get('sla') === 'ok,breached');
   const want = (await srv.api('GET', '/api/v1/feedback?limit=20&total=true&sla=ok,breached')).json;
   await page.locator('[data-test=total]', { hasText: `共 ${want.total.toLocaleString('zh-CN')} 条` }).waitFor();
+  // SLA badges: each row's from the clocks the API gives the page (with_sla=true), counting down
+  const withSla = async (locale, pattern) => {
+    const got = (await srv.api('GET', '/api/v1/feedback?limit=20&sla=ok,breached&with_sla=true')).json;
+    assert.deepEqual(await idsOnPage(), got.items.map((x) => x.id));
+    let shown = 0;
+    const want = listBadges(got.items, got.sla, Date.now(), locale);
+    for (const [i, it] of got.items.entries()) {
+      const want1 = want[it.id];
+      const badge = rows.nth(i).locator('[data-test=sla-badge]');
+      if (!want1) {
+        assert.equal(await badge.count(), 0, `case ${it.id} has no clock to count`);
+        continue;
+      }
+      assert.equal(await badge.getAttribute('data-state'), want1.state, `case ${it.id}`);
+      assert.match(await badge.innerText(), pattern[want1.state], `case ${it.id}`);
+      assert.ok((await badge.getAttribute('title')).length > 0);
+      shown++;
+    }
+    assert.ok(shown > 0, 'a case under an SLA policy shows its badge');
+  };
+  await withSla('zh-CN', { ok: /^剩 /, warn: /^剩 /, breached: /^已超时/, paused: /^暂停$/ });
   // sort: a header click goes to the server (its first page, not this page re-ordered)
   await page.locator('th.el-table__cell', { hasText: '严重度' }).locator('.caret-wrapper').click();
   await page.waitForURL((u) => u.searchParams.get('sort') === '-severity');
@@ -479,6 +501,13 @@ test('inbox: SLA-state filter and server-side sort by column, both in the URL', 
   await page.locator('th.el-table__cell.ascending', { hasText: '严重度' }).waitFor();
   const asc = (await srv.api('GET', '/api/v1/feedback?limit=20&sort=severity')).json.items;
   assert.deepEqual(await idsOnPage(), asc.map((x) => x.id));
+  // the badges in English
+  await page.evaluate(() => localStorage.setItem('kesu.locale', 'en'));
+  await page.goto(srv.url('/inbox?sla=ok,breached'));
+  await rows.first().waitFor();
+  await page.locator('th.el-table__cell', { hasText: 'SLA' }).waitFor();
+  await withSla('en', { ok: / left$/, warn: / left$/, breached: /^Overdue/, paused: /^Paused$/ });
+  await page.evaluate(() => localStorage.setItem('kesu.locale', 'zh-CN'));
   await clean(page, seen);
   await ctx.close();
 });

@@ -23,6 +23,7 @@ const messages = {
       from: '开始日期', to: '结束日期', id: '编号', received: '受理时间', text: '内容', total: '共 {n} 条',
       prev: '上一页', next: '下一页', page: '第 {n} 页', size: '每页', empty: '没有符合条件的投诉',
       pageSort: '排序仅对本页生效', export: '导出 CSV', sla: 'SLA',
+      slaDue: '{target}截止 {due}', slaTarget: { acknowledgement: '受理', response: '首次响应', resolution: '解决' },
     },
     case: {
       title: '投诉 #{id}', back: '返回列表', customer: '客户', phone: '电话', email: '邮箱', product: '商品',
@@ -71,6 +72,7 @@ const messages = {
       team: 'Team', range: 'Received', from: 'From', to: 'To', id: 'ID', received: 'Received', text: 'Text',
       total: '{n} in all', prev: 'Previous', next: 'Next', page: 'Page {n}', size: 'Per page',
       empty: 'No complaints match', pageSort: 'Sorting applies to this page', export: 'Export CSV', sla: 'SLA',
+      slaDue: '{target} due {due}', slaTarget: { acknowledgement: 'Acknowledgement', response: 'First response', resolution: 'Resolution' },
     },
     case: {
       title: 'Complaint #{id}', back: 'Back to list', customer: 'Customer', phone: 'Phone', email: 'E-mail',

@@ -63,6 +63,12 @@ describe('API parameters', () => {
     const p = apiParams({ ...emptyFilters(), channel: ['web', 'app'], q: '退款' }, { limit: 50, cursor: 'r123.4', total: true });
     expect(p.toString()).toBe('q=%E9%80%80%E6%AC%BE&channel=web%2Capp&limit=50&cursor=r123.4&total=true');
   });
+  it('asks for the page\'s SLA clocks only when told (the list\'s badges)', () => {
+    const f = { ...emptyFilters(), sla: ['breached'] };
+    expect(apiParams(f, { limit: 20, withSla: true }).toString()).toBe('sla=breached&limit=20&with_sla=true');
+    expect(apiParams(f, { limit: 20 }).has('with_sla')).toBe(false);
+    expect(apiParams(f, { limit: 1, total: true }).has('with_sla')).toBe(false);
+  });
   it('nextDay crosses months and years', () => {
     expect(nextDay('2026-02-28')).toBe('2026-03-01');
     expect(nextDay('2028-02-28')).toBe('2028-02-29');

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { formatDuration, slaState, currentTarget } from '../src/lib/sla.js';
+import { formatDuration, slaState, currentTarget, listBadge, listBadges, listTick } from '../src/lib/sla.js';
 
 const H = 3600e3;
 const M = 60e3;
@@ -56,5 +56,62 @@ describe('currentTarget', () => {
     expect(currentTarget(sla).name).toBe('response');
     expect(currentTarget({ targets: {} })).toBe(null);
     expect(currentTarget(null)).toBe(null);
+  });
+});
+
+describe('listBadge (the complaint list)', () => {
+  const at = (ms) => new Date(now + ms).toISOString();
+  const clock = (targets, extra = {}) => ({ policy: 'std', paused: false, targets, ...extra });
+  it('counts down the first target not met, short words', () => {
+    const c = clock({ acknowledgement: { due: at(-H), met: true }, response: { due: at(2 * H + 13 * M), met: false } });
+    expect(listBadge(c, now)).toEqual({ state: 'ok', target: 'response', due: at(2 * H + 13 * M), text: '剩 2小时13分' });
+    expect(listBadge(c, now, 'en').text).toBe('2h 13m left');
+  });
+  it('amber in the warning, red when breached, grey when paused', () => {
+    expect(listBadge(clock({ resolution: { due: at(H), warn_at: at(-M) } }), now).state).toBe('warn');
+    const late = listBadge(clock({ acknowledgement: { due: at(-35 * M), breached: true } }), now);
+    expect([late.state, late.text]).toEqual(['breached', '已超时 35分']);
+    expect(listBadge(clock({ acknowledgement: { due: at(-35 * M) } }), now, 'en').text).toBe('Overdue 35m');
+    // breached, then a pause moved the due time past now: no negative duration
+    expect(listBadge(clock({ response: { due: at(H), breached: true } }), now).text).toBe('已超时');
+    const p = listBadge(clock({ response: { due: at(H) } }, { paused: true }), now);
+    expect([p.state, p.text]).toEqual(['paused', '暂停']);
+    expect(listBadge(clock({ response: { due: at(H) } }, { paused: true }), now, 'en').text).toBe('Paused');
+  });
+  it('nothing without a clock or when every target is met', () => {
+    expect(listBadge(null, now)).toBe(null);
+    expect(listBadge(undefined, now)).toBe(null);
+    expect(listBadge(clock({}), now)).toBe(null);
+    expect(listBadge(clock({ resolution: { due: at(H), met: true } }), now)).toBe(null);
+    expect(listBadge(clock({ resolution: { due: null } }), now)).toBe(null);
+  });
+  it('moves with the one clock of the list', () => {
+    const c = clock({ resolution: { due: at(3 * H) } });
+    expect(listBadge(c, now).text).toBe('剩 3小时');
+    expect(listBadge(c, now + 2 * H + 30 * M).text).toBe('剩 30分');
+    expect(listBadge(c, now + 3 * H + 35 * M).text).toBe('已超时 35分');
+  });
+});
+
+describe('listBadges and listTick', () => {
+  const at = (ms) => new Date(now + ms).toISOString();
+  it('one badge per record with a clock, keyed by id', () => {
+    const items = [{ id: 1 }, { id: 2 }, { id: 3 }, { id: 4 }];
+    const sla = {
+      1: { paused: false, targets: { response: { due: at(H) } } },
+      2: null,
+      3: { paused: true, targets: { response: { due: at(H) } } },
+    };
+    const b = listBadges(items, sla, now);
+    expect(Object.keys(b).sort()).toEqual(['1', '3']);
+    expect(b[1].text).toBe('剩 1小时');
+    expect(b[3].state).toBe('paused');
+    expect(listBadges(items, undefined, now)).toEqual({});
+    // a closed case's clock does not run: no badge
+    const closed = [{ id: 1, status: 'closed' }, { id: 3, status: 'closed_unaccepted' }, { id: 5, status: 'reopened' }];
+    expect(Object.keys(listBadges(closed, { ...sla, 5: sla[1] }, now))).toEqual(['5']);
+    expect(listTick(b)).toBe(30000);
+    expect(listTick({ 3: b[3] })).toBe(0);
+    expect(listTick({})).toBe(0);
   });
 });

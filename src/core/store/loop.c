@@ -287,21 +287,27 @@ struct calendar *loop_calendar_load(struct conn *c, const char *name, struct ker
 {
     struct calendar *cal = NULL;
     sqlite3_stmt *st;
-    char path[96];
-    const struct embedded_file *f;
 
     if (!name || !*name || strcmp(name, "24x7") == 0)
         return calendar_24x7();
     st = loop_query(c, err, "SELECT body FROM sla_calendars WHERE name=?", "t", name);
     if (!st)
         return NULL;
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        const char *body = (const char *)sqlite3_column_text(st, 0);
-        if (calendar_parse(body, strlen(body), &cal, err) < 0)
-            cal = NULL;
-    }
+    if (sqlite3_step(st) == SQLITE_ROW)
+        cal = loop_calendar_from(name, (const char *)sqlite3_column_text(st, 0), err);
     sqlite3_finalize(st);
-    if (cal)
+    return cal ? cal : loop_calendar_from(name, NULL, err); /* the shipped ones */
+}
+
+struct calendar *loop_calendar_from(const char *name, const char *body, struct kerr *err)
+{
+    struct calendar *cal = NULL;
+    char path[96];
+    const struct embedded_file *f;
+
+    if (!name || !*name || strcmp(name, "24x7") == 0)
+        return calendar_24x7();
+    if (body && calendar_parse(body, strlen(body), &cal, err) == 0)
         return cal;
     snprintf(path, sizeof path, "docs/calendars/%.60s.json", name);
     if ((f = embedded_find(path)) && calendar_parse(f->data, f->len, &cal, err) == 0)

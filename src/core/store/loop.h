@@ -129,6 +129,13 @@ struct store_case_sla {
     int warned, breached, escalated, met;
 };
 int store_case_sla(struct store *s, int64_t id, struct store_case_sla *out, struct kerr *err);
+/* The clocks of the cases ids (a page of the list, at most STORE_SLA_MANY_MAX), read by one
+ * query: cb once per case that has one, in no particular order (a case without a clock, or
+ * not there, is left out); cb returning non-zero stops. */
+#define STORE_SLA_MANY_MAX 1000
+typedef int (*store_case_sla_cb)(void *arg, int64_t id, const struct store_case_sla *sla);
+int store_case_sla_many(struct store *s, const int64_t *ids, size_t n, store_case_sla_cb cb,
+                        void *arg, struct kerr *err);
 
 /* ---- the SLA scheduler ------------------------------------------------------------- */
 

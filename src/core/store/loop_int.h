@@ -50,6 +50,8 @@ sqlite3_stmt *loop_stmt(struct conn *c, enum loop_stmt id, struct kerr *err);
 const struct calendar *loop_calendar(struct conn *c, const char *name, struct kerr *err);
 /* The same, uncached, owned by the caller (calendar_free); any connection. */
 struct calendar *loop_calendar_load(struct conn *c, const char *name, struct kerr *err);
+/* The same from the body of its sla_calendars row (NULL when there is none), no query. */
+struct calendar *loop_calendar_from(const char *name, const char *body, struct kerr *err);
 const struct sla_policy *loop_policy(struct loop_cache *lc, const char *name);
 
 /*

@@ -477,6 +477,31 @@ int store_sla_calendars(struct store *s, store_json_cb cb, void *arg, struct ker
     return list_bodies(s, "SELECT 0,body FROM sla_calendars ORDER BY name", cb, arg, err);
 }
 
+/* Fills out from a clock row; warn times from the policy's body and the case's calendar when
+ * both are known (pol and cal may be NULL). */
+static void case_sla_fill(const struct sla_row *r, const struct sla_policy *pol,
+                          const struct calendar *cal, struct store_case_sla *out)
+{
+    memset(out, 0, sizeof *out);
+    snprintf(out->policy, sizeof out->policy, "%s", r->policy);
+    snprintf(out->calendar, sizeof out->calendar, "%s", r->calendar);
+    out->start = r->ck.start;
+    memcpy(out->due, r->ck.due, sizeof out->due);
+    out->paused_since = r->ck.paused_since;
+    out->paused_secs = r->ck.paused_secs;
+    out->next_check = r->ck.next_check;
+    out->warned = r->ck.warned;
+    out->breached = r->ck.breached;
+    out->escalated = r->ck.escalated;
+    out->met = r->ck.met;
+    for (int k = 0; k < SLA_TARGETS; k++)
+        if (r->met_at[k] && r->ck.due[k])
+            out->met |= 1 << k; /* met, even when the scheduler has not looked yet */
+    if (pol && cal)
+        for (int k = 0; k < SLA_TARGETS; k++)
+            out->warn_at[k] = pol->target[k] > 0 ? sla_warn_at(pol, cal, &r->ck, k) : 0;
+}
+
 int store_case_sla(struct store *s, int64_t id, struct store_case_sla *out, struct kerr *err)
 {
     struct conn *c = store_reader(s, err);
@@ -496,32 +521,91 @@ int store_case_sla(struct store *s, int64_t id, struct store_case_sla *out, stru
     if (rc < 0)
         goto out;
     rc = 0;
-    snprintf(out->policy, sizeof out->policy, "%s", r.policy);
-    snprintf(out->calendar, sizeof out->calendar, "%s", r.calendar);
-    out->start = r.ck.start;
-    memcpy(out->due, r.ck.due, sizeof out->due);
-    out->paused_since = r.ck.paused_since;
-    out->paused_secs = r.ck.paused_secs;
-    out->next_check = r.ck.next_check;
-    out->warned = r.ck.warned;
-    out->breached = r.ck.breached;
-    out->escalated = r.ck.escalated;
-    out->met = r.ck.met;
-    for (int k = 0; k < SLA_TARGETS; k++)
-        if (r.met_at[k] && r.ck.due[k])
-            out->met |= 1 << k; /* met, even when the scheduler has not looked yet */
     st = loop_query(c, err, "SELECT body FROM sla_policies WHERE name=?", "t", r.policy);
     if (st && sqlite3_step(st) == SQLITE_ROW) {
         const char *body = (const char *)sqlite3_column_text(st, 0);
         struct kerr e;
-        if (sla_policy_parse(body, strlen(body), &p, &e) == 0 &&
-            (cal = loop_calendar_load(c, r.calendar, &e)))
-            for (int k = 0; k < SLA_TARGETS; k++)
-                out->warn_at[k] = p.target[k] > 0 ? sla_warn_at(&p, cal, &r.ck, k) : 0;
+        if (sla_policy_parse(body, strlen(body), &p, &e) == 0)
+            cal = loop_calendar_load(c, r.calendar, &e);
     }
     sqlite3_finalize(st);
+    case_sla_fill(&r, cal ? &p : NULL, cal, out);
     calendar_free(cal);
 out:
+    store_reader_put(s, c);
+    return rc;
+}
+
+/* A policy and calendar pair met on a page, parsed once for all its cases. */
+struct sla_pair {
+    char policy[64], calendar[64];
+    struct sla_policy p;
+    struct calendar *cal; /* NULL: no warn times (policy or calendar gone or unreadable) */
+};
+
+int store_case_sla_many(struct store *s, const int64_t *ids, size_t n, store_case_sla_cb cb,
+                        void *arg, struct kerr *err)
+{
+    struct strbuf sql = STRBUF_INIT;
+    struct sla_pair *pairs = NULL;
+    size_t npairs = 0;
+    struct conn *c;
+    sqlite3_stmt *st;
+    int rc;
+
+    if (n == 0)
+        return 0;
+    if (n > STORE_SLA_MANY_MAX)
+        return kerr_set(err, KERR_INVALID, "invalid_field", "ids", "at most %d cases at once",
+                        STORE_SLA_MANY_MAX);
+    if (!(c = store_reader(s, err)))
+        return KERR_IO;
+    /* one query for the page: the clocks with their policy's and calendar's bodies */
+    strbuf_addstr(&sql, "SELECT " ROW_COLS ",p.body,cal.body FROM case_sla s"
+                        " JOIN feedback f ON f.id=s.feedback_id"
+                        " LEFT JOIN sla_policies p ON p.name=s.policy"
+                        " LEFT JOIN sla_calendars cal ON cal.name=s.calendar"
+                        " WHERE s.feedback_id IN (");
+    for (size_t i = 0; i < n; i++)
+        strbuf_addstr(&sql, i ? ",?" : "?");
+    strbuf_addstr(&sql, ")");
+    if (sqlite3_prepare_v2(c->db, sql.buf, -1, &st, NULL) != SQLITE_OK) {
+        rc = db_error(c->db, err, "prepare");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++)
+        sqlite3_bind_int64(st, (int)i + 1, ids[i]);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct sla_row r;
+        struct store_case_sla out;
+        struct sla_pair *pp = NULL;
+        read_row(st, &r);
+        for (size_t i = 0; i < npairs && !pp; i++)
+            if (!strcmp(pairs[i].policy, r.policy) && !strcmp(pairs[i].calendar, r.calendar))
+                pp = &pairs[i];
+        if (!pp) {
+            const char *pbody = (const char *)sqlite3_column_text(st, 21);
+            struct kerr e;
+            pairs = xrealloc(pairs, (npairs + 1) * sizeof *pairs);
+            pp = &pairs[npairs++];
+            memset(pp, 0, sizeof *pp);
+            snprintf(pp->policy, sizeof pp->policy, "%s", r.policy);
+            snprintf(pp->calendar, sizeof pp->calendar, "%s", r.calendar);
+            if (pbody && sla_policy_parse(pbody, strlen(pbody), &pp->p, &e) == 0)
+                pp->cal =
+                    loop_calendar_from(r.calendar, (const char *)sqlite3_column_text(st, 22), &e);
+        }
+        case_sla_fill(&r, pp->cal ? &pp->p : NULL, pp->cal, &out);
+        if (cb(arg, r.id, &out))
+            break;
+    }
+    rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_error(c->db, err, "read SLA");
+    sqlite3_finalize(st);
+out:
+    for (size_t i = 0; i < npairs; i++)
+        calendar_free(pairs[i].cal);
+    free(pairs);
+    strbuf_release(&sql);
     store_reader_put(s, c);
     return rc;
 }

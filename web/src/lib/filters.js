@@ -68,7 +68,7 @@ export function nextDay(day) {
 
 /* Days are whole days in the zone (+08:00): since from 00:00 of its day, until up to and
  * including its day (the API's until is exclusive). */
-export function apiParams(f, { limit = 50, cursor = '', total = false, offset = '+08:00' } = {}) {
+export function apiParams(f, { limit = 50, cursor = '', total = false, withSla = false, offset = '+08:00' } = {}) {
   const p = new URLSearchParams();
   const q = filtersToQuery(f);
   for (const [k, v] of Object.entries(q)) {
@@ -79,6 +79,7 @@ export function apiParams(f, { limit = 50, cursor = '', total = false, offset = 
   p.set('limit', String(limit));
   if (cursor) p.set('cursor', cursor);
   if (total) p.set('total', 'true');
+  if (withSla) p.set('with_sla', 'true'); // the page's SLA clocks in the same reply (list badges)
   return p;
 }
 

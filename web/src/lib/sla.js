@@ -46,3 +46,51 @@ export function currentTarget(sla) {
     if (t[k] && !t[k].met && t[k].due) return { name: k, ...t[k] };
   return null;
 }
+
+/* The list's badge for a case's clock (an object of GET /api/v1/feedback?with_sla=true's sla
+ * map, or null) at time now, from the same slaState as the case page, in fewer words:
+ *   null                                   no clock, or every target met: no badge
+ *   {state: 'ok'|'warn', target, due, text: '剩 2小时13分' / '2h 13m left'}
+ *   {state: 'breached', ..., text: '已超时 35分' / 'Overdue 35m'} ('已超时' alone when the due
+ *                                           time has moved past now since, by a pause)
+ *   {state: 'paused', ..., text: '暂停' / 'Paused'}
+ * The list keeps one clock (now) for all its rows and calls this for each. */
+export function listBadge(sla, now, locale = 'zh-CN') {
+  const target = currentTarget(sla);
+  if (!target) return null;
+  const en = locale === 'en';
+  const st = slaState(target, now, { locale, paused: !!sla.paused });
+  const base = { state: st.state, target: target.name, due: target.due };
+  switch (st.state) {
+    case 'paused':
+      return { ...base, text: en ? 'Paused' : '暂停' };
+    case 'breached':
+      if (st.ms >= 0) return { ...base, text: en ? 'Overdue' : '已超时' };
+      return { ...base, text: en ? `Overdue ${formatDuration(st.ms, locale)}` : `已超时 ${formatDuration(st.ms, locale)}` };
+    case 'ok':
+    case 'warn':
+      return { ...base, text: en ? `${formatDuration(st.ms, locale)} left` : `剩 ${formatDuration(st.ms, locale)}` };
+    default:
+      return null;
+  }
+}
+
+/* The badges of a page: id → badge (or nothing), for the sla map of the list's reply. A closed
+ * case has none: its clock no longer runs (the case page still shows the clock). */
+export function listBadges(items, slaMap, now, locale = 'zh-CN') {
+  const out = {};
+  if (!slaMap) return out;
+  for (const r of items) {
+    if (r.status && r.status.startsWith('closed')) continue;
+    const b = listBadge(slaMap[r.id], now, locale);
+    if (b) out[r.id] = b;
+  }
+  return out;
+}
+
+/* How long until the list's clock should tick again: every 30 s while a badge counts, never
+ * without one (0). */
+export function listTick(badges) {
+  for (const k in badges) if (badges[k].state !== 'paused') return 30000;
+  return 0;
+}
