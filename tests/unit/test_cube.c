@@ -178,21 +178,51 @@ static void compare_all(struct store *s, int64_t last_day, bool want_cube)
 
 /* The records over days days: 200 (a few a day), or 3 (hundreds a day: the cube counts a
  * day's cells apart and merges them, for the rollup's order of a pair). */
-static void equals_sqlite(int days)
-{
-    char dir[] = "/tmp/kesu-test-cube-XXXXXX";
+/* A fresh store in a temporary directory and NREC demo records (not stored yet) ending on
+ * 2026-11-20 in Shanghai time. */
+struct fixture {
+    char dir[32];
     struct store *s;
+    struct gen g;
+    int64_t last_day;
+};
+
+static void fixture_open(struct fixture *f, uint64_t seed, int days)
+{
     struct kerr e;
-    struct gen g = {calloc(NREC, sizeof(struct record)), 0};
-    struct demo_opts o = {.seed = 7, .count = NREC, .days = days};
+    struct demo_opts o = {.seed = seed, .count = NREC, .days = days};
     kerr_clear(&e);
-    assert_non_null(mkdtemp(dir));
+    snprintf(f->dir, sizeof f->dir, "/tmp/kesu-test-cube-XXXXXX");
+    f->g = (struct gen){calloc(NREC, sizeof(struct record)), 0};
+    assert_non_null(mkdtemp(f->dir));
     assert_int_equal(clock_set_zone("Asia/Shanghai"), 0);
     assert_int_equal(clock_parse("2026-11-20T00:00:00+08:00", 25, &o.end_ms), 0);
-    int64_t last_day = clock_local_day(o.end_ms, NULL);
-    assert_int_equal(demo_generate(&o, take, &g), 1);
-    assert_int_equal(g.n, NREC);
-    assert_int_equal(store_open(dir, &s, &e), 0);
+    f->last_day = clock_local_day(o.end_ms, NULL);
+    assert_int_equal(demo_generate(&o, take, &f->g), 1);
+    assert_int_equal(f->g.n, NREC);
+    assert_int_equal(store_open(f->dir, &f->s, &e), 0);
+}
+
+static void fixture_close(struct fixture *f)
+{
+    store_close(f->s);
+    for (long i = 0; i < f->g.n; i++)
+        record_release(&f->g.r[i]);
+    free(f->g.r);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void equals_sqlite(int days)
+{
+    struct fixture f;
+    struct kerr e;
+    kerr_clear(&e);
+    fixture_open(&f, 7, days);
+    struct store *s = f.s;
+    struct gen g = f.g;
+    int64_t last_day = f.last_day;
 
     insert(s, g.r, NREC / 2);
     /* mode off: nothing loads, SQLite answers */
@@ -228,14 +258,7 @@ static void equals_sqlite(int days)
     assert_int_equal(store_cube_mode_parse("start"), STORE_CUBE_START);
     assert_int_equal(store_cube_mode_parse("off"), STORE_CUBE_OFF);
     assert_int_equal(store_cube_mode_parse("on"), -1);
-
-    store_close(s);
-    for (long i = 0; i < g.n; i++)
-        record_release(&g.r[i]);
-    free(g.r);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    assert_int_equal(system(cmd), 0);
+    fixture_close(&f);
 }
 
 static void cube_equals_sqlite(void **state)
@@ -256,18 +279,13 @@ static void cube_equals_sqlite_dense(void **state)
 static void cube_lazy_while_writing(void **state)
 {
     (void)state;
-    char dir[] = "/tmp/kesu-test-cube-XXXXXX";
-    struct store *s;
+    struct fixture f;
     struct kerr e;
-    struct gen g = {calloc(NREC, sizeof(struct record)), 0};
-    struct demo_opts o = {.seed = 11, .count = NREC, .days = DAYS};
     kerr_clear(&e);
-    assert_non_null(mkdtemp(dir));
-    assert_int_equal(clock_set_zone("Asia/Shanghai"), 0);
-    assert_int_equal(clock_parse("2026-11-20T00:00:00+08:00", 25, &o.end_ms), 0);
-    int64_t last_day = clock_local_day(o.end_ms, NULL);
-    assert_int_equal(demo_generate(&o, take, &g), 1);
-    assert_int_equal(store_open(dir, &s, &e), 0);
+    fixture_open(&f, 11, DAYS);
+    struct store *s = f.s;
+    struct gen g = f.g;
+    int64_t last_day = f.last_day;
     assert_int_equal(store_start(s, STORE_BG_WRITER, &e), 0);
     insert(s, g.r, NREC / 2);
     store_cube_configure(s, STORE_CUBE_LAZY);
@@ -280,13 +298,7 @@ static void cube_lazy_while_writing(void **state)
         usleep(5000);
     assert_true(store_cube_ready(s));
     compare_all(s, last_day, true);
-    store_close(s);
-    for (long i = 0; i < g.n; i++)
-        record_release(&g.r[i]);
-    free(g.r);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    assert_int_equal(system(cmd), 0);
+    fixture_close(&f);
 }
 
 int main(void)
