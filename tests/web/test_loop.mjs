@@ -2,7 +2,8 @@
 // complaint through the whole loop (entered, found, opened, commented on, transferred, moved to
 // closed through the legal steps, its survey answered on a phone through the outbox link, the
 // answer seen on the case page), root causes, the alerts page with its chart, the CAPA board
-// with an effect evaluation, the reports page and a generated HTML report opened in the
+// with an effect evaluation, a case linked to a problem from the case page and added on the
+// board, the reports page and a generated HTML report opened in the
 // browser. Markup in complaint text and in a comment stays text. Screenshots of every new page.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -391,6 +392,8 @@ test('case page: a supervisor links the case to a new and to an existing problem
   assert.equal(await card.locator('[data-test=linked-problem]').count(), 2);
   assert.deepEqual((await srv.api('GET', `/api/v1/problems?feedback_id=${fid}`)).json.items.map((x) => x.id).sort((a, b) => a - b),
     [pid, other.json.id].sort((a, b) => a - b));
+  await dlg.waitFor({ state: 'hidden' });
+  await sleep(400); // the overlay's fade
   await shot(page, 'case-linked-desktop');
 
   // the CAPA board shows the count; a case added there by id, an unknown id refused naming the field
