@@ -230,3 +230,63 @@ export function formatBytes(n) {
   if (b < 1024 * 1024) return `${(b / 1024).toFixed(1)} KB`;
   return `${(b / 1024 / 1024).toFixed(1)} MB`;
 }
+
+/* ---- a case linked to a problem --------------------------------------------------------- */
+
+/* s cut to at most max bytes of UTF-8, never inside a character (the API counts bytes). */
+export function clipBytes(s, max) {
+  const enc = new TextEncoder();
+  let out = '';
+  let n = 0;
+  for (const ch of String(s || '')) {
+    const b = enc.encode(ch).length;
+    if (n + b > max) break;
+    out += ch;
+    n += b;
+  }
+  return out;
+}
+
+const bytes = (s) => new TextEncoder().encode(s).length;
+export const PROBLEM_TITLE_MAX = 200; // POST /api/v1/problems: title ≤ 200 bytes, category ≤ 64, product ≤ 256
+
+/* The title a new problem made from this case starts with: its category path, then its title
+ * (or the start of its text), cut to what the API takes. */
+export function problemTitleFor(rec) {
+  const r = rec || {};
+  const cat = [...new Set([r.category_l1, r.category_l2].filter(Boolean))].join(' / ');
+  const what = String(r.title || r.text || '').replace(/\s+/g, ' ').trim();
+  const s = cat && what ? `${cat}：${what}` : cat || what || (r.id ? `#${r.id}` : '');
+  return clipBytes(s, PROBLEM_TITLE_MAX);
+}
+
+/* The body of POST /api/v1/problems for a problem made from this case, or { field, error }
+ * when the title will not do (the field named as the API would name it). Category and product
+ * come from the case when they fit the API's limits. */
+export function newProblemBody(rec, title) {
+  const r = rec || {};
+  const tt = String(title || '').trim();
+  if (!tt) return { field: 'title', error: 'empty' };
+  if (bytes(tt) > PROBLEM_TITLE_MAX) return { field: 'title', error: 'too_long' };
+  const body = { title: tt };
+  if (r.category_l1 && bytes(r.category_l1) <= 64) body.category = r.category_l1;
+  if (r.product && bytes(r.product) <= 256) body.product = r.product;
+  return { body };
+}
+
+/* The body of POST /api/v1/problems/{id}/cases adding one case. */
+export function addCaseBody(feedbackId) {
+  const n = Number(feedbackId);
+  if (!Number.isInteger(n) || n < 1) return null;
+  return { add: [n] };
+}
+
+/* Problems a case can still be linked to: not closed, not holding it already, newest first,
+ * each once. */
+export function linkableProblems(items, linked = []) {
+  const have = new Set((linked || []).map((p) => p.id));
+  const seen = new Set();
+  return (items || [])
+    .filter((p) => p && p.status !== 'closed' && !have.has(p.id) && !seen.has(p.id) && seen.add(p.id))
+    .sort((a, b) => b.id - a.id);
+}
