@@ -463,6 +463,12 @@ class ServerTestCase(unittest.TestCase):
         finally:
             srv.cleanup()
 
+    @classmethod
+    def tearDownClass(cls):
+        # a class server started in setUpClass stops here unless the class stops it itself
+        cls.stop_class_server()
+        super().tearDownClass()
+
     def setUp(self):
         self._servers = []
         self._class_offset = self.srv.stderr_offset() if self.srv else 0
