@@ -816,6 +816,22 @@ class CubeTest(ServerTestCase):
                          "&from=2026-10-05T12:00:00%2B08:00&to=2026-10-11")
         self.assertStatus(r, 200)
         self.assertEqual(r.json["source"], "scan")
+        # records another process stores (kesu import beside kesu serve) are in the next
+        # answer from the cube too
+        path = os.path.join(self.srv.data, "cube-import.jsonl")
+        with open(path, "w", encoding="utf-8") as f:
+            for i in range(12):
+                f.write(json.dumps({"channel": "email", "customer_segment": "vip",
+                                    "text": "导入的投诉：发票开错了（%d）" % i, "store": "S-import",
+                                    "received_at": "2026-10-09T10:%02d:00+08:00" % i,
+                                    "external_id": "cube-import-%d" % i},
+                                   ensure_ascii=False) + "\n")
+        p = run_cli(self.srv.data, "import", path)
+        self.assertEqual(p.returncode, 0, describe_proc(p))
+        x = self.stats("crosstab", "rows=store&cols=channel")
+        self.assertEqual(x["source"], "cube")
+        self.assertIn(("S-import", "email", 12), [(c["row"], c["col"], c["n"]) for c in x["cells"]])
+        self.compare_all()
 
 
 if __name__ == "__main__":

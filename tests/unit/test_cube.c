@@ -301,12 +301,38 @@ static void cube_lazy_while_writing(void **state)
     fixture_close(&f);
 }
 
+/* Records stored through another store handle (as by `kesu import` beside `kesu serve`) never
+ * pass this store's writer: the next query finds ids above the cube's and reads them. */
+static void cube_catches_up_with_another_writer(void **state)
+{
+    (void)state;
+    struct fixture f;
+    struct store *other;
+    struct kerr e;
+    struct store_cube_info ci;
+    kerr_clear(&e);
+    fixture_open(&f, 13, DAYS);
+    insert(f.s, f.g.r, NREC / 2);
+    assert_int_equal(store_cube_load(f.s, &e), 0);
+    assert_int_equal(store_open(f.dir, &other, &e), 0);
+    insert(other, f.g.r + NREC / 2, NREC / 4);
+    compare_all(f.s, f.last_day, true);
+    insert(f.s, f.g.r + NREC / 2 + NREC / 4, 50); /* this store's own batch, then the other's */
+    insert(other, f.g.r + NREC / 2 + NREC / 4 + 50, NREC - NREC / 2 - NREC / 4 - 50);
+    compare_all(f.s, f.last_day, true);
+    store_cube_info(f.s, &ci);
+    assert_int_equal(ci.records, NREC);
+    store_close(other);
+    fixture_close(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(cube_equals_sqlite),
         cmocka_unit_test(cube_equals_sqlite_dense),
         cmocka_unit_test(cube_lazy_while_writing),
+        cmocka_unit_test(cube_catches_up_with_another_writer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

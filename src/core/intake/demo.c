@@ -662,6 +662,10 @@ static int emit(struct gen *g, int64_t at, bool spike_day, demo_cb cb, void *arg
     /* the text: a duplicate of a recent record, or composed */
     struct recent *src =
         g->nring ? &g->ring[(g->seq - 1 - rng_below(R, (unsigned)g->nring)) % RING] : NULL;
+    /* a duplicate fills no slot of the ring (remember), so before the ring has gone round
+     * once the pick can land on an empty one: then this record is no duplicate */
+    if (src && !src->text)
+        src = NULL;
     double roll = rng_unit(R);
     if (src && roll < 0.015) {
         dup = "exact";

@@ -25,6 +25,11 @@
  * change both in the snapshot and pending is harmless. Until the state is
  * READY, store_cube_* return 1 and the stats code reads the rollups or scans.
  *
+ * Other processes. Records another process stores (`kesu import` beside
+ * `kesu serve`) never pass this process's writer: each query first compares
+ * the store's highest id with the cube's and reads the records above it
+ * (catch_up). Changes another process makes to existing records are not seen.
+ *
  * Concurrency. Readers share a pthread rwlock (writer-preferring). The writer
  * thread never waits for readers: after its commit it appends the batch's
  * notes to the pending list and applies them only when trywrlock succeeds.
@@ -113,6 +118,7 @@ struct cube {
     struct cloc *loc;
     size_t nloc;
     int64_t live;
+    int64_t max_id; /* the highest record id put: above it, records another process stored */
     int64_t load_ms;
 };
 
@@ -347,6 +353,8 @@ static void put(struct cube *cb, int64_t id, int32_t day, const uint16_t *code)
     struct cday *d;
     if (!l)
         return;
+    if (id > cb->max_id)
+        cb->max_id = id;
     if (l->idx1 && l->day == day) {
         d = &cb->days[day - cb->dmin];
         row_hist(cb, d, l->idx1 - 1, -1);
@@ -477,6 +485,47 @@ static void trim(struct cube *cb)
     }
 }
 
+/* Puts every record with an id above after_id, read on c (in its transaction); *n counts them. */
+static int read_rows(struct cube *cb, struct conn *c, int64_t after_id, int64_t *n,
+                     struct kerr *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+    if (sqlite3_prepare_v2(c->db,
+                           "SELECT id,received_at,channel,category_l1,category_l2,category_l3,"
+                           "product,store,region,severity,customer_segment,sentiment,team,"
+                           "assignee FROM feedback WHERE id > ?1 ORDER BY id",
+                           -1, &st, NULL) != SQLITE_OK)
+        return db_error(c->db, err, "cube: prepare load");
+    sqlite3_bind_int64(st, 1, after_id);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *v[NDIMS];
+        uint16_t code[NDIMS];
+        for (int i = 0; i < NDIMS; i++) {
+            const char *t = (const char *)sqlite3_column_text(st, 2 + i);
+            v[i] = t ? t : "";
+        }
+        if (!encode(cb, v, code)) {
+            sqlite3_finalize(st);
+            return kerr_set(err, KERR_INTERNAL, "internal", "",
+                            "a dimension has more than %d values", MAX_CODES - 1);
+        }
+        put(cb, sqlite3_column_int64(st, 0),
+            (int32_t)clock_local_day(sqlite3_column_int64(st, 1), NULL), code);
+        if (++*n % 65536 == 0 && atomic_load(&cb->stop)) {
+            sqlite3_finalize(st);
+            return kerr_set(err, KERR_INTERNAL, "internal", "", "stopped");
+        }
+    }
+    if (rc != SQLITE_DONE) {
+        rc = db_error(c->db, err, "cube: read records");
+        sqlite3_finalize(st);
+        return rc;
+    }
+    sqlite3_finalize(st);
+    return 0;
+}
+
 static int load(struct cube *cb, struct kerr *err)
 {
     struct store *s = cb->s;
@@ -500,38 +549,9 @@ static int load(struct cube *cb, struct kerr *err)
     }
     loc_of(cb, sqlite3_column_int64(st, 0), true); /* the id index at its size */
     sqlite3_finalize(st);
-    if (sqlite3_prepare_v2(c->db,
-                           "SELECT id,received_at,channel,category_l1,category_l2,category_l3,"
-                           "product,store,region,severity,customer_segment,sentiment,team,"
-                           "assignee FROM feedback",
-                           -1, &st, NULL) != SQLITE_OK) {
-        rc = db_error(c->db, err, "cube: prepare load");
+    st = NULL;
+    if ((rc = read_rows(cb, c, 0, &n, err)) < 0)
         goto out;
-    }
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *v[NDIMS];
-        uint16_t code[NDIMS];
-        for (int i = 0; i < NDIMS; i++) {
-            const char *t = (const char *)sqlite3_column_text(st, 2 + i);
-            v[i] = t ? t : "";
-        }
-        if (!encode(cb, v, code)) {
-            rc = kerr_set(err, KERR_INTERNAL, "internal", "", "a dimension has more than %d values",
-                          MAX_CODES - 1);
-            goto out;
-        }
-        put(cb, sqlite3_column_int64(st, 0),
-            (int32_t)clock_local_day(sqlite3_column_int64(st, 1), NULL), code);
-        if (++n % 65536 == 0 && atomic_load(&cb->stop)) {
-            rc = kerr_set(err, KERR_INTERNAL, "internal", "", "stopped");
-            goto out;
-        }
-    }
-    if (rc != SQLITE_DONE) {
-        rc = db_error(c->db, err, "cube: read records");
-        goto out;
-    }
-    rc = 0;
     trim(cb);
     malloc_trim(0); /* the columns' earlier, smaller copies back to the system */
 out:
@@ -664,13 +684,58 @@ void store_cube_info(struct store *s, struct store_cube_info *out)
 
 /* ---- queries ---------------------------------------------------------------------- */
 
+/*
+ * Records another process stored (a `kesu import` beside `kesu serve`) never pass this
+ * process's writer: when the store holds ids above the cube's highest, they are read and
+ * put, under the write lock, between two drains. A batch of this process committed before
+ * the read is either drained already (then the read sees it too) or pending (then its
+ * notes, the same values or later ones, are applied after): notes are idempotent, so the
+ * order stays right. Returns false when the store could not be read (the query takes SQL).
+ */
+static bool catch_up(struct cube *cb)
+{
+    struct kerr err;
+    struct conn *c;
+    sqlite3_stmt *st = NULL;
+    int64_t top = 0, n = 0;
+    bool ok = false;
+    kerr_clear(&err);
+    if (!(c = store_reader(cb->s, &err)))
+        return false;
+    if (sqlite3_prepare_v2(c->db, "SELECT max(id) FROM feedback", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW) {
+        top = sqlite3_column_int64(st, 0);
+        ok = true;
+    }
+    sqlite3_finalize(st);
+    pthread_rwlock_rdlock(&cb->rw);
+    bool behind = ok && top > cb->max_id;
+    pthread_rwlock_unlock(&cb->rw);
+    if (behind) {
+        pthread_rwlock_wrlock(&cb->rw);
+        drain(cb);
+        int64_t from = cb->max_id;
+        if (conn_exec(c, "BEGIN", &err) < 0 || read_rows(cb, c, from, &n, &err) < 0) {
+            log_warn("stats cube: reading records stored by another process: %s", err.message);
+            ok = false;
+        }
+        conn_exec(c, "COMMIT", NULL);
+        drain(cb);
+        pthread_rwlock_unlock(&cb->rw);
+        if (ok && n)
+            log_info("stats cube: %" PRId64 " records stored by another process added", n);
+    }
+    store_reader_put(cb->s, c);
+    return ok;
+}
+
 /* Takes the read lock when the cube can answer (applying pending notes first). */
 static bool enter(struct cube *cb)
 {
     int st = atomic_load(&cb->state);
     if (st == ST_IDLE && cb->mode == STORE_CUBE_LAZY)
         start_load(cb);
-    if (st != ST_READY)
+    if (st != ST_READY || !catch_up(cb))
         return false;
     if (atomic_load(&cb->npending)) {
         pthread_rwlock_wrlock(&cb->rw);
