@@ -735,13 +735,18 @@ static bool enter(struct cube *cb)
     int st = atomic_load(&cb->state);
     if (st == ST_IDLE && cb->mode == STORE_CUBE_LAZY)
         start_load(cb);
-    if (st != ST_READY || !catch_up(cb))
+    if (st != ST_READY)
         return false;
+    /* this process's own batches first: with their notes applied, the store's highest id
+     * is above the cube's only when another process stored records (or a batch is between
+     * its commit and its notes), so catch_up rarely takes the write lock under intake */
     if (atomic_load(&cb->npending)) {
         pthread_rwlock_wrlock(&cb->rw);
         drain(cb);
         pthread_rwlock_unlock(&cb->rw);
     }
+    if (!catch_up(cb))
+        return false;
     pthread_rwlock_rdlock(&cb->rw);
     if (atomic_load(&cb->state) != ST_READY) {
         pthread_rwlock_unlock(&cb->rw);
