@@ -51,6 +51,8 @@ static void usage(FILE *out)
         "  --tune-bias K       per-class bias offsets that maximise macro-F1, chosen on\n"
         "                      out-of-fold decisions of K inner folds of the training\n"
         "                      texts (the --input ones; K + 1 trainings, e.g. 3)\n"
+        "  --tune-for METRIC   what --tune-bias maximises: macro-f1 (default) or\n"
+        "                      accuracy\n"
         "  --weight-bits 8|16  weight precision in the file, default 16\n"
         "  --no-calibrate      skip fitting the score scale on a held-out 10%%\n"
         "  --tol X             solver stopping tolerance, default 0.1 (svm, cs), 0.01 (lr)\n"
@@ -61,6 +63,9 @@ static void usage(FILE *out)
         "                      --also texts get fold -1), for comparing other tools\n"
         "  --also FILE         extra training texts for --cv: in every training fold,\n"
         "                      never tested (and in the model)\n"
+        "  --cv-also           with --cv and --also: the --also texts are folded and\n"
+        "                      tested too, and accuracy and macro-F1 are printed per\n"
+        "                      file (one recipe measured on each data set it learns)\n"
         "  --own-mix S         with --also: the --input texts keep their weight and the\n"
         "                      --also texts are weighed (each alike) so that the --input\n"
         "                      ones hold the share S (0-1) of the total training weight\n"
@@ -103,6 +108,7 @@ struct train_args {
     int cv;
     unsigned long long seed;
     const char *folds_out;
+    bool cv_also;
 };
 
 static int parse_args(int argc, char **argv, struct train_args *a)
@@ -137,6 +143,8 @@ static int parse_args(int argc, char **argv, struct train_args *a)
         {"own-mix", required_argument, NULL, 'O'},
         {"tune-bias", required_argument, NULL, 'u'},
         {"nb-alpha", required_argument, NULL, 'a'},
+        {"tune-for", required_argument, NULL, 'U'},
+        {"cv-also", no_argument, NULL, 'V'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -190,6 +198,16 @@ static int parse_args(int argc, char **argv, struct train_args *a)
             a->o.tune_bias = (int)strtol(optarg, &end, 10);
             if (a->o.tune_bias < 2 || a->o.tune_bias > 20)
                 return cli_fail(2, "train", "--tune-bias wants 2 to 20 inner folds");
+            break;
+        case 'U':
+            if (strcmp(optarg, "accuracy") == 0)
+                a->o.tune_accuracy = true;
+            else if (strcmp(optarg, "macro-f1") != 0)
+                return cli_fail(2, "train", "--tune-for wants accuracy or macro-f1, not %s",
+                                optarg);
+            break;
+        case 'V':
+            a->cv_also = true;
             break;
         case 'O':
             a->o.own_mix = strtod(optarg, &end);
@@ -282,6 +300,12 @@ static int parse_args(int argc, char **argv, struct train_args *a)
         return cli_fail(2, "train", "--C must be positive and --cv at least 2");
     if (a->o.own_mix > 0 && !a->nalso)
         return cli_fail(2, "train", "--own-mix weighs --input against --also texts: give --also");
+    if (a->o.tune_accuracy && !a->o.tune_bias)
+        return cli_fail(2, "train", "--tune-for says what --tune-bias maximises: give --tune-bias");
+    if (a->cv_also && (!a->cv || !a->nalso))
+        return cli_fail(2, "train", "--cv-also tests the --also texts too: give --cv and --also");
+    if (a->cv_also && a->folds_out)
+        return cli_fail(2, "train", "--cv-folds writes the folds of --cv without --cv-also");
     return -1;
 }
 
@@ -331,6 +355,28 @@ static void print_cv(const struct labeled *d, const long *cm, int k, double secs
     for (int c = 0; c < d->nlabels && d->nlabels <= 20; c++)
         printf("  %-20s F1 %.4f\n", d->labels[c], f1[c]);
     free(f1);
+}
+
+/* --cv-also: the whole, then one line per source (the --input files together, each --also). */
+static void print_cv_sources(const struct train_args *a, const struct labeled *d, const long *cm,
+                             int nsrc, double secs)
+{
+    size_t kk = (size_t)d->nlabels * (size_t)d->nlabels;
+    long *all = calloc(kk + 1, sizeof *all);
+    struct linear_metrics mt;
+    for (int b = 0; b < nsrc; b++)
+        for (size_t i = 0; i < kk; i++)
+            all[i] += cm[(size_t)b * kk + i];
+    print_cv(d, all, a->cv, secs);
+    for (int b = 0; b < nsrc; b++) {
+        linear_metrics(cm + (size_t)b * kk, d->nlabels, &mt, NULL, NULL, NULL);
+        printf("  source %s: %ld texts, accuracy %.4f, macro-F1 %.4f\n",
+               b                ? a->also[b - 1]
+               : a->ninput == 1 ? a->input[0]
+                                : "--input",
+               mt.total, mt.accuracy, mt.macro_f1);
+    }
+    free(all);
 }
 
 struct store_rows {
@@ -435,13 +481,17 @@ int cmd_train(struct cli *cli, int argc, char **argv)
         return 1;
     }
     size_t dups = a.keep_dups ? 0 : labeled_dedup(&d), ncv = d.n;
-    for (int i = 0; i < a.nalso; i++)
+    size_t upto[17] = {ncv}; /* texts [upto[j - 1], upto[j]) are the j-th --also file's */
+    for (int i = 0; i < a.nalso; i++) {
         if (labeled_append(a.also[i], &a.lo, &d, &e) < 0) {
             labeled_release(&d);
             return cli_fail(1, "train", "%s: %s", a.also[i], e.message);
         }
-    if (a.nalso && !a.keep_dups) /* the --input texts come first and are unique: all stay */
-        dups += labeled_dedup(&d);
+        /* Deduplicated file by file: the first copy is kept, so the texts before stay. */
+        if (!a.keep_dups)
+            dups += labeled_dedup(&d);
+        upto[i + 1] = d.n;
+    }
     a.o.n_own = ncv;
     fprintf(stderr, "train: %zu texts, %d labels (%ld rows skipped, %zu duplicate texts dropped)\n",
             d.n, d.nlabels, d.skipped, dups);
@@ -449,7 +499,25 @@ int cmd_train(struct cli *cli, int argc, char **argv)
     if (a.cv) {
         long *cm = calloc((size_t)d.nlabels * (size_t)d.nlabels + 1, sizeof *cm);
         int64_t t0 = clock_mono_us();
-        if (a.folds_out && write_folds(a.folds_out, &d, ncv, a.cv, a.seed) < 0)
+        int nsrc = a.nalso + 1;
+        int *src = NULL;
+        if (a.cv_also) {
+            src = calloc(d.n + 1, sizeof *src);
+            for (int j = 1; j < nsrc; j++)
+                for (size_t i = upto[j - 1]; i < upto[j]; i++)
+                    src[i] = j;
+            free(cm);
+            cm = calloc((size_t)nsrc * (size_t)d.nlabels * (size_t)d.nlabels + 1, sizeof *cm);
+        }
+        if (src) {
+            if (linear_cv_sources(&a.fx, (const char *const *)d.labels, d.nlabels,
+                                  (const char *const *)d.text, d.len, d.y, ncv, d.n - ncv, src,
+                                  &a.o, a.cv, a.seed, cm, &e) < 0)
+                rc = cli_fail(1, "train", "%s", e.message);
+            else
+                print_cv_sources(&a, &d, cm, nsrc, (double)(clock_mono_us() - t0) / 1e6);
+            free(src);
+        } else if (a.folds_out && write_folds(a.folds_out, &d, ncv, a.cv, a.seed) < 0)
             rc = 1;
         else if (linear_cv(&a.fx, (const char *const *)d.labels, d.nlabels,
                            (const char *const *)d.text, d.len, d.y, ncv, d.n - ncv, &a.o, a.cv,

@@ -199,11 +199,27 @@ class TaxonomyAndKeywordsTest(ServerTestCase):
         p = run_cli(tmp, "classify", "--model", model, input="送餐太慢了，饭都凉了\n")
         self.assertEqual(p.returncode, 0, describe_proc(p))
         self.assertEqual(json.loads(p.stdout)["label"], "neg")
+        # --tune-for accuracy, and --cv-also: every file folded, a line per file
+        p = run_cli(tmp, "train", "--input", own, "--also", extra, "--text-col", "text",
+                    "--label-col", "label", "--tune-bias", "2", "--tune-for", "accuracy",
+                    "--cv", "3", "--cv-also")
+        self.assertEqual(p.returncode, 0, describe_proc(p))
+        self.assertIn("cv: 3-fold over 134 texts", p.stdout, describe_proc(p))
+        self.assertRegex(p.stdout, r"source .*own\.csv: 54 texts, accuracy [01]\.\d{4}")
+        self.assertRegex(p.stdout, r"source .*extra\.csv: 80 texts, accuracy [01]\.\d{4}")
         base = ["train", "--input", own, "--text-col", "text", "--label-col", "label", "--cv", "3"]
-        for bad in (["--own-mix", "0.5"], ["--also", extra, "--own-mix", "1"],
-                    ["--class-power", "9"], ["--tune-bias", "1"], ["--nb-alpha", "0"]):
+        for bad, says in ((["--own-mix", "0.5"], "--also"),
+                          (["--also", extra, "--own-mix", "1"], "--own-mix"),
+                          (["--class-power", "9"], "--class-power"),
+                          (["--tune-bias", "1"], "--tune-bias"),
+                          (["--nb-alpha", "0"], "--nb-alpha"),
+                          (["--tune-bias", "2", "--tune-for", "recall"], "--tune-for"),
+                          (["--tune-for", "accuracy"], "--tune-bias"),
+                          (["--cv-also"], "--also"),
+                          (["--also", extra, "--cv-also", "--cv-folds", "f.csv"], "--cv-folds")):
             p = run_cli(tmp, *(base + bad))
             self.assertEqual(p.returncode, 2, describe_proc(p))
+            self.assertIn(says, p.stderr, describe_proc(p))
 
     def test_keywords_top_and_emerging(self):
         srv = self.server()
@@ -357,6 +373,31 @@ class GoldenTest(unittest.TestCase):
                 self.assertAlmostEqual(g.pop("sentiment_score"), want.pop("sentiment_score"),
                                        delta=0.05)
                 self.assertEqual(g, want)
+
+
+    def test_analyze_scores_as_classify(self):
+        # analyze reuses the keyword stage's cut for the sentiment model's words; its score must
+        # be the one `kesu classify` gives the same text, cut afresh
+        with open(GOLDEN, encoding="utf-8") as f:
+            texts = [l[2:] for l in f.read().splitlines() if l.startswith("< ")]
+        texts += ["送餐太慢了，饭都凉了，再也不点了", "味道不错，分量足，骑手也很客气",
+                  "房间很干净，前台服务热情", "The delivery was late again"]
+        import tempfile
+        with tempfile.TemporaryDirectory() as d:
+            a = run_cli(d, "analyze", input="".join(t + "\n" for t in texts))
+            c = run_cli(d, "classify", "--model", "sentiment-zh",
+                        input="".join(t + "\n" for t in texts))
+        self.assertEqual(a.returncode, 0, describe_proc(a))
+        self.assertEqual(c.returncode, 0, describe_proc(c))
+        checked = 0
+        for t, la, lc in zip(texts, a.stdout.splitlines(), c.stdout.splitlines()):
+            if not any("\u4e00" <= ch <= "\u9fff" for ch in t):
+                continue  # sentiment-en
+            got, want = json.loads(la), json.loads(lc)
+            p = want["score"] if want["label"] == "positive" else 1 - want["score"]
+            self.assertAlmostEqual(got["sentiment_score"], 2 * p - 1, delta=2e-4, msg=t)
+            checked += 1
+        self.assertGreater(checked, 10)
 
 
 class WordSearchTest(ServerTestCase):

@@ -470,7 +470,7 @@ static void test_tune_bias(void **state)
     struct linear_model *m, *plain, *bad;
     struct kerr e;
     (void)state;
-    linear_tune_offsets(dec, y, 6, 3, off);
+    linear_tune_offsets(dec, y, 6, 3, false, off);
     for (int i = 0; i < 6; i++) { /* every row now right */
         int best = 0;
         for (int k = 1; k < 3; k++)
@@ -490,6 +490,95 @@ static void test_tune_bias(void **state)
     assert_non_null(strstr(e.message, "tune_bias"));
     linear_free(m);
     linear_free(plain);
+    labeled_release(&d);
+}
+
+/* tune_accuracy: where the accuracy and the macro-F1 of a threshold disagree, each gets its own. */
+static void test_tune_accuracy(void **state)
+{
+    /* Two-class rows (0, s): class 1 iff s + off[1] > off[0]. Three texts of class 1 and
+     * eleven of class 0, three of them between class 1's best and its other two. */
+    const double s1[3] = {0.5, 0.1, 0.05},
+                 s0[11] = {0.3, 0.2, 0.15, -1, -1, -1, -1, -1, -1, -1, -1};
+    double dec[14 * 2], off_acc[2], off_f1[2];
+    int y[14];
+    long right_acc = 0, right_f1 = 0;
+    (void)state;
+    for (int i = 0; i < 14; i++) {
+        dec[2 * i] = 0;
+        dec[2 * i + 1] = i < 3 ? s1[i] : s0[i - 3];
+        y[i] = i < 3;
+    }
+    linear_tune_offsets(dec, y, 14, 2, true, off_acc);
+    linear_tune_offsets(dec, y, 14, 2, false, off_f1);
+    for (int i = 0; i < 14; i++) {
+        right_acc += (dec[2 * i + 1] + off_acc[1] > off_acc[0]) == (y[i] == 1);
+        right_f1 += (dec[2 * i + 1] + off_f1[1] > off_f1[0]) == (y[i] == 1);
+    }
+    /* Accuracy: only 0.5 is class 1 (12 of 14 right). Macro-F1: all three, at three
+     * false alarms (11 right; F1 0.667 and 0.842 against 0.5 and 0.917). */
+    assert_int_equal(right_acc, 12);
+    assert_int_equal(right_f1, 11);
+}
+
+/* linear_cv_sources: every text is folded and tested, each into its source's matrix. */
+static void test_cv_sources(void **state)
+{
+    struct labeled d;
+    struct feat_extractor fx = {0};
+    struct linear_train_opts o = {.C = 1};
+    long cm[3 * 9] = {0}, sum[9] = {0}, once[9] = {0};
+    int src[36];
+    struct linear_metrics mt;
+    struct kerr e;
+    (void)state;
+    load_toy(&d);
+    feat_config_default(&fx.cfg);
+    for (int i = 0; i < 36; i++)
+        src[i] = i < 20 ? 0 : i < 30 ? 1 : 2;
+    /* All 36 as own texts: the same folds and trainings as linear_cv, split by source. */
+    assert_int_equal(linear_cv_sources(&fx, (const char *const *)d.labels, d.nlabels,
+                                       (const char *const *)d.text, d.len, d.y, 36, 0, src, &o, 4,
+                                       3, cm, &e),
+                     0);
+    assert_int_equal(linear_cv(&fx, (const char *const *)d.labels, d.nlabels,
+                               (const char *const *)d.text, d.len, d.y, 36, 0, &o, 4, 3, once, &e),
+                     0);
+    for (int b = 0; b < 3; b++)
+        for (int i = 0; i < 9; i++)
+            sum[i] += cm[9 * b + i];
+    assert_memory_equal(sum, once, sizeof once);
+    /* 20 own texts and 16 extra ones, weighed: the extra ones are tested too. */
+    memset(cm, 0, sizeof cm);
+    memset(once, 0, sizeof once);
+    o.own_mix = 0.6;
+    assert_int_equal(linear_cv_sources(&fx, (const char *const *)d.labels, d.nlabels,
+                                       (const char *const *)d.text, d.len, d.y, 20, 16, src, &o, 4,
+                                       3, cm, &e),
+                     0);
+    for (int b = 0; b < 3; b++) {
+        linear_metrics(cm + 9 * b, 3, &mt, NULL, NULL, NULL);
+        assert_int_equal(mt.total, b == 0 ? 20 : b == 1 ? 10 : 6);
+        for (int t = 0; t < 3; t++) { /* each text's true label in its own source's rows */
+            long row = 0, want = 0;
+            for (int p = 0; p < 3; p++)
+                row += cm[9 * b + 3 * t + p];
+            for (int i = 0; i < 36; i++)
+                want += src[i] == b && d.y[i] == t;
+            assert_int_equal(row, want);
+        }
+    }
+    /* Without sources only the first 20 are tested. */
+    assert_int_equal(linear_cv(&fx, (const char *const *)d.labels, d.nlabels,
+                               (const char *const *)d.text, d.len, d.y, 20, 16, &o, 4, 3, once, &e),
+                     0);
+    linear_metrics(once, 3, &mt, NULL, NULL, NULL);
+    assert_int_equal(mt.total, 20);
+    /* More folds than texts is refused. */
+    assert_int_equal(linear_cv_sources(&fx, (const char *const *)d.labels, d.nlabels,
+                                       (const char *const *)d.text, d.len, d.y, 20, 16, src, &o, 37,
+                                       3, cm, &e),
+                     KERR_INVALID);
     labeled_release(&d);
 }
 
@@ -728,6 +817,8 @@ int main(void)
         cmocka_unit_test(test_class_power),
         cmocka_unit_test(test_own_mix),
         cmocka_unit_test(test_tune_bias),
+        cmocka_unit_test(test_tune_accuracy),
+        cmocka_unit_test(test_cv_sources),
         cmocka_unit_test(test_train_separable),
         cmocka_unit_test(test_roundtrip),
         cmocka_unit_test(test_corrupt_rejected),

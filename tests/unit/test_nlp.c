@@ -421,6 +421,57 @@ static void test_seg_word_features(void **state)
     feat_scratch_release(&sc);
 }
 
+struct toks {
+    char buf[4096];
+    size_t len;
+    int n;
+};
+
+static void tok_join(void *arg, const char *tok, size_t len)
+{
+    struct toks *t = arg;
+    if (t->len + len + 1 < sizeof t->buf) {
+        memcpy(t->buf + t->len, tok, len);
+        t->len += len;
+        t->buf[t->len++] = '|';
+    }
+    t->n++;
+}
+
+/* kw_scratch_replay: the keyword stage's cut, given again, is the segmenter's (seg_feat_tok). */
+static void test_keyword_cut_replayed(void **state)
+{
+    static const char *texts[] = {
+        "热水器漏水，师傅上门三次都没修好，iPhone 15 也摔坏了！",
+        "送餐太慢了  饭都凉了。。。",
+        "好",
+        "",
+    };
+    struct kw_scratch sc = {0};
+    struct kw_item top[5];
+    (void)state;
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        struct toks a = {0}, b = {0};
+        kw_tfidf(idf, dict, texts[i], strlen(texts[i]), top, 5, &sc);
+        assert_int_equal(kw_scratch_replay(&sc, tok_join, &a), 0);
+        seg_feat_tok(dict, texts[i], strlen(texts[i]), tok_join, &b);
+        assert_int_equal(a.n, b.n);
+        assert_int_equal(a.len, b.len);
+        assert_memory_equal(a.buf, b.buf, a.len);
+        assert_true(i == 3 || a.n > 0);
+    }
+    /* More tokens than the keyword stage keeps: no replay, nothing emitted. */
+    struct strbuf big = STRBUF_INIT;
+    struct toks c = {0};
+    for (int i = 0; i < KW_MAX_TOKENS; i++)
+        strbuf_addstr(&big, "好 ");
+    kw_tfidf(idf, dict, big.buf, big.len, top, 5, &sc);
+    assert_int_equal(kw_scratch_replay(&sc, tok_join, &c), -1);
+    assert_int_equal(c.n, 0);
+    strbuf_release(&big);
+    kw_scratch_release(&sc);
+}
+
 static int setup(void **state)
 {
     struct segdict_src src = SEGDICT_SRC_DEFAULT;
@@ -470,6 +521,7 @@ int main(void)
         cmocka_unit_test(test_textrank),
         cmocka_unit_test(test_trends),
         cmocka_unit_test(test_seg_word_features),
+        cmocka_unit_test(test_keyword_cut_replayed),
         cmocka_unit_test(test_document_frequencies),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

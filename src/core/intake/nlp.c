@@ -43,6 +43,9 @@ struct tax_set {
 struct nlp_scratch {
     struct linear_ctx lc;
     struct kw_scratch kw;
+    /* The text kw holds the tokens of, during one nlp_analyze (else NULL). */
+    const char *cut_text;
+    size_t cut_len;
 };
 
 struct nlp {
@@ -81,9 +84,25 @@ static int read_file(const char *path, struct strbuf *out, struct kerr *err)
     return 0;
 }
 
-/* Loads a model; one trained on segmenter words cuts with dict. */
-static int load_model(const char *name, const struct segdict *dict, struct linear_model **out,
-                      const char *what, struct kerr *err)
+static struct nlp_scratch *scratch(struct nlp *n);
+
+/*
+ * The tokenizer of models trained on segmenter words: within nlp_analyze the
+ * keyword stage has already cut the text, and its tokens are replayed (the
+ * same cut, HMM on); any other text is cut here.
+ */
+static void nlp_tok(void *ctx, const char *s, size_t len, feat_emit_fn emit, void *arg)
+{
+    struct nlp *n = ctx;
+    struct nlp_scratch *sc = scratch(n);
+    if (sc->cut_text == s && sc->cut_len == len && kw_scratch_replay(&sc->kw, emit, arg) == 0)
+        return;
+    seg_feat_tok(n->dict, s, len, emit, arg);
+}
+
+/* Loads a model; one trained on segmenter words cuts with n's dictionary (nlp_tok). */
+static int load_model(const char *name, struct nlp *n, struct linear_model **out, const char *what,
+                      struct kerr *err)
 {
     char path[4096];
     struct kerr e;
@@ -92,7 +111,7 @@ static int load_model(const char *name, const struct segdict *dict, struct linea
         return kerr_set(err, KERR_INVALID, "invalid_field", what, "%s model %s: %s", what, name,
                         e.message);
     if (linear_config(*out)->use_tok)
-        linear_set_tokenizer(*out, seg_feat_tok, (void *)dict);
+        linear_set_tokenizer(*out, nlp_tok, n);
     return 0;
 }
 
@@ -107,8 +126,8 @@ static void tax_set_free(struct tax_set *s)
 }
 
 /* Parses a document and loads its model; checks that the model's labels fit the tree. */
-static int tax_set_make(const struct segdict *dict, const char *json, size_t len,
-                        struct tax_set **out, struct kerr *err)
+static int tax_set_make(struct nlp *n, const char *json, size_t len, struct tax_set **out,
+                        struct kerr *err)
 {
     struct tax_set *s = xcalloc(1, sizeof(*s));
     int rc;
@@ -117,7 +136,7 @@ static int tax_set_make(const struct segdict *dict, const char *json, size_t len
     if (taxonomy_model(s->tax)) {
         struct tax_category c;
         int fits = 0;
-        if ((rc = load_model(taxonomy_model(s->tax), dict, &s->model, "model", err)) < 0)
+        if ((rc = load_model(taxonomy_model(s->tax), n, &s->model, "model", err)) < 0)
             goto fail;
         for (int i = 0; i < linear_nclass(s->model); i++)
             fits += taxonomy_find(s->tax, linear_label(s->model, i), &c);
@@ -205,8 +224,8 @@ int nlp_open(const struct nlp_opts *o, struct nlp **out, struct kerr *err)
         rc = KERR_IO;
         goto fail;
     }
-    if ((*zh && (rc = load_model(zh, n->dict, &n->sent_zh, "sentiment", err)) < 0) ||
-        (*en && (rc = load_model(en, n->dict, &n->sent_en, "sentiment", err)) < 0) ||
+    if ((*zh && (rc = load_model(zh, n, &n->sent_zh, "sentiment", err)) < 0) ||
+        (*en && (rc = load_model(en, n, &n->sent_en, "sentiment", err)) < 0) ||
         (rc = load_idf(n, o, err)) < 0)
         goto fail;
     if (o->taxonomy_path)
@@ -221,7 +240,7 @@ int nlp_open(const struct nlp_opts *o, struct nlp **out, struct kerr *err)
         const char *def = nlp_default_taxonomy(&len);
         strbuf_add(&doc, def, len);
     }
-    if ((rc = tax_set_make(n->dict, doc.buf, doc.len, &n->cur, err)) < 0) {
+    if ((rc = tax_set_make(n, doc.buf, doc.len, &n->cur, err)) < 0) {
         if (err) {
             struct strbuf m = STRBUF_INIT;
             strbuf_addf(&m, "%s: %s", n->tax_path, err->message);
@@ -310,7 +329,7 @@ int nlp_taxonomy_set(struct nlp *n, const char *json, size_t len, struct kerr *e
 {
     struct tax_set *s, *old;
     int rc;
-    if ((rc = tax_set_make(n->dict, json, len, &s, err)) < 0)
+    if ((rc = tax_set_make(n, json, len, &s, err)) < 0)
         return rc;
     pthread_rwlock_wrlock(&n->lock);
     if ((rc = write_atomic(n->tax_path, json, len, err)) < 0) {
@@ -475,8 +494,11 @@ void nlp_analyze(struct nlp *n, struct record *r)
         strbuf_release(&text);
         return;
     }
-    pneg = sentiment(n, r, text.buf, text.len);
+    /* Keywords first: the models trained on segmenter words reuse their cut (nlp_tok). */
     keywords(n, r, text.buf, text.len);
+    scratch(n)->cut_text = text.buf;
+    scratch(n)->cut_len = text.len;
+    pneg = sentiment(n, r, text.buf, text.len);
     {
         struct tax_severity_in in = {pneg, r->repeat_count > 0 ? (long)r->repeat_count : 0};
         struct tax_category cat;
@@ -487,5 +509,6 @@ void nlp_analyze(struct nlp *n, struct record *r)
         severity(r, &sev);
         pthread_rwlock_unlock(&n->lock);
     }
+    scratch(n)->cut_text = NULL; /* the buffer is freed; another may come at its address */
     strbuf_release(&text);
 }

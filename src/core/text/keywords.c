@@ -321,6 +321,16 @@ static int collect(void *arg, const char *tok, size_t len)
     return 0;
 }
 
+int kw_scratch_replay(const struct kw_scratch *s,
+                      void (*emit)(void *arg, const char *tok, size_t len), void *arg)
+{
+    if (s->ntok >= KW_MAX_TOKENS)
+        return -1;
+    for (size_t i = 0; i < s->ntok; i++)
+        emit(arg, s->tok[i].p, s->tok[i].len);
+    return 0;
+}
+
 /*
  * Cuts the text and numbers the distinct candidates in order of first
  * appearance: tok[i].cand, and uniq[c] = the first token of candidate c.

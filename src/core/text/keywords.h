@@ -82,6 +82,16 @@ struct kw_scratch {
 };
 void kw_scratch_release(struct kw_scratch *s);
 
+/*
+ * Replays the tokens the last kw_tfidf() or kw_textrank() with s cut (the
+ * segmenter's, in order, HMM on: what seg_feat_tok gives) to emit, so that a
+ * classifier over the same text need not cut it again. Returns 0, or -1 (and
+ * emits nothing) when the text held more than KW_MAX_TOKENS tokens, so that
+ * only its first ones were kept.
+ */
+int kw_scratch_replay(const struct kw_scratch *s,
+                      void (*emit)(void *arg, const char *tok, size_t len), void *arg);
+
 /* Fills top[0..k) with the best keywords, best first; returns how many. */
 int kw_tfidf(const struct kw_idf *t, const struct segdict *d, const char *text, size_t len,
              struct kw_item *top, int k, struct kw_scratch *s);

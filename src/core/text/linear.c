@@ -438,7 +438,8 @@ static double macro_f1_of(const long *tp, const long *fp, const long *fn, int K)
  * grid of [-0.6, 0.6] in steps of 0.02, three passes; ties keep the offset
  * nearest 0.
  */
-void linear_tune_offsets(const double *dec, const int *y, size_t n, int K, double *off)
+void linear_tune_offsets(const double *dec, const int *y, size_t n, int K, bool accuracy,
+                         double *off)
 {
     long *tp = xcalloc((size_t)K * 3, sizeof *tp), *fp = tp + K, *fn = fp + K;
     double *other = xmalloc((n + 1) * sizeof *other);
@@ -472,7 +473,13 @@ void linear_tune_offsets(const double *dec, const int *y, size_t n, int K, doubl
                         fn[y[i]]++;
                     }
                 }
-                double f = macro_f1_of(tp, fp, fn, K);
+                double f = 0;
+                if (accuracy) {
+                    for (int k = 0; k < K; k++)
+                        f += (double)tp[k];
+                    f /= (double)n;
+                } else
+                    f = macro_f1_of(tp, fp, fn, K);
                 if (f > best + 1e-12 || (f > best - 1e-12 && fabs(b) < fabs(best_b))) {
                     best = f;
                     best_b = b;
@@ -531,7 +538,7 @@ static int train_tuned(const struct feat_extractor *fx, const char *const *label
         linear_free(m);
     }
     if (rc == 0) {
-        linear_tune_offsets(dec, dy, nd, nclass, off);
+        linear_tune_offsets(dec, dy, nd, nclass, o->tune_accuracy, off);
         rc = train_core(fx, labels, nclass, texts, lens, y, n, o, out, err);
     }
     if (rc == 0) {
@@ -618,57 +625,89 @@ void linear_cv_folds(size_t n, int k, uint64_t seed, int *fold)
     free(perm);
 }
 
-int linear_cv(const struct feat_extractor *fx, const char *const *labels, int nclass,
-              const char *const *texts, const size_t *lens, const int *y, size_t n, size_t n_extra,
-              const struct linear_train_opts *opts, int k, uint64_t seed, long *confusion,
-              struct kerr *err)
+/*
+ * Both cross-validations: with src NULL the first n texts are folded and the
+ * n_extra after them are in every training fold (one confusion matrix);
+ * with src every text is folded, and tested into its source's matrix.
+ */
+static int cv_run(const struct feat_extractor *fx, const char *const *labels, int nclass,
+                  const char *const *texts, const size_t *lens, const int *y, size_t n,
+                  size_t n_extra, const int *src, const struct linear_train_opts *opts, int k,
+                  uint64_t seed, long *confusion, struct kerr *err)
 {
     struct linear_train_opts o = *opts;
-    size_t *perm = xmalloc((n + 1) * sizeof *perm);
+    size_t nf = src ? n + n_extra : n; /* the texts folded */
+    size_t *perm = xmalloc((nf + 1) * sizeof *perm);
+    int *fold = xmalloc((nf + 1) * sizeof *fold);
     const char **tt = xmalloc((n + n_extra + 1) * sizeof *tt);
     size_t *tl = xmalloc((n + n_extra + 1) * sizeof *tl);
     int *ty = xmalloc((n + n_extra + 1) * sizeof *ty);
     int rc = 0;
-    if (k < 2 || (size_t)k > n) {
-        rc = kerr_set(err, KERR_INVALID, "bad_folds", "cv", "need 2 to %zu folds", n);
+    if (k < 2 || (size_t)k > nf) {
+        rc = kerr_set(err, KERR_INVALID, "bad_folds", "cv", "need 2 to %zu folds", nf);
         goto out;
     }
     o.calibrate = false;
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < nf; i++)
         perm[i] = i;
-    linear_shuffle(perm, n, &seed);
+    linear_shuffle(perm, nf, &seed);
+    for (size_t s = 0; s < nf; s++)
+        fold[perm[s]] = (int)(s % (size_t)k);
     for (int f = 0; f < k && rc == 0; f++) {
         size_t nt = 0;
         struct linear_model *m;
         struct linear_ctx c = {0};
         struct linear_pred top;
-        for (size_t s = 0; s < n; s++)
-            if (s % (size_t)k != (size_t)f) {
+        /* In the old order of the folded texts (perm), so that seeds give the folds and
+         * results they always gave; own texts first. */
+        for (size_t s = 0; s < nf; s++)
+            if (perm[s] < n && fold[perm[s]] != f) {
                 tt[nt] = texts[perm[s]];
                 tl[nt] = lens[perm[s]];
                 ty[nt++] = y[perm[s]];
             }
         o.n_own = nt;
-        for (size_t s = n; s < n + n_extra; s++) {
-            tt[nt] = texts[s];
-            tl[nt] = lens[s];
-            ty[nt++] = y[s];
-        }
+        for (size_t i = n; i < n + n_extra; i++)
+            if (!src || fold[i] != f) {
+                tt[nt] = texts[i];
+                tl[nt] = lens[i];
+                ty[nt++] = y[i];
+            }
         if ((rc = linear_train(fx, labels, nclass, tt, tl, ty, nt, &o, &m, err)) < 0)
             break;
-        for (size_t s = (size_t)f; s < n; s += (size_t)k) {
-            linear_predict(m, &c, texts[perm[s]], lens[perm[s]], &top, 1);
-            confusion[(size_t)y[perm[s]] * (size_t)nclass + (size_t)top.label]++;
+        for (size_t s = (size_t)f; s < nf; s += (size_t)k) {
+            size_t i = perm[s], blk = src ? (size_t)src[i] : 0;
+            linear_predict(m, &c, texts[i], lens[i], &top, 1);
+            confusion[(blk * (size_t)nclass + (size_t)y[i]) * (size_t)nclass + (size_t)top.label]++;
         }
         linear_ctx_release(&c);
         linear_free(m);
     }
 out:
     free(perm);
+    free(fold);
     free(tt);
     free(tl);
     free(ty);
     return rc;
+}
+
+int linear_cv(const struct feat_extractor *fx, const char *const *labels, int nclass,
+              const char *const *texts, const size_t *lens, const int *y, size_t n, size_t n_extra,
+              const struct linear_train_opts *opts, int k, uint64_t seed, long *confusion,
+              struct kerr *err)
+{
+    return cv_run(fx, labels, nclass, texts, lens, y, n, n_extra, NULL, opts, k, seed, confusion,
+                  err);
+}
+
+int linear_cv_sources(const struct feat_extractor *fx, const char *const *labels, int nclass,
+                      const char *const *texts, const size_t *lens, const int *y, size_t n,
+                      size_t n_extra, const int *src, const struct linear_train_opts *opts, int k,
+                      uint64_t seed, long *confusion, struct kerr *err)
+{
+    return cv_run(fx, labels, nclass, texts, lens, y, n, n_extra, src, opts, k, seed, confusion,
+                  err);
 }
 
 void linear_metrics(const long *cm, int nclass, struct linear_metrics *mt, double *prec,

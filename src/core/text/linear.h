@@ -27,9 +27,10 @@
  *   folds; the k models trained on k - 1 of them give every training text an
  *   out-of-fold decision value per class, and one offset per class (in
  *   [-0.6, 0.6], coordinate ascent) is chosen to maximise the macro-F1 of
- *   those decisions (of the own texts only, with n_own); the model trained on all the texts gets
- * the offsets added to its biases. Costs k + 1 trainings; the file format is the same. (With
- * calibrate, the score scale is fitted on the untuned 90% model.)
+ *   those decisions (their accuracy with opts.tune_accuracy; of the own texts only, with n_own);
+ * the model trained on all the texts gets the offsets added to its biases. Costs k + 1 trainings;
+ * the file format is the same. (With calibrate, the score scale is fitted on the untuned 90%
+ * model.)
  *   - LINEAR_CS: Crammer-Singer multi-class linear SVM (one problem over all
  *     classes, dual coordinate descent with shrinking, liblinear solver 4);
  *     single-threaded.
@@ -95,6 +96,7 @@ struct linear_train_opts {
     size_t n_own;          /* with own_mix: how many texts, first, are the data set's own */
     int tune_bias;         /* >= 2: per-class bias offsets for macro-F1 from this many inner
                               folds of the training texts (SVM/LR/CS); 0 = none */
+    bool tune_accuracy;    /* with tune_bias: the offsets maximise accuracy instead */
 };
 
 struct linear_model;
@@ -136,10 +138,26 @@ int linear_cv(const struct feat_extractor *fx, const char *const *labels, int nc
               struct kerr *err);
 
 /*
- * The per-class offsets opts.tune_bias uses: off[0..K) added to the decision
- * values dec (n rows of K) maximise the macro-F1 against y[0..n).
+ * Cross-validation as linear_cv(), but every one of the n + n_extra texts is
+ * folded and tested: in each training fold the own texts (the first n) come
+ * first, as opts.n_own, then the extra ones. Each held-out prediction is added
+ * to the confusion matrix of its text's source, confusion[(src[i] * nclass +
+ * true) * nclass + predicted] (nsrc * nclass^2 longs, caller zeroes); src[i]
+ * in [0, nsrc). So one model recipe over several data sets is measured on
+ * each of them.
  */
-void linear_tune_offsets(const double *dec, const int *y, size_t n, int K, double *off);
+int linear_cv_sources(const struct feat_extractor *fx, const char *const *labels, int nclass,
+                      const char *const *texts, const size_t *lens, const int *y, size_t n,
+                      size_t n_extra, const int *src, const struct linear_train_opts *opts, int k,
+                      uint64_t seed, long *confusion, struct kerr *err);
+
+/*
+ * The per-class offsets opts.tune_bias uses: off[0..K) added to the decision
+ * values dec (n rows of K) maximise the macro-F1 (or, with accuracy, the
+ * share right) against y[0..n).
+ */
+void linear_tune_offsets(const double *dec, const int *y, size_t n, int K, bool accuracy,
+                         double *off);
 
 /* The fold (0 to k-1) linear_cv() tests each of the n texts in, into fold[0..n). */
 void linear_cv_folds(size_t n, int k, uint64_t seed, int *fold);
