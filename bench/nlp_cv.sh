@@ -16,7 +16,11 @@ W=bench/work/nlp_cv
 make -s -j2 build/kesu
 mkdir -p "$W"
 BIN="--label-map 0=negative,1=positive"
-SZH="--text-col review --label-col label $BIN --bits 22 --C 1 --balanced --bounds --nb-mix 0.5"
+SZH="--text-col review --label-col label $BIN --bits 22 --C 0.5 --balanced --bounds --nb-mix 0.3
+     --seg-words 1-2"
+OS=$R/online_shopping_10_cats.train.csv
+WM=$R/waimai_10k.train.csv
+HT=$R/chnsenticorp_htl.train.csv
 run() { # name, peer analyzer, peer n-grams, peer Cs, kesu options...
     name=$1 an=$2 ng=$3 cs=$4
     shift 4
@@ -24,15 +28,17 @@ run() { # name, peer analyzer, peer n-grams, peer Cs, kesu options...
     build/kesu train --cv 5 --no-calibrate --cv-folds "$W/$name.csv" "$@" 2>&1 | grep '^cv:'
     /usr/bin/python3 bench/cv_peer.py "$W/$name.csv" "$an" "$ng" "$cs"
 }
-run shopping char 1-3 0.5,1 --input "$R/online_shopping_10_cats.train.csv" $SZH
-run waimai char 1-3 0.25,0.5,1 --input "$R/waimai_10k.train.csv" $SZH
-run waimai-also char 1-3 0.5 --input "$R/waimai_10k.train.csv" \
-    --also "$R/online_shopping_10_cats.train.csv" --also "$R/chnsenticorp_htl.train.csv" $SZH
-run waimai-seg char 1-3 0.5 --input "$R/waimai_10k.train.csv" --text-col review \
-    --label-col label $BIN --bits 22 --C 0.5 --balanced --bounds --seg-words 1-2
-run waimai-own char 1-3 0.5 --input "$R/waimai_10k.train.csv" \
-    --also "$R/online_shopping_10_cats.train.csv" --also "$R/chnsenticorp_htl.train.csv" --text-col review \
-    --label-col label $BIN --bits 22 --C 0.5 --balanced --bounds --seg-words 1-2 --nb-mix 0.3 --own-mix 0.5
+# sentiment-zh as trained: one set folded, the other two whole in every training fold (the peer
+# trains on the same texts: fold -1 rows are in every training part)
+run shopping-also char 1-3 0.5,1 --input "$OS" --also "$WM" --also "$HT" $SZH
+run waimai-also char 1-3 0.25,0.5,1 --input "$WM" --also "$OS" --also "$HT" $SZH
+run hotel-also char 1-3 0.5,1 --input "$HT" --also "$OS" --also "$WM" $SZH
+# each set alone, and sentiment-zh-food
+run shopping char 1-3 0.5,1 --input "$OS" $SZH
+run waimai char 1-3 0.25,0.5,1 --input "$WM" $SZH
+run hotel char 1-3 0.5,1 --input "$HT" $SZH
+run waimai-food char 1-3 0.5 --input "$WM" --also "$OS" --also "$HT" --own-mix 0.5 \
+    --tune-bias 3 --tune-for accuracy $SZH
 run product char 1-3 0.5,1 --input "$R/online_shopping_10_cats.train.csv" --text-col review \
     --label-col cat --bits 22 --class-power 0.75 --bounds --nb-mix 0.5 --seg-words 1-2 --C 0.35
 run airline word 1-2 0.5,1 --input "$E/airline_tweets.train.csv" --text-col text \
