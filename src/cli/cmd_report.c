@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
@@ -151,6 +152,37 @@ out:
     return rc;
 }
 
+/* A delivery another sender (kesu serve) has claimed and not finished: pending, never tried,
+ * and not due until its claim runs out. */
+struct claimed {
+    int64_t now, until;
+};
+
+static int claimed_cb(void *arg, const struct store_report_delivery *d)
+{
+    struct claimed *c = arg;
+    if (strcmp(d->state, "pending") == 0 && d->attempts == 0 && d->next_try_at > c->now &&
+        d->next_try_at > c->until)
+        c->until = d->next_try_at;
+    return 0;
+}
+
+/*
+ * Waits (polling every 50 ms) until no delivery of report id is held by another
+ * sender, or until the last such claim runs out, so that the states printed are
+ * the outcome and not "pending" while kesu serve is sending it.
+ */
+static void wait_claimed(struct store *s, int64_t id)
+{
+    for (;;) {
+        struct claimed c = {clock_now_ms(), 0};
+        if (store_report_deliveries(s, id, 0, 0, claimed_cb, &c, NULL) < 0 || !c.until)
+            return;
+        struct timespec ts = {0, 50 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+}
+
 /* Sends report id's deliveries now; those that fail stay queued for kesu serve. */
 static int send_now(struct cli *cli, struct store *s, int64_t id)
 {
@@ -167,6 +199,7 @@ static int send_now(struct cli *cli, struct store *s, int64_t id)
     alerts_set_keyring(fc);
     curl_global_init(CURL_GLOBAL_DEFAULT);
     reportsend_deliver_due(s, &o, clock_now_ms(), id);
+    wait_claimed(s, id);
     curl_global_cleanup();
     alerts_set_keyring(NULL);
     fieldcrypt_free(fc);
